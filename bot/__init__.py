@@ -1,0 +1,1 @@
+"""Runtime of the Paris Volunteers Bot: configuration, database, app factory, middlewares, CLI."""

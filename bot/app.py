@@ -1,0 +1,94 @@
+"""Build the bot's parts (Bot, Dispatcher, database, storage) from settings; shared by CLI, tests and demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import TELEGRAM_API_URL, Settings
+from bot.db import create_engine, create_sessionmaker
+from bot.fsm_storage import DatabaseStorage
+from bot.i18n import CatalogI18n, UserLocaleMiddleware
+from bot.middlewares.session import CommitBeforeSend, DbSessionMiddleware
+from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.middlewares.user import UserMiddleware
+from handlers import build_router
+
+
+class MissingTokenError(RuntimeError):
+    """No BOT_TOKEN: the bot cannot start, and the operator is told how to get one."""
+
+
+MISSING_TOKEN_HELP = (
+    "BOT_TOKEN is not set.\n"
+    "  1. In Telegram, talk to @BotFather, send /newbot and follow the steps; it gives you a token.\n"
+    "  2. Put it in a .env file next to where you run the bot:  BOT_TOKEN=123456:ABC-...\n"
+    "     (or export BOT_TOKEN=... in your shell). See .env.example for every setting.\n"
+    "To see the bot work without a token, run: volunteer-bot demo"
+)
+
+
+def create_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise MissingTokenError(MISSING_TOKEN_HELP)
+    session = AiohttpSession()
+    if settings.bot_api_url.rstrip("/") != TELEGRAM_API_URL:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url.rstrip("/")))
+    bot = Bot(settings.bot_token.get_secret_value(), session=session,
+              default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
+    bot.session.middleware(CommitBeforeSend())
+    return bot
+
+
+def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return DatabaseStorage(sessions)
+
+
+def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                      storage: BaseStorage) -> Dispatcher:
+    dp = Dispatcher(storage=storage, fsm_storage=storage, settings=settings, sessions=sessions)
+    # Outer middlewares on every update, cheapest refusal first.
+    dp.update.outer_middleware(ThrottlingMiddleware(settings.throttle_rate))
+    dp.update.outer_middleware(DbSessionMiddleware(sessions))
+    dp.update.outer_middleware(UserMiddleware(settings.coordinator_ids))
+    UserLocaleMiddleware(CatalogI18n()).setup(dp)
+    dp.include_router(build_router())
+    return dp
+
+
+@dataclass
+class App:
+    """Everything one bot process needs, built once from settings."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    storage: BaseStorage
+    dispatcher: Dispatcher
+    bot: Bot | None = field(default=None)
+
+    async def close(self) -> None:
+        await self.storage.close()
+        if self.bot is not None:
+            await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def create_app(settings: Settings, *, with_bot: bool = True) -> App:
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    storage = create_storage(settings, sessions)
+    dispatcher = create_dispatcher(settings, sessions, storage)
+    bot = create_bot(settings) if with_bot else None
+    return App(settings, engine, sessions, storage, dispatcher, bot)

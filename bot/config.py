@@ -1,0 +1,62 @@
+"""Settings read from the environment or `.env` (pydantic-settings): the one place configuration lives."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see `.env.example` and the README."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_api_url: str = TELEGRAM_API_URL
+    database_url: str = "sqlite+aiosqlite:///volunteer-bot.db"
+    redis_url: str | None = None
+    coordinator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Paris"
+    bot_send_rate: float = Field(default=25.0, gt=0, le=1000)
+    paid_broadcast: bool = False
+    throttle_rate: float = Field(default=3.0, gt=0, description="messages/s one user may send")
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+    log_level: str = "INFO"
+
+    @field_validator("coordinator_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        # "123, 456" in an env file is friendlier than a JSON list
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,67 @@
+"""aiogram FSM storage on the bot's own database, so a conversation survives a restart with no extra service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from models.base import utcnow
+from models.fsm import FsmRecord
+
+
+class DatabaseStorage(BaseStorage):
+    """One row per (bot, chat, user) key holding the state name and its data as JSON."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None):
+        self._sessions = sessions
+        self._keys = key_builder or DefaultKeyBuilder()
+
+    def _key(self, key: StorageKey) -> str:
+        return self._keys.build(key)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        async with self._sessions.begin() as session:
+            record = await session.get(FsmRecord, self._key(key))
+            if record is None:
+                if value is None:
+                    return
+                session.add(FsmRecord(key=self._key(key), state=value))
+            else:
+                record.state = value
+                record.updated_at = utcnow()
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self._sessions() as session:
+            record = await session.get(FsmRecord, self._key(key))
+            return record.state if record else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        async with self._sessions.begin() as session:
+            record = await session.get(FsmRecord, self._key(key))
+            if record is None:
+                if not data:
+                    return
+                session.add(FsmRecord(key=self._key(key), data=dict(data)))
+            else:
+                record.data = dict(data)
+                record.updated_at = utcnow()
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async with self._sessions() as session:
+            record = await session.get(FsmRecord, self._key(key))
+            return dict(record.data) if record else {}
+
+    async def forget_user(self, user_id: int) -> None:
+        """Drop every conversation of a user (used when they erase their data)."""
+        async with self._sessions.begin() as session:
+            await session.execute(delete(FsmRecord).where(col(FsmRecord.key).like(f"%:{user_id}:%")))
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Outer middlewares run on every update, in this order: session, user, i18n, throttling."""

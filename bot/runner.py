@@ -1,0 +1,57 @@
+"""Start the bot: the embedded default runs polling, scheduler and sender in one process on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.app import App, create_app
+from bot.config import Settings
+from bot.db import upgrade_database
+from bot.scheduler import create_scheduler, set_job_context
+from handlers.commands import publish_commands
+
+log = logging.getLogger(__name__)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiogram logs each update's handling at INFO with ids only; keep its event log quieter by default
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+async def start_background(app: App) -> list[asyncio.Task[None]]:
+    """The scheduler and the outbox sender, in this process (embedded mode)."""
+    scheduler = create_scheduler(app.settings)
+    set_job_context(app)
+    scheduler.start()
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(_stop_on_cancel(scheduler), name="scheduler")]
+    return tasks
+
+
+async def _stop_on_cancel(scheduler: object) -> None:
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
+
+
+async def run_polling(settings: Settings) -> None:
+    app = create_app(settings)
+    assert app.bot is not None
+    await upgrade_database(app.engine)
+    me = await app.bot.get_me()
+    log.info("bot @%s starting (polling, database %s)", me.username, app.engine.dialect.name)
+    await publish_commands(app.bot)
+    tasks = await start_background(app)
+    try:
+        await app.dispatcher.start_polling(app.bot, allowed_updates=app.dispatcher.resolve_used_update_types())
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        set_job_context(None)
+        await app.close()

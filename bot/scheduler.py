@@ -1,0 +1,67 @@
+"""APScheduler 3 with its job store on the bot's database: timed jobs survive restarts and run in one process.
+
+Job functions are module-level coroutines referenced by name ("package.module:function") so that the
+job store can persist them; they reach the running app through `job_context()`. Every job is idempotent:
+the database, not the scheduler, remembers what was already done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+# A run missed while the bot was down is caught up at start if it is at most this late.
+MISFIRE_GRACE = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: str  # "module:function", so the persistent store can find it again
+    trigger: BaseTrigger
+
+
+# Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
+RECURRING_JOBS: list[JobSpec] = []
+
+_context: App | None = None
+
+
+def set_job_context(app: App | None) -> None:
+    global _context
+    _context = app
+
+
+def job_context() -> App:
+    if _context is None:
+        raise RuntimeError("scheduler jobs need a running app (set_job_context)")
+    return _context
+
+
+def sync_database_url(url: str) -> str:
+    """APScheduler 3's job store is synchronous: same database, synchronous driver."""
+    return (url.replace("sqlite+aiosqlite", "sqlite")
+               .replace("postgresql+asyncpg", "postgresql+psycopg"))
+
+
+def create_scheduler(settings: Settings) -> AsyncIOScheduler:
+    store = SQLAlchemyJobStore(url=sync_database_url(settings.database_url), tablename="apscheduler_jobs")
+    scheduler = AsyncIOScheduler(
+        jobstores={"default": store},
+        timezone=settings.tz,
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())},
+    )
+    for job in RECURRING_JOBS:
+        scheduler.add_job(job.func, job.trigger, id=job.id, replace_existing=True)
+    return scheduler

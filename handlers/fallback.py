@@ -1,0 +1,59 @@
+"""Last resort: never silence. Unknown text, stickers, old or forged buttons, /cancel, and errors."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from aiogram import Router
+from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers.menu import show_main_menu
+from models.user import User
+
+router = Router(name="fallback")
+log = logging.getLogger(__name__)
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, user: User, is_coordinator: bool) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    await message.answer(_("C'est annulé.") if had_state else _("Il n'y avait rien à annuler."))
+    await show_main_menu(message, user, is_coordinator)
+
+
+@router.message()
+async def not_understood(message: Message, state: FSMContext) -> None:
+    if await state.get_state() is not None:
+        await message.answer(_("Je n'ai pas compris. Répondez avec les boutons ci-dessus, ou /cancel pour "
+                               "abandonner."))
+    else:
+        await message.answer(_("Je n'ai pas compris. Tapez /menu pour voir ce que je sais faire."))
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery) -> None:
+    """An old, unknown or forged button: it does nothing, and we say so."""
+    await query.answer(_("Ce bouton n'est plus valable. Tapez /menu pour recommencer."), show_alert=True)
+
+
+@router.errors(ExceptionTypeFilter(Exception))
+async def unexpected_error(event: ErrorEvent) -> bool:
+    # Type and update id only: the exception text may quote what the user wrote.
+    where = traceback.extract_tb(event.exception.__traceback__)[-1] if event.exception.__traceback__ else None
+    log.error("update %s failed: %s at %s:%s", event.update.update_id, type(event.exception).__name__,
+              where.filename if where else "?", where.lineno if where else "?",
+              exc_info=log.isEnabledFor(logging.DEBUG))
+    text = _("Désolé, quelque chose s'est mal passé. Rien n'a été perdu ; réessayez dans un instant.")
+    if event.update.callback_query is not None:
+        try:
+            await event.update.callback_query.answer(text, show_alert=True)
+        except Exception:  # the query may have been answered or expired already
+            log.debug("could not answer callback query after an error")
+    elif event.update.message is not None:
+        await event.update.message.answer(text)
+    return True

@@ -1,0 +1,43 @@
+"""Dates, numbers and money shown the way each reader expects (Babel); times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency, format_decimal
+
+from locales import BABEL_LOCALES, normalize_locale
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _babel(locale: str) -> str:
+    return BABEL_LOCALES[normalize_locale(locale)]
+
+
+def format_when(moment: datetime, locale: str, tz: ZoneInfo = PARIS) -> str:
+    """'mardi 1 décembre 2026 à 10:00' / 'Tuesday, 1 December 2026 at 10:00' in Paris time."""
+    pattern = _DATETIME[normalize_locale(locale)]
+    return format_datetime(moment.astimezone(tz), pattern, tzinfo=tz, locale=_babel(locale))
+
+
+_DATETIME = {"fr": "EEEE d MMMM y 'à' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
+
+
+def format_day(moment: datetime, locale: str, tz: ZoneInfo = PARIS) -> str:
+    return format_date(moment.astimezone(tz), "full", locale=_babel(locale))
+
+
+def format_clock(moment: datetime, locale: str, tz: ZoneInfo = PARIS) -> str:
+    return format_time(moment.astimezone(tz), "HH:mm", tzinfo=tz, locale=_babel(locale))
+
+
+def format_money(amount: Decimal | float | int, locale: str, currency: str = "EUR") -> str:
+    return format_currency(amount, currency, locale=_babel(locale))
+
+
+def format_number(value: float | int, locale: str) -> str:
+    return format_decimal(value, locale=_babel(locale))
