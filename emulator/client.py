@@ -133,7 +133,7 @@ class Emulator:
         """Queue a raw update dict (update_id added if missing)."""
         return self.state.queue_raw_update(update)
 
-    async def wait_idle(self, quiet: float = 0.1, timeout: float | None = None) -> None:
+    async def wait_idle(self, quiet: float = 0.1, timeout: float | None = None) -> None:  # noqa: ASYNC109 - the test-tool API takes a timeout
         """Wait until the bot took every update and made no API call for `quiet` seconds."""
         state = self.state
         timeout = self.default_timeout if timeout is None else timeout
@@ -143,17 +143,16 @@ class Emulator:
                 lambda: state.updates_drained and state.inflight == 0, deadline - time.monotonic()
             )
             if not busy_done:
-                reason = "updates are still pending (is the bot polling?)" if not state.updates_drained else (
-                    f"{state.inflight} API call(s) still running"
+                reason = (
+                    "updates are still pending (is the bot polling?)"
+                    if not state.updates_drained
+                    else (f"{state.inflight} API call(s) still running")
                 )
                 raise AssertionError(f"bot not idle after {timeout}s: {reason}")
             quiet_left = state.last_activity + quiet - time.monotonic()
             if quiet_left <= 0:
                 return
-            seen = state.activity
-            woke = await state.changed.wait_for(
-                lambda: state.activity != seen or not state.updates_drained, quiet_left
-            )
+            woke = await state.changed.wait_for(_activity_after(state, state.activity), quiet_left)
             if not woke:
                 return
 
@@ -230,6 +229,10 @@ class Emulator:
     def deactivate(self, user_id: int) -> None:
         """The account is deleted: 403 "user is deactivated"."""
         self.state.chats[user_id].deactivated = True
+
+
+def _activity_after(state: BotState, seen: int) -> Callable[[], bool]:
+    return lambda: state.activity != seen or not state.updates_drained
 
 
 class TestUser:
@@ -330,7 +333,7 @@ class TestUser:
 
     # ----- expecting -------------------------------------------------------------------
 
-    async def expect_message(self, timeout: float | None = None) -> RecordedMessage:
+    async def expect_message(self, timeout: float | None = None) -> RecordedMessage:  # noqa: ASYNC109 - the test-tool API takes a timeout
         """The next bot message in this chat not returned before; AssertionError with the transcript on timeout."""
         chat = self.chat
         await self._wait(lambda: len(chat.bot_messages) > self._seen_messages, timeout, "a new bot message")
@@ -338,11 +341,11 @@ class TestUser:
         self._seen_messages += 1
         return message
 
-    async def expect_messages(self, count: int, timeout: float | None = None) -> list[RecordedMessage]:
+    async def expect_messages(self, count: int, timeout: float | None = None) -> list[RecordedMessage]:  # noqa: ASYNC109 - the test-tool API takes a timeout
         """The next `count` new bot messages, in order."""
         return [await self.expect_message(timeout) for _ in range(count)]
 
-    async def expect_edit(self, timeout: float | None = None) -> RecordedMessage:
+    async def expect_edit(self, timeout: float | None = None) -> RecordedMessage:  # noqa: ASYNC109 - the test-tool API takes a timeout
         """The next edit of a message in this chat (a snapshot of the edited version)."""
         chat = self.chat
         await self._wait(lambda: len(chat.edits) > self._seen_edits, timeout, "an edited message")
@@ -350,7 +353,7 @@ class TestUser:
         self._seen_edits += 1
         return edited
 
-    async def expect_callback_answer(self, timeout: float | None = None) -> CallbackAnswer:
+    async def expect_callback_answer(self, timeout: float | None = None) -> CallbackAnswer:  # noqa: ASYNC109 - the test-tool API takes a timeout
         """The next answerCallbackQuery for this user's taps."""
         chat = self.chat
         await self._wait(lambda: len(chat.callback_answers) > self._seen_answers, timeout, "a callback answer")
@@ -358,7 +361,7 @@ class TestUser:
         self._seen_answers += 1
         return answer
 
-    async def expect_deleted(self, timeout: float | None = None) -> RecordedMessage:
+    async def expect_deleted(self, timeout: float | None = None) -> RecordedMessage:  # noqa: ASYNC109 - the test-tool API takes a timeout
         """The next message deleted in this chat."""
         chat = self.chat
         await self._wait(lambda: len(chat.deletions) > self._seen_deletions, timeout, "a deleted message")
@@ -380,10 +383,10 @@ class TestUser:
         self._seen_answers = len(self.chat.callback_answers)
         self._seen_deletions = len(self.chat.deletions)
 
-    async def _wait(self, predicate: Callable[[], bool], timeout: float | None, what: str) -> None:
-        timeout = self.emulator.default_timeout if timeout is None else timeout
-        if not await self.state.changed.wait_for(predicate, timeout):
-            raise AssertionError(f"{self}: expected {what} within {timeout}s, got none.\n{self.format_transcript()}")
+    async def _wait(self, predicate: Callable[[], bool], within: float | None, what: str) -> None:
+        within = self.emulator.default_timeout if within is None else within
+        if not await self.state.changed.wait_for(predicate, within):
+            raise AssertionError(f"{self}: expected {what} within {within}s, got none.\n{self.format_transcript()}")
 
     # ----- reading ---------------------------------------------------------------------
 

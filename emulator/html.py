@@ -162,9 +162,7 @@ def _attributes(text: str, i: int, tag: str, begin: int) -> tuple[str, int]:
             i += 1
         name = text[attr_begin:i].lower()
         if not name:
-            raise _ParseError(
-                f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(text, begin)}'
-            )
+            raise _ParseError(f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(text, begin)}')
         while i < size and text[i] in SPACES:
             i += 1
         value = ""
@@ -329,7 +327,7 @@ def _checked_url(url: str) -> str | None:
                     host, _, tail = host.partition(mark)
                     tail = mark + tail
                     break
-        if not host or "." not in host and host.lower() != "localhost":
+        if not host or ("." not in host and host.lower() != "localhost"):
             return None
         return f"{scheme}://{host}/{tail.lstrip('/') if sep else tail}"
     return f"{scheme}://{rest}"

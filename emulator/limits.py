@@ -95,7 +95,9 @@ class RateLimits:
         if self.per_chat is not None:
             bucket = self._chats.get(chat_id)
             if bucket is None:
-                bucket = self._chats[chat_id] = TokenBucket(self.per_chat, self.per_chat_burst, self.per_chat_burst, now)
+                bucket = self._chats[chat_id] = TokenBucket(
+                    self.per_chat, self.per_chat_burst, self.per_chat_burst, now
+                )
             if not bucket.try_acquire(now):
                 raise too_many_requests(self.retry_after)
         window = self._paid if paid else self._global

@@ -380,7 +380,11 @@ async def answer_callback_query(state: BotState, params: dict[str, Any]) -> Any:
     chat = state.chats[pending.chat_id]
     chat.callback_answers.append(
         CallbackAnswer(
-            pending.query_id, text, bool(params.get("show_alert")), params.get("url"), int(params.get("cache_time") or 0)
+            pending.query_id,
+            text,
+            bool(params.get("show_alert")),
+            params.get("url"),
+            int(params.get("cache_time") or 0),
         )
     )
     state.changed.notify()
@@ -389,7 +393,7 @@ async def answer_callback_query(state: BotState, params: dict[str, Any]) -> Any:
 
 @api_method("sendChatAction")
 async def send_chat_action(state: BotState, params: dict[str, Any]) -> Any:
-    """"typing" and friends; recorded per chat."""
+    """ "typing" and friends; recorded per chat."""
     action = params["action"]
     if action not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
@@ -462,7 +466,11 @@ async def set_my_commands(state: BotState, params: dict[str, Any]) -> Any:
     for item in commands:
         name = str(item.get("command", "")) if isinstance(item, dict) else ""
         name = name.removeprefix("/")
-        if not 1 <= len(name) <= 32 or not all(ch.islower() or ch.isdigit() or ch == "_" for ch in name) or not name.isascii():
+        if (
+            not 1 <= len(name) <= 32
+            or not all(ch.islower() or ch.isdigit() or ch == "_" for ch in name)
+            or not name.isascii()
+        ):
             raise bad_request("BOT_COMMAND_INVALID")
         description = str(item.get("description", ""))
         if not 1 <= len(description) <= 256:

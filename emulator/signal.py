@@ -23,10 +23,10 @@ class Signal:
             if not fut.done():
                 fut.set_result(None)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
-        """Wait until predicate() is true; False if timeout (seconds) passes first."""
+    async def wait_for(self, predicate: Callable[[], bool], within: float | None) -> bool:
+        """Wait until predicate() is true; False if `within` seconds pass first (None: no limit)."""
         loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
+        deadline = None if within is None else loop.time() + within
         while True:
             if predicate():
                 return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -106,7 +107,8 @@ class RecordedMessage:
         if self.inline_keyboard:
             return [[b.get("text", "") for b in row] for row in self.inline_keyboard]
         if self.reply_markup and isinstance(self.reply_markup.get("keyboard"), list):
-            return [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in self.reply_markup["keyboard"]]
+            rows = self.reply_markup["keyboard"]
+            return [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in rows]
         return []
 
     @property
@@ -415,11 +417,13 @@ class BotState:
             self.touch()
         return result
 
-    async def get_updates(self, offset: int | None, limit: int, timeout: float) -> list[dict[str, Any]]:
-        """Long polling: answer at once if updates are pending, else wait up to `timeout` seconds."""
+    async def get_updates(self, offset: int | None, limit: int, poll_seconds: float) -> list[dict[str, Any]]:
+        """Long polling: answer at once if updates are pending, else wait up to `poll_seconds`."""
         if self.webhook is not None:
             raise ApiError(
-                409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
             )
         # A new getUpdates ends any running one with 409 (only one poller per bot).
         self._poll_generation += 1
@@ -428,13 +432,15 @@ class BotState:
         if offset is not None:
             self.confirm_updates(offset)
         updates = self.take_updates(limit)
-        if updates or timeout <= 0:
+        if updates or poll_seconds <= 0:
             return updates
         await self.update_arrived.wait_for(
-            lambda: bool(self.updates) or generation != self._poll_generation or self.closing, timeout
+            lambda: bool(self.updates) or generation != self._poll_generation or self.closing, poll_seconds
         )
         if generation != self._poll_generation and not self.closing:
-            raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+            raise ApiError(
+                409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+            )
         return self.take_updates(limit)
 
     @property
@@ -475,7 +481,9 @@ class BotState:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         while self.webhook is not None and not self.closing:
             if not self.updates:
-                await self.update_arrived.wait_for(lambda: bool(self.updates) or self.webhook is None or self.closing, None)
+                await self.update_arrived.wait_for(
+                    lambda: bool(self.updates) or self.webhook is None or self.closing, None
+                )
                 continue
             update = self.updates[0]
             if not self._allowed(update):
@@ -532,10 +540,8 @@ class BotState:
         self.changed.notify()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._webhook_task
-            except (asyncio.CancelledError, Exception):
-                pass
         if self._http is not None:
             await self._http.close()
 

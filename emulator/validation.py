@@ -118,9 +118,7 @@ def check_required(spec: MethodSpec, params: dict[str, Any]) -> None:
             raise bad_request(f'invalid parameter "{name}": expected a Boolean')
 
 
-def format_text(
-    text: str, parse_mode: str | None, entities: Any = None, *, caption: bool = False
-) -> FormattedText:
+def format_text(text: str, parse_mode: str | None, entities: Any = None, *, caption: bool = False) -> FormattedText:
     """Apply parse_mode (or explicit entities) and the length rule on the visible text."""
     if entities:
         if isinstance(entities, str):
@@ -135,7 +133,7 @@ def format_text(
         elif mode == "markdown":
             formatted = parse_markdown(text)
         else:
-            raise bad_request(f"unsupported parse_mode \"{parse_mode}\"")
+            raise bad_request(f'unsupported parse_mode "{parse_mode}"')
     else:
         formatted = FormattedText(text)
     formatted = strip_formatted(formatted)
@@ -169,7 +167,7 @@ def check_reply_markup(markup: Any) -> dict[str, Any] | None:
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
             raise bad_request('field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays')
     elif not markup.get("remove_keyboard") and not markup.get("force_reply"):
-        raise bad_request("can't find field \"inline_keyboard\"")
+        raise bad_request('can\'t find field "inline_keyboard"')
     return markup
 
 
@@ -192,7 +190,7 @@ def _check_inline_button(button: Any) -> None:
         raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
     text = button.get("text")
     if not isinstance(text, str):
-        raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")
+        raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
     if not text.strip():
         raise bad_request("BUTTON_TEXT_INVALID")  # hypothetical wording
     actions = [name for name in INLINE_BUTTON_ACTIONS if button.get(name) is not None]
