@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.fsm_storage import DatabaseStorage
-from bot.i18n import CatalogI18n, UserLocaleMiddleware
+from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares.session import CommitBeforeSend, DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
@@ -62,7 +62,7 @@ def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSess
     dp.update.outer_middleware(ThrottlingMiddleware(settings.throttle_rate))
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware(settings.coordinator_ids))
-    UserLocaleMiddleware(CatalogI18n()).setup(dp)
+    UserLocaleMiddleware(create_i18n()).setup(dp)
     dp.include_router(build_router())
     return dp
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
@@ -22,7 +22,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    parsed = make_url(url)
+    schema = parsed.query.get("search_path")
+    if isinstance(schema, str):
+        # asyncpg takes no search_path argument: DATABASE_URL=...?search_path=s becomes a server setting
+        parsed = parsed.difference_update_query(["search_path"])
+        kwargs.setdefault("connect_args", {}).setdefault("server_settings", {})["search_path"] = schema
+    return create_async_engine(parsed, **kwargs)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

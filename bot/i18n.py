@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gettext
 from typing import Any
 
 from aiogram.types import TelegramObject
@@ -12,14 +11,15 @@ from locales import DEFAULT_LOCALE, LOCALE_DIR, load_translations, normalize_loc
 from models.user import User
 
 
-class CatalogI18n(I18n):
-    """I18n whose locales come from `locales.load_translations` (in-memory compiled .po files)."""
+def create_i18n() -> I18n:
+    """aiogram's I18n with our merged, in-memory compiled catalogs.
 
-    def __init__(self) -> None:
-        super().__init__(path=LOCALE_DIR, default_locale=DEFAULT_LOCALE, domain="messages")
-
-    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        return dict(load_translations())
+    Not a subclass: aiogram's `gettext` helpers look up `I18n.get_current()`, and each subclass of its
+    context mixin gets a context variable of its own, which those helpers would never see.
+    """
+    i18n = I18n(path=LOCALE_DIR, default_locale=DEFAULT_LOCALE, domain="messages")
+    i18n.locales = dict(load_translations())
+    return i18n
 
 
 class UserLocaleMiddleware(I18nMiddleware):

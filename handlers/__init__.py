@@ -7,9 +7,8 @@ from aiogram import Router
 from handlers import coordinator, fallback, language, membership, menu, privacy, signup
 
 
-def build_router() -> Router:
-    root = Router(name="root")
-    root.include_routers(
+def feature_routers() -> list[Router]:
+    return [
         membership.router,
         signup.router,
         menu.router,
@@ -18,5 +17,14 @@ def build_router() -> Router:
         coordinator.router,
         # features go above this line; fallback must stay last
         fallback.router,
-    )
+    ]
+
+
+def build_router() -> Router:
+    """A fresh root over the feature routers (a restart or a test builds a new Dispatcher in-process)."""
+    root = Router(name="root")
+    for router in feature_routers():
+        # aiogram lets a router have one parent; the previous root, if any, is being discarded
+        router._parent_router = None
+        root.include_router(router)
     return root

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.menu import show_main_menu
+from locales import normalize_locale, t
 from models.user import User
 
 router = Router(name="fallback")
@@ -48,7 +49,10 @@ async def unexpected_error(event: ErrorEvent) -> bool:
     log.error("update %s failed: %s at %s:%s", event.update.update_id, type(event.exception).__name__,
               where.filename if where else "?", where.lineno if where else "?",
               exc_info=log.isEnabledFor(logging.DEBUG))
-    text = _("Désolé, quelque chose s'est mal passé. Rien n'a été perdu ; réessayez dans un instant.")
+    # Errors are handled outside the i18n and session middlewares: translate by Telegram's language_code.
+    sender = (event.update.callback_query or event.update.message)
+    locale = normalize_locale(sender.from_user.language_code if sender and sender.from_user else None)
+    text = t(locale, "Désolé, quelque chose s'est mal passé. Rien n'a été perdu ; réessayez dans un instant.")
     if event.update.callback_query is not None:
         try:
             await event.update.callback_query.answer(text, show_alert=True)

@@ -16,6 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 _current_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
 
 
+def current_session() -> AsyncSession | None:
+    """The session of the update being handled in this task, if any."""
+    return _current_session.get()
+
+
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self._sessions = sessions
