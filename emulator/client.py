@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import mimetypes
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -89,9 +90,8 @@ class Emulator:
     def bot(self, **kwargs: Any) -> Any:
         """A real aiogram Bot talking to this emulator (kwargs go to Bot, e.g. default=...)."""
         from aiogram import Bot
-        from aiogram.client.session.aiohttp import AiohttpSession
 
-        return Bot(self.token, session=AiohttpSession(api=self.api_server), **kwargs)
+        return Bot(self.token, session=_local_session_class()(api=self.api_server), **kwargs)
 
     @contextlib.asynccontextmanager
     async def polling(self, dispatcher: Any, bot: Any, **kwargs: Any) -> AsyncIterator[asyncio.Task[Any]]:
@@ -229,6 +229,19 @@ class Emulator:
     def deactivate(self, user_id: int) -> None:
         """The account is deleted: 403 "user is deactivated"."""
         self.state.chats[user_id].deactivated = True
+
+
+@functools.cache
+def _local_session_class() -> Any:
+    """aiogram's AiohttpSession without the 250 ms pause on close (meant for TLS, useless on localhost)."""
+    from aiogram.client.session.aiohttp import AiohttpSession
+
+    class LocalAiohttpSession(AiohttpSession):
+        async def close(self) -> None:
+            if self._session is not None and not self._session.closed:
+                await self._session.close()
+
+    return LocalAiohttpSession
 
 
 def _activity_after(state: BotState, seen: int) -> Callable[[], bool]:

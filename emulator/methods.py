@@ -279,8 +279,9 @@ def _target(state: BotState, params: dict[str, Any], action: str) -> RecordedMes
 
 
 def _apply_edit(state: BotState, message: RecordedMessage, **changes: Any) -> Any:
-    """Record an edit; identical content and markup is Telegram's "message is not modified"."""
-    if all(getattr(message, name) == value for name, value in changes.items()):
+    """Record an edit; the same visible content and markup is Telegram's "message is not modified"."""
+    compared = ("visible_text", "entities", "reply_markup", "file")
+    if all(getattr(message, name) == value for name, value in changes.items() if name in compared):
         raise bad_request(
             "message is not modified: specified new message content and reply markup are exactly the same "
             "as a current content and reply markup of the message"

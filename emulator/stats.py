@@ -46,6 +46,16 @@ class Stats:
             return float(len(stamps))
         return (len(stamps) - 1) / (stamps[-1] - stamps[0])
 
+    def peak_per_second(self) -> int:
+        """Most accepted sends inside any one-second window (what Telegram's limit constrains)."""
+        stamps = self.send_timestamps
+        best = start = 0
+        for end, stamp in enumerate(stamps):
+            while stamps[start] <= stamp - 1.0:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
     def to_dict(self, timestamps: bool = False) -> dict[str, Any]:
         """JSON-ready view (chat ids become strings, as JSON keys must)."""
         data: dict[str, Any] = {
@@ -59,6 +69,7 @@ class Stats:
             "server_errors": self.server_errors,
             "timeouts": self.timeouts,
             "achieved_rate": self.achieved_rate(),
+            "peak_per_second": self.peak_per_second(),
             "started_at": self.started_at,
         }
         if timestamps:
