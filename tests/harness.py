@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, create_app
@@ -24,7 +25,7 @@ class BotHarness:
         self.emu = emu
         settings.setdefault("coordinator_ids", frozenset({COORDINATOR_ID}))
         settings.setdefault("throttle_rate", 1000.0)
-        self.settings = Settings(_env_file=None, bot_token=emu.token, bot_api_url=emu.base_url,  # type: ignore[call-arg]
+        self.settings = Settings(_env_file=None, bot_token=SecretStr(emu.token), bot_api_url=emu.base_url,
                                  database_url=database_url, **settings)
         self._app: App | None = None
         self._polling: asyncio.Task[None] | None = None
