@@ -3,6 +3,7 @@
 from emulator.client import Emulator, TestUser
 from emulator.control import EmulatorControl
 from emulator.errors import ApiError
+from emulator.process import EmulatorProcess
 from emulator.state import BotState, CallbackAnswer, RecordedMessage, StoredFile
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "CallbackAnswer",
     "Emulator",
     "EmulatorControl",
+    "EmulatorProcess",
     "RecordedMessage",
     "StoredFile",
     "TestUser",

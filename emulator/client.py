@@ -87,11 +87,15 @@ class Emulator:
 
         return TelegramAPIServer.from_base(self.base_url)
 
+    def aiogram_session(self, **kwargs: Any) -> Any:
+        """An aiogram AiohttpSession for this emulator, closing without aiogram's 250 ms TLS pause."""
+        return _local_session_class()(api=self.api_server, **kwargs)
+
     def bot(self, **kwargs: Any) -> Any:
         """A real aiogram Bot talking to this emulator (kwargs go to Bot, e.g. default=...)."""
         from aiogram import Bot
 
-        return Bot(self.token, session=_local_session_class()(api=self.api_server), **kwargs)
+        return Bot(self.token, session=self.aiogram_session(), **kwargs)
 
     @contextlib.asynccontextmanager
     async def polling(self, dispatcher: Any, bot: Any, **kwargs: Any) -> AsyncIterator[asyncio.Task[Any]]:
@@ -244,6 +248,11 @@ def _local_session_class() -> Any:
     return LocalAiohttpSession
 
 
+def emulator_phone_suffix(user_id: int) -> str:
+    """A stable 7-digit phone suffix derived from the user id."""
+    return f"{user_id % 10_000_000:07d}"
+
+
 def _activity_after(state: BotState, seen: int) -> Callable[[], bool]:
     return lambda: state.activity != seen or not state.updates_drained
 
@@ -261,6 +270,7 @@ class TestUser:
         self._seen_edits = 0
         self._seen_answers = 0
         self._seen_deletions = 0
+        self.phone_number = f"+3360{emulator_phone_suffix(chat.id)}"  # shared by request_contact buttons
 
     def __repr__(self) -> str:
         return f"TestUser({self.id}, {self.chat.first_name!r})"
@@ -274,7 +284,13 @@ class TestUser:
 
     async def send(self, text: str) -> dict[str, Any]:
         """Write a text message to the bot; a leading /command gets its bot_command entity."""
+        self._unblock_to_write()
         return user_message(self.state, self.chat, text)
+
+    def _unblock_to_write(self) -> None:
+        """A user who blocked the bot must unblock it (Restart) before writing again."""
+        if self.chat.blocked:
+            set_blocked(self.state, self.chat, False)
 
     async def send_sticker(self, emoji: str = "👍") -> dict[str, Any]:
         """Send a sticker (non-text input)."""
@@ -282,6 +298,7 @@ class TestUser:
             "file_id": f"CAACAgStk{self.chat.next_message_id}", "file_unique_id": f"AgADstk{self.chat.next_message_id}",
             "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": emoji,
         }  # fmt: skip
+        self._unblock_to_write()
         return user_message(self.state, self.chat, None, kind="sticker", extra={"sticker": sticker})
 
     async def send_document(
@@ -290,21 +307,25 @@ class TestUser:
         """Send a file; the bot can getFile and download it."""
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         stored = self.state.store_file(name, data, mime)
+        self._unblock_to_write()
         return user_message(self.state, self.chat, caption, kind="document", file=stored)
 
     async def send_photo(self, data: bytes = b"\xff\xd8\xff", caption: str | None = None) -> dict[str, Any]:
         """Send a photo."""
         stored = self.state.store_file("photo.jpg", data, "image/jpeg")
+        self._unblock_to_write()
         return user_message(self.state, self.chat, caption, kind="photo", file=stored)
 
     async def send_contact(self, phone_number: str) -> dict[str, Any]:
         """Share one's own contact (what a request_contact button sends)."""
         contact = {"phone_number": phone_number, "first_name": self.chat.first_name, "user_id": self.id}
+        self._unblock_to_write()
         return user_message(self.state, self.chat, None, kind="contact", extra={"contact": contact})
 
     async def send_location(self, latitude: float, longitude: float) -> dict[str, Any]:
         """Share a location."""
         location = {"latitude": latitude, "longitude": longitude}
+        self._unblock_to_write()
         return user_message(self.state, self.chat, None, kind="location", extra={"location": location})
 
     async def tap(self, label: str, message: RecordedMessage | None = None) -> str:
@@ -313,6 +334,8 @@ class TestUser:
         Returns the callback query id. A reply-keyboard button sends its label as text instead.
         """
         target = message or self._latest_with_keyboard()
+        if target is not None and target.deleted:
+            raise AssertionError(f"{self}: message {target.message_id} was deleted, its buttons are gone")
         if target is not None:
             for row in target.inline_keyboard:
                 for button in row:
@@ -321,13 +344,26 @@ class TestUser:
                             raise AssertionError(f"button {label!r} has no callback_data: {button}")
                         return callback_query(self.state, self.chat, target, button["callback_data"])
             if target.reply_markup and "keyboard" in target.reply_markup and label in target.button_labels:
-                await self.send(label)
+                await self._press_reply_button(target, label)
                 return ""
         labels = target.buttons if target is not None else []
         raise AssertionError(
             f"{self}: no button {label!r} on {'message ' + str(target.message_id) if target else 'any message'}; "
             f"visible buttons: {labels}\n{self.format_transcript()}"
         )
+
+    async def _press_reply_button(self, message: RecordedMessage, label: str) -> None:
+        """A reply-keyboard button sends its text, or the user's contact / location when it requests them."""
+        for row in message.reply_markup.get("keyboard", []) if message.reply_markup else []:
+            for button in row:
+                if isinstance(button, dict) and button.get("text") == label:
+                    if button.get("request_contact"):
+                        await self.send_contact(self.phone_number)
+                        return
+                    if button.get("request_location"):
+                        await self.send_location(48.8566, 2.3522)
+                        return
+        await self.send(label)
 
     async def tap_data(self, data: str, message: RecordedMessage | None = None) -> str:
         """Send a callback query with arbitrary (possibly forged) data on `message` or the latest one."""

@@ -123,6 +123,30 @@ def _new_bot_message(chat: Chat, kind: str = "text") -> RecordedMessage:
     return RecordedMessage(chat.take_message_id(), chat.id, int(time.time()), True, kind)
 
 
+def _reply_target(state: BotState, chat: Chat, params: dict[str, Any]) -> RecordedMessage | None:
+    """The message replied to (reply_parameters); a missing one is refused unless allowed."""
+    reply = params.get("reply_parameters")
+    if not isinstance(reply, dict):
+        if params.get("reply_to_message_id") is None:
+            return None
+        reply = {"message_id": params["reply_to_message_id"]}
+    target = chat.messages.get(int(reply.get("message_id") or 0))
+    if target is None or target.deleted:
+        if reply.get("allow_sending_without_reply") or params.get("allow_sending_without_reply"):
+            return None
+        raise bad_request("message to be replied not found")
+    return target
+
+
+def _finish_send(state: BotState, chat: Chat, message: RecordedMessage, params: dict[str, Any]) -> Any:
+    """Record an accepted send and build its Message (with reply_to_message when replying)."""
+    replied = _reply_target(state, chat, params)
+    if replied is not None:
+        message.extra["reply_to_message"] = state.message_dict(replied)
+    state.record_bot_message(chat, message)
+    return state.message_dict(message)
+
+
 # ----- identity and updates ------------------------------------------------------------------
 
 
@@ -214,8 +238,7 @@ async def send_message(state: BotState, params: dict[str, Any]) -> Any:
     message.visible_text = formatted.text
     message.entities = formatted.entities
     message.reply_markup = markup
-    state.record_bot_message(chat, message)
-    return state.message_dict(message)
+    return _finish_send(state, chat, message, params)
 
 
 def _upload(state: BotState, value: Any, kind: str, default_name: str, default_mime: str) -> StoredFile:
@@ -250,8 +273,7 @@ async def _send_media(state: BotState, params: dict[str, Any], kind: str) -> Any
     message.entities = formatted.entities
     message.reply_markup = markup
     message.file = stored
-    state.record_bot_message(chat, message)
-    return state.message_dict(message)
+    return _finish_send(state, chat, message, params)
 
 
 @api_method("sendDocument")

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import sys
-
 import aiohttp
 import telegram
 
-from emulator import Emulator, EmulatorControl
+from emulator import Emulator, EmulatorControl, EmulatorProcess
 
 
 async def test_python_telegram_bot_talks_to_the_emulator(emu: Emulator) -> None:
@@ -56,35 +52,11 @@ async def test_control_api_in_process(emu: Emulator) -> None:
         assert (await control.stats())["total_requests"] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_out_of_process_server() -> None:
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "emulator", "--port", str(port), "--token", "42:XYZ", "--rate", "30", "--users", "2",
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        await asyncio.wait_for(process.stdout.readline(), 10)
-        base = f"http://127.0.0.1:{port}"
-        async with EmulatorControl(base) as control:
-            for _ in range(50):
-                try:
-                    await control.health()
-                    break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.05)
-            ptb = telegram.Bot("42:XYZ", base_url=f"{base}/bot")
-            async with ptb:
-                await ptb.send_message(1_000_000, "hors processus")
-            stats = await control.stats()
-            assert stats["delivered_per_chat"] == {"1000000": 1}
-            assert (await control.configure())["rate"] == 30
-    finally:
-        process.terminate()
-        await process.wait()
+    async with EmulatorProcess(token="42:XYZ", rate=30, users=2) as process:
+        ptb = telegram.Bot("42:XYZ", base_url=f"{process.base_url}/bot")
+        async with ptb:
+            await ptb.send_message(1_000_000, "hors processus")
+        stats = await process.control.stats()
+        assert stats["delivered_per_chat"] == {"1000000": 1}
+        assert (await process.control.configure())["rate"] == 30
