@@ -90,11 +90,19 @@ def label_for_prefix(prefix: str, locale: str) -> str:
 
 
 def search(query: str, limit: int = 8) -> list[CpvCode]:
-    """Codes whose French or English label contains every word of the query, most general first."""
+    """Codes whose French or English label contains every word of the query, the closest labels first.
+
+    A short label that contains the words is mostly about them ("Services de nettoyage"), a long one
+    mentions them in passing, so results are ranked by the length of the label that matched.
+    """
     words = [word for word in fold(query).replace(",", " ").split() if len(word) >= 2]
     if not words:
         return []
     vocab = vocabulary()
-    found = [vocab.by_code8[code8] for code8, text in vocab.folded if all(word in text for word in words)]
-    found.sort(key=lambda entry: (entry.level, entry.code8))
-    return found[:limit]
+    ranked = []
+    for code8, text in vocab.folded:
+        matching = [part for part in text.split(" | ") if all(word in part for word in words)]
+        if matching:
+            ranked.append((min(len(part) for part in matching), code8))
+    ranked.sort()
+    return [vocab.by_code8[code8] for _length, code8 in ranked[:limit]]
