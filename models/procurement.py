@@ -100,16 +100,20 @@ class NoticeDelivery(SQLModel, table=True):
 
 
 class TenderDigest(SQLModel, table=True):
-    """One person's daily digest: its notices in order, so that page buttons can show any page later."""
+    """Notices sent as one paginated message (the daily digest, or a burst of instant matches).
+
+    The notices are kept in order so that page buttons can show any page later.
+    """
 
     __tablename__ = "tender_digests"
     __table_args__ = (
-        UniqueConstraint("user_id", "day", name="uq_tender_digest_day"),
+        Index("ix_tender_digests_day", "user_id", "kind", "day"),
         {"info": {"erase": "delete"}},
     )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(default="daily", max_length=8)  # "daily" or "burst"
     day: str = Field(max_length=10)  # Paris date, ISO
     notice_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -30,6 +30,9 @@ MAX_KEYWORDS = 10
 MAX_CPV = 20
 KEYWORD_MAX_LENGTH = 40
 PAGE_LIMIT = 3500  # room under Telegram's 4096 for the page header
+# More instant matches than this for one person in one import become one paginated message: Telegram
+# lets a bot send about one message per second to a chat, and nobody wants fifty in a row.
+BURST_LIMIT = 3
 # Callback data the delivered messages carry (plain strings: services do not import aiogram);
 # handlers/tenders.py parses them with CallbackData factories of the same prefixes.
 UNSUBSCRIBE_DATA = "tu:{subscription_id}"
@@ -332,9 +335,9 @@ async def deliver_matches(session: AsyncSession, index: SubscriptionIndex, notic
                for rule, kind in index.match(facts(notice), now)]
     if not matches:
         return 0
-    existing = set((await session.execute(
+    existing = {(row[0], row[1]) for row in (await session.execute(
         select(col(NoticeDelivery.subscription_id), col(NoticeDelivery.notice_id))
-        .where(col(NoticeDelivery.notice_id).in_(list(by_id))))).tuples())
+        .where(col(NoticeDelivery.notice_id).in_(list(by_id)))))}
     new = [(rule, notice_id, kind) for rule, notice_id, kind in matches if (rule.id, notice_id) not in existing]
     if not new:
         return 0
@@ -345,19 +348,43 @@ async def deliver_matches(session: AsyncSession, index: SubscriptionIndex, notic
     if instant:
         people = {user.id: user for user in (await session.execute(
             select(User).where(col(User.id).in_({rule.user_id for rule, _, _ in instant})))).scalars()}
-        per_user: dict[int, list[outbox.Part]] = {}
+        per_user: dict[int, list[tuple[SubscriptionRule, int, str]]] = {}
         seen: set[tuple[int, int]] = set()
         for rule, notice_id, kind in instant:
-            person = people.get(rule.user_id)
-            if person is None or person.telegram_id is None or (rule.user_id, notice_id) in seen:
-                continue  # two subscriptions of one person matching one notice: one message
-            seen.add((rule.user_id, notice_id))
-            per_user.setdefault(rule.user_id, []).append(outbox.Part(
-                render_notice(by_id[notice_id], person.locale, kind), unsubscribe_markup(rule.id, person.locale)))
+            if (rule.user_id, notice_id) not in seen:  # two subscriptions of one person, one notice: one message
+                seen.add((rule.user_id, notice_id))
+                per_user.setdefault(rule.user_id, []).append((rule, notice_id, kind))
+        outgoing = []
+        for user_id, found in per_user.items():
+            person = people.get(user_id)
+            if person is None or person.telegram_id is None:
+                continue
+            if len(found) <= BURST_LIMIT:
+                parts = [outbox.Part(render_notice(by_id[notice_id], person.locale, kind),
+                                     unsubscribe_markup(rule.id, person.locale)) for rule, notice_id, kind in found]
+            else:
+                digest = await _new_digest(session, user_id, "burst", now, [n for _, n, _ in found],
+                                           [(rule.id, notice_id) for rule, notice_id, _ in found])
+                text, markup = await digest_page(session, digest, 0, person.locale)
+                parts = [outbox.Part(text, markup)]
+            outgoing.append(outbox.Outgoing(person.telegram_id, parts, user_id))
         campaign, _ = await outbox.create_campaign(session, kind="tenders", title="Procurement notices (instant)")
-        await outbox.enqueue(session, campaign, [
-            outbox.Outgoing(people[user_id].telegram_id or 0, parts, user_id) for user_id, parts in per_user.items()])
+        await outbox.enqueue(session, campaign, outgoing)
     return len(new)
+
+
+async def _new_digest(session: AsyncSession, user_id: int, kind: str, now: datetime, notice_ids: list[int],
+                      pairs: list[tuple[int, int]]) -> TenderDigest:
+    """Store a digest and point its deliveries (subscription, notice) at it."""
+    digest = TenderDigest(user_id=user_id, kind=kind, day=to_paris(now).date().isoformat(),
+                          notice_ids=list(dict.fromkeys(notice_ids)))
+    session.add(digest)
+    await session.flush()
+    for subscription_id, notice_id in pairs:
+        await session.execute(update(NoticeDelivery).where(
+            col(NoticeDelivery.subscription_id) == subscription_id, col(NoticeDelivery.notice_id) == notice_id)
+            .values(digest_id=digest.id))
+    return digest
 
 
 async def match_due_renewals(session: AsyncSession, now: datetime) -> int:
@@ -384,7 +411,8 @@ async def send_daily_digests(session: AsyncSession, now: datetime) -> int:
     if not by_user:
         return 0
     done_today = set((await session.execute(select(col(TenderDigest.user_id)).where(
-        col(TenderDigest.day) == day, col(TenderDigest.user_id).in_(list(by_user))))).scalars())
+        col(TenderDigest.day) == day, col(TenderDigest.kind) == "daily",
+        col(TenderDigest.user_id).in_(list(by_user))))).scalars())
     people = {user.id: user for user in (await session.execute(
         select(User).where(col(User.id).in_(list(by_user))))).scalars()}
     campaign, _ = await outbox.create_campaign(session, kind="tenders-digest", title=f"Procurement digest {day}",
@@ -394,11 +422,10 @@ async def send_daily_digests(session: AsyncSession, now: datetime) -> int:
         person = people.get(user_id)
         if user_id in done_today or person is None or person.telegram_id is None:
             continue  # a second run the same day leaves later matches for tomorrow
-        notice_ids = list(dict.fromkeys(d.notice_id for d in deliveries))
-        digest = TenderDigest(user_id=user_id, day=day, notice_ids=notice_ids)
+        digest = TenderDigest(user_id=user_id, kind="daily", day=day,
+                              notice_ids=list(dict.fromkeys(d.notice_id for d in deliveries)))
         session.add(digest)
         await session.flush()
-        assert digest.id is not None
         await session.execute(update(NoticeDelivery).where(
             col(NoticeDelivery.id).in_([d.id for d in deliveries])).values(digest_id=digest.id))
         text, markup = await digest_page(session, digest, 0, person.locale)
@@ -412,14 +439,19 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
     """Page `page` of a digest with its ‹ › buttons; every notice appears whole on exactly one page."""
     notices = {n.id: n for n in (await session.execute(
         select(Notice).where(col(Notice.id).in_(digest.notice_ids)))).scalars()}
-    kinds = {d.notice_id: d.matched_as for d in (await session.execute(
-        select(NoticeDelivery).where(col(NoticeDelivery.digest_id) == digest.id))).scalars()}
+    deliveries = (await session.execute(
+        select(NoticeDelivery).where(col(NoticeDelivery.digest_id) == digest.id))).scalars().all()
+    kinds = {d.notice_id: d.matched_as for d in deliveries}
     blocks = [render_notice(notices[i], locale, kinds.get(i)) for i in digest.notice_ids if i in notices]
     pages = paginate(blocks) or [t(locale, "Ces avis ne sont plus disponibles.")]
     page = max(0, min(page, len(pages) - 1))
     day = datetime.fromisoformat(digest.day)
-    header = t(locale, "📬 <b>Vos avis de marchés du {day}</b> — {count} avis, page {page}/{pages}",
-               day=format_day(day, locale), count=len(blocks), page=page + 1, pages=len(pages))
+    if digest.kind == "daily":
+        header = t(locale, "📬 <b>Vos avis de marchés du {day}</b> — {count} avis, page {page}/{pages}",
+                   day=format_day(day, locale), count=len(blocks), page=page + 1, pages=len(pages))
+    else:
+        header = t(locale, "📬 <b>{count} nouveaux avis pour vous</b> — page {page}/{pages}",
+                   count=len(blocks), page=page + 1, pages=len(pages))
     buttons = []
     if page > 0:
         buttons.append({"text": t(locale, "‹ Page précédente"),
@@ -427,7 +459,15 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
     if page < len(pages) - 1:
         buttons.append({"text": t(locale, "Page suivante ›"),
                         "callback_data": DIGEST_PAGE_DATA.format(digest_id=digest.id, page=page + 1)})
-    return f"{header}\n\n{pages[page]}", {"inline_keyboard": [buttons]} if buttons else None
+    rows = [buttons] if buttons else []
+    # one-tap unsubscribe under every delivered notice, here under the page for each subscription in it
+    subscription_ids = sorted({d.subscription_id for d in deliveries})
+    for subscription_id in subscription_ids[:5]:
+        label = t(locale, "🔕 Se désabonner")
+        if len(subscription_ids) > 1:
+            label += f" (n° {subscription_id})"
+        rows.append([{"text": label, "callback_data": UNSUBSCRIBE_DATA.format(subscription_id=subscription_id)}])
+    return f"{header}\n\n{pages[page]}", {"inline_keyboard": rows} if rows else None
 
 
 async def get_own_digest(session: AsyncSession, user: User, digest_id: int) -> TenderDigest:

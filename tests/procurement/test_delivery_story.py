@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,10 +75,11 @@ async def test_browse_subscribe_in_english_receive_and_unsubscribe(harness: BotH
     expected = _expected_construction_in_idf()
     assert expected > 5 and summary_import.matched == expected
     await harness.drain_outbox()
-    notices = await sme.expect_messages(expected)
-    first = notices[0]
-    assert "Awarded contract" in first.visible_text and "Buyer:" in first.visible_text
-    assert "Winner:" in first.visible_text and "🔕 Unsubscribe" in first.button_labels
+    burst = await sme.expect_message()  # many matches at once: one paginated message, not a flood
+    assert f"{expected} new notices for you" in burst.visible_text
+    assert "Awarded contract" in burst.visible_text and "Buyer:" in burst.visible_text
+    assert "Winner:" in burst.visible_text and "🔕 Unsubscribe" in burst.button_labels
+    await sme.expect_no_message()
 
     # the same file again delivers nothing twice
     again = await import_document(harness.app.sessions, DECP_V1.read_bytes(), NOW)
@@ -85,11 +87,13 @@ async def test_browse_subscribe_in_english_receive_and_unsubscribe(harness: BotH
     await harness.drain_outbox()
     await sme.expect_no_message()
 
+    unsubscribe_data = burst.inline_keyboard[-1][0]["callback_data"]
     sme.skip_seen()
-    await sme.tap("🔕 Unsubscribe", message=first)
+    await sme.tap("🔕 Unsubscribe", message=burst)
     assert "unsubscribed" in ((await sme.expect_callback_answer()).text or "")
     assert "Subscription deleted" in (await sme.expect_message()).text
-    await sme.tap("🔕 Unsubscribe", message=notices[1])  # an older button of the same, now deleted, subscription
+    assert burst.inline_keyboard == []  # the button is taken off the message
+    await sme.tap_data(unsubscribe_data)  # the same (old) button again
     assert "no longer exists" in ((await sme.expect_callback_answer()).text or "")
     async with harness.session() as session:
         assert (await session.execute(select(Subscription))).first() is None
@@ -114,7 +118,7 @@ async def test_daily_digest_is_paginated_never_truncated(harness: BotHarness) ->
     digest = await sme.expect_message()
     assert f"{summary.matched} avis, page 1/" in digest.visible_text
     pages = int(digest.visible_text.split("page 1/")[1].split()[0])
-    assert pages > 1 and digest.button_labels == ["Page suivante ›"]
+    assert pages > 1 and digest.button_labels == ["Page suivante ›", "🔕 Se désabonner"]
     seen = digest.visible_text.count("🏆")
     for page in range(2, pages + 1):
         await sme.tap("Page suivante ›")
@@ -141,3 +145,19 @@ async def test_blocked_and_paused_subscribers_get_nothing(harness: BotHarness) -
     assert summary.imported == 441 and summary.matched == 0
     await harness.drain_outbox()
     await harness.user(314, "Léo", "fr").expect_no_message()
+
+
+async def test_a_single_match_arrives_at_once_with_its_unsubscribe_button(harness: BotHarness) -> None:
+    async with harness.session() as session:
+        await sme_subscription(session, 315, locale="fr", cpv_prefixes=["452611"], kinds=["award"])
+        await session.commit()
+    sme = harness.user(315, "Rose", "fr")
+    v2 = (FIXTURES / "decp-v2-megalis-59920013600241-2024-07-09.json").read_bytes()
+    assert (await import_document(harness.app.sessions, v2, NOW)).matched == 1
+    await harness.drain_outbox()
+    notice = await sme.expect_message()
+    text = notice.visible_text
+    assert "🏆 Marché attribué" in text and "45261100" in text and "146 780,00 €" in re.sub(r"\s", " ", text)
+    assert "Titulaire :" in text and "Procédure : Appel d'offres ouvert" in text
+    assert notice.button_labels == ["🔕 Se désabonner"]
+    await sme.expect_no_message()

@@ -1,8 +1,8 @@
-"""Procurement: notices, SME consents, subscriptions, deliveries and daily digests
+"""Procurement: notices, SME consents, subscriptions, deliveries and digests
 
 Revision ID: procurement_0001
 Revises: (new branch "procurement", after 0001_foundation)
-Create Date: 2026-11-22 16:12:12.031006
+Create Date: 2026-11-22 16:17:30.726331
 """
 from collections.abc import Sequence
 
@@ -62,15 +62,16 @@ def upgrade() -> None:
     op.create_table('tender_digests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('day', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('notice_ids', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('user_id', 'day', name='uq_tender_digest_day'),
     info={'erase': 'delete'}
     )
     with op.batch_alter_table('tender_digests', schema=None) as batch_op:
+        batch_op.create_index('ix_tender_digests_day', ['user_id', 'kind', 'day'], unique=False)
         batch_op.create_index(batch_op.f('ix_tender_digests_user_id'), ['user_id'], unique=False)
 
     op.create_table('tender_subscriptions',
@@ -130,6 +131,7 @@ def downgrade() -> None:
     op.drop_table('tender_subscriptions')
     with op.batch_alter_table('tender_digests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tender_digests_user_id'))
+        batch_op.drop_index('ix_tender_digests_day')
 
     op.drop_table('tender_digests')
     op.drop_table('tender_consents')
