@@ -92,6 +92,8 @@ class ParsedFile:
     notices: list[tuple[str, ParsedNotice]]  # (record id or index, notice), in file order
     skipped: list[SkippedRecord]  # unreadable records, with the reason
     merged: int = 0  # records folded into another one (several OCDS releases of one process)
+    # OCDS releases that are not a notice on their own (an amendment): (label, ocid, compiled, reason)
+    partial: list[tuple[str, str, dict[str, Any], str]] = field(default_factory=list)
 
 
 # -- entry point ---------------------------------------------------------------------------------------
@@ -463,15 +465,17 @@ def _parse_ocds_releases(document: dict[str, Any]) -> ParsedFile:
         by_ocid.setdefault(ocid, []).append(release)
         labels[ocid] = _text(release.get("id"), 100) or str(index)
     notices = []
+    partial = []
     for ocid, group in by_ocid.items():
+        compiled = merge_releases(None, group)
         try:
-            notices.append((labels[ocid], notice_from_compiled(merge_releases(None, group),
-                                                               _text(document.get("uri"), 500))))
+            notices.append((labels[ocid], notice_from_compiled(compiled, _text(document.get("uri"), 500))))
         except ValueError as error:
-            _error(skipped, labels[ocid], str(error))
+            # maybe an amendment of a process we already hold: the import decides
+            partial.append((labels[ocid], ocid, compiled, str(error)))
     # several releases of one process make one notice; the extra releases are counted as merged
     merged = sum(len(group) - 1 for group in by_ocid.values())
-    return ParsedFile(OCDS_RELEASES, len(releases), notices, skipped, merged)
+    return ParsedFile(OCDS_RELEASES, len(releases), notices, skipped, merged, partial)
 
 
 def _parse_ocds_records(document: dict[str, Any]) -> ParsedFile:

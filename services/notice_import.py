@@ -88,6 +88,26 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], summa
     return written
 
 
+async def _amendments(sessions: async_sessionmaker[AsyncSession], parsed: ParsedFile,
+                      summary: ImportSummary) -> list[ParsedNotice]:
+    """OCDS releases that only amend a process: merged over the stored one, or reported if it is unknown."""
+    if not parsed.partial:
+        return []
+    async with sessions() as session:
+        stored = {row.source_id: row.compiled for row in (await session.execute(select(Notice).where(
+            col(Notice.source) == "ocds", col(Notice.source_id).in_([p[1] for p in parsed.partial])))).scalars()}
+    found = []
+    for label, ocid, compiled, reason in parsed.partial:
+        try:
+            if not stored.get(ocid):
+                raise ValueError(reason)
+            found.append(notice_from_compiled(merge_releases(stored[ocid], [compiled]), None))
+        except ValueError as error:
+            summary.skipped += 1
+            summary.errors.append({"record": label, "reason": str(error)})
+    return found
+
+
 async def import_document(
     sessions: async_sessionmaker[AsyncSession],
     raw: bytes | str,
@@ -105,6 +125,7 @@ async def import_document(
     summary.errors = [{"record": s.record, "reason": s.reason} for s in parsed.skipped]
     notices, duplicates = _latest_per_key(parsed)
     summary.skipped += len(parsed.skipped) + parsed.merged + duplicates
+    notices += await _amendments(sessions, parsed, summary)
     index = None
     if notify:
         async with sessions() as session:
