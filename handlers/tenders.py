@@ -586,7 +586,7 @@ async def unexpected_input(message: Message, session: AsyncSession, state: FSMCo
     current = await state.get_state()
     if current == Tenders.consent.state:
         await show_home(message, session, user, state)
-    elif current in (Tenders.places.state, Tenders.kinds.state, Tenders.frequency.state):
+    elif current is not None and current in (Tenders.places.state, Tenders.kinds.state, Tenders.frequency.state):
         await show_field(message, state, user, current.split(":")[-1])
     else:
         await show_summary(message, state, user)

@@ -136,6 +136,11 @@ def detect_format(document: Any) -> str:
 
 # -- lenient readers -----------------------------------------------------------------------------------
 
+def _obj(value: Any) -> dict[str, Any]:
+    """The value if it is a JSON object, else an empty one (real files put null or strings anywhere)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any, limit: int = 1000) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
@@ -275,8 +280,7 @@ def _parse_decp(source_format: str, items: list[Any]) -> ParsedFile:
             continue
         contract_id = _text(item.get("id"), 100)
         label = contract_id or label
-        buyer = item.get("acheteur") if isinstance(item.get("acheteur"), dict) else \
-            item.get("autoriteConcedante") if isinstance(item.get("autoriteConcedante"), dict) else {}
+        buyer = _obj(item.get("acheteur")) or _obj(item.get("autoriteConcedante"))
         buyer_id = _text(buyer.get("id"), 30)
         title = _text(item.get("objet"))
         if not contract_id:
@@ -286,7 +290,7 @@ def _parse_decp(source_format: str, items: list[Any]) -> ParsedFile:
             _error(skipped, label, "missing objet")
             continue
         uid = _text(item.get("uid"), 150) or f"{buyer_id or ''}{contract_id}"
-        place = item.get("lieuExecution") if isinstance(item.get("lieuExecution"), dict) else {}
+        place = _obj(item.get("lieuExecution"))
         department, region = department_from(place.get("code"), place.get("typeCode"))
         amount = _amount(item.get("montant", item.get("valeurGlobale")))
         months = item.get("dureeMois")
@@ -370,7 +374,7 @@ def _cpvs(*item_lists: Any) -> list[str]:
 
 def _country(compiled: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(country, department, region) from delivery places, then the buyer's address."""
-    tender = compiled.get("tender") if isinstance(compiled.get("tender"), dict) else {}
+    tender = _obj(compiled.get("tender"))
     for item in tender.get("items") or []:
         if not isinstance(item, dict):
             continue
@@ -385,9 +389,9 @@ def _country(compiled: dict[str, Any]) -> tuple[str | None, str | None, str | No
                     department, region = department_from(identifier, "nuts")
                     return "FR", department, region
     parties = [p for p in compiled.get("parties") or [] if isinstance(p, dict)]
-    buyer = compiled.get("buyer") if isinstance(compiled.get("buyer"), dict) else {}
+    buyer = _obj(compiled.get("buyer"))
     for party in [buyer, *(p for p in parties if "buyer" in (p.get("roles") or []))]:
-        address = party.get("address") if isinstance(party.get("address"), dict) else {}
+        address = _obj(party.get("address"))
         country = unidecode(str(address.get("countryName") or "")).strip().upper()
         if country in ("FR", "FRANCE"):
             department, region = department_from(address.get("postalCode"), "postal")
@@ -404,24 +408,23 @@ def notice_from_compiled(compiled: dict[str, Any], package_uri: str | None) -> P
     ocid = _text(compiled.get("ocid"), 200)
     if not ocid:
         raise ValueError("missing ocid")
-    tender = compiled.get("tender") if isinstance(compiled.get("tender"), dict) else {}
+    tender = _obj(compiled.get("tender"))
     awards = [a for a in compiled.get("awards") or [] if isinstance(a, dict)
               and a.get("status") not in ("cancelled", "unsuccessful")]
     contracts = [c for c in compiled.get("contracts") or [] if isinstance(c, dict)]
-    award = awards[-1] if awards else None
-    contract = next((c for c in reversed(contracts) if award is None or c.get("awardID") == award.get("id")),
-                    contracts[-1] if contracts else None)
-    title = (_text(tender.get("title")) or _text((award or {}).get("title"))
-             or _text((award or {}).get("description")) or _text(tender.get("description"))
-             or _text((contract or {}).get("description")))
+    award: dict[str, Any] = awards[-1] if awards else {}
+    linked = [c for c in contracts if not award or c.get("awardID") == award.get("id")]
+    contract: dict[str, Any] = linked[-1] if linked else contracts[-1] if contracts else {}
+    title = (_text(tender.get("title")) or _text(award.get("title"))
+             or _text(award.get("description")) or _text(tender.get("description"))
+             or _text(contract.get("description")))
     if not title:
         raise ValueError("no title or description")
-    value = (award or {}).get("value") or (contract or {}).get("value") or tender.get("value") or {}
+    value = award.get("value") or contract.get("value") or tender.get("value") or {}
     value = value if isinstance(value, dict) else {}
-    buyer = compiled.get("buyer") if isinstance(compiled.get("buyer"), dict) else {}
-    awarded_at = _moment((award or {}).get("date")) or _moment((contract or {}).get("dateSigned"))
-    period = (contract or {}).get("period") or (award or {}).get("contractPeriod") or {}
-    period = period if isinstance(period, dict) else {}
+    buyer = _obj(compiled.get("buyer"))
+    awarded_at = _moment(award.get("date")) or _moment(contract.get("dateSigned"))
+    period = _obj(contract.get("period") or award.get("contractPeriod"))
     term_end = _moment(period.get("endDate"))
     days = period.get("durationInDays")
     if term_end is None and isinstance(days, int | float) and not isinstance(days, bool) and days > 0:
@@ -443,7 +446,7 @@ def notice_from_compiled(compiled: dict[str, Any], package_uri: str | None) -> P
         else procedure_key(tender.get("procurementMethod")),
         deadline=None if award else _moment((tender.get("tenderPeriod") or {}).get("endDate")),
         awarded_at=awarded_at,
-        winner=", ".join(filter(None, (_text(s.get("name"), 200) for s in (award or {}).get("suppliers") or []
+        winner=", ".join(filter(None, (_text(s.get("name"), 200) for s in award.get("suppliers") or []
                                        if isinstance(s, dict))))[:300] or None,
         term_end=term_end, url=_text(url, 500), published_at=_moment(compiled.get("date")), compiled=compiled,
     )

@@ -101,33 +101,38 @@ class SubscriptionRule:
         return cls(id, user_id, tuple(cpv_prefixes), tuple(p for p in phrases if p), frozenset(places),
                    amount_min, amount_max, frozenset(kinds), frequency)
 
-    def accepts(self, notice: NoticeFacts, notice_stems: set[str], notice_kinds: set[str]) -> str | None:
-        """The kind it matches as (renewal before award), or None; every set criterion must hold."""
+    def accepts(self, notice: NoticeFacts, notice_stems: set[str], notice_kinds: set[str],
+                notice_places: set[str]) -> str | None:
+        """The kind it matches as (renewal before award), or None; every set criterion must hold.
+
+        Cheapest checks first: this runs once per candidate, the hot loop of matching.
+        """
+        kind = next((k for k in ("renewal", "call", "award") if k in notice_kinds and k in self.kinds), None)
+        if kind is None:
+            return None
+        if self.places and self.places.isdisjoint(notice_places):
+            return None
+        amount = notice.amount
+        if self.amount_min is not None and (amount is None or amount < self.amount_min):
+            return None
+        if self.amount_max is not None and (amount is None or amount > self.amount_max):
+            return None
         if self.cpv_prefixes and not any(code.startswith(prefix) for code in notice.cpv_codes
                                          for prefix in self.cpv_prefixes):
             return None
         if self.keywords and not any(all(stem in notice_stems for stem in phrase) for phrase in self.keywords):
             return None
-        if self.places and not (self.places & notice.places()):
-            return None
-        if self.amount_min is not None and (notice.amount is None or notice.amount < self.amount_min):
-            return None
-        if self.amount_max is not None and (notice.amount is None or notice.amount > self.amount_max):
-            return None
-        for kind in ("renewal", "call", "award"):
-            if kind in notice_kinds and kind in self.kinds:
-                return kind
-        return None
+        return kind
 
 
 @dataclass
 class SubscriptionIndex:
-    """Subscriptions filed by CPV prefix, keyword stem, place, or as "wants everything"."""
+    """Subscriptions filed by (CPV prefix | keyword stem | place | everything, kind of notice wanted)."""
 
-    by_cpv: dict[str, list[SubscriptionRule]] = field(default_factory=dict)
-    by_stem: dict[str, list[SubscriptionRule]] = field(default_factory=dict)
-    by_place: dict[str, list[SubscriptionRule]] = field(default_factory=dict)
-    everything: list[SubscriptionRule] = field(default_factory=list)
+    by_cpv: dict[tuple[str, str], list[SubscriptionRule]] = field(default_factory=dict)
+    by_stem: dict[tuple[str, str], list[SubscriptionRule]] = field(default_factory=dict)
+    by_place: dict[tuple[str, str], list[SubscriptionRule]] = field(default_factory=dict)
+    everything: dict[str, list[SubscriptionRule]] = field(default_factory=dict)
     size: int = 0
 
     @classmethod
@@ -137,42 +142,45 @@ class SubscriptionIndex:
         frequency = Counter(stem for rule in rules for phrase in rule.keywords for stem in phrase)
         index = cls(size=len(rules))
         for rule in rules:
-            if rule.cpv_prefixes:
-                for prefix in set(rule.cpv_prefixes):
-                    index.by_cpv.setdefault(prefix, []).append(rule)
-            elif rule.keywords:
-                # any phrase may match, so each phrase is filed (under its rarest stem)
-                for key in {min(phrase, key=lambda stem: frequency[stem]) for phrase in rule.keywords}:
-                    index.by_stem.setdefault(key, []).append(rule)
-            elif rule.places:
-                for place in rule.places:
-                    index.by_place.setdefault(place, []).append(rule)
-            else:
-                index.everything.append(rule)
+            for kind in rule.kinds:  # a notice only looks under the kinds it is
+                if rule.cpv_prefixes:
+                    for prefix in set(rule.cpv_prefixes):
+                        index.by_cpv.setdefault((prefix, kind), []).append(rule)
+                elif rule.keywords:
+                    # any phrase may match, so each phrase is filed (under its rarest stem)
+                    for key in {min(phrase, key=lambda stem: frequency[stem]) for phrase in rule.keywords}:
+                        index.by_stem.setdefault((key, kind), []).append(rule)
+                elif rule.places:
+                    for place in rule.places:
+                        index.by_place.setdefault((place, kind), []).append(rule)
+                else:
+                    index.everything.setdefault(kind, []).append(rule)
         return index
 
     def match(self, notice: NoticeFacts, now: datetime) -> list[tuple[SubscriptionRule, str]]:
         """(subscription, matched as) for every subscription that wants this notice."""
         notice_stems = set(stems(notice.text))
-        candidates: dict[int, SubscriptionRule] = {}
-        for code in notice.cpv_codes:
-            for length in range(2, 9):
-                for rule in self.by_cpv.get(code[:length], ()):
-                    candidates[rule.id] = rule
-        for stem in notice_stems:
-            for rule in self.by_stem.get(stem, ()):
-                candidates[rule.id] = rule
-        for place in notice.places():
-            for rule in self.by_place.get(place, ()):
-                candidates[rule.id] = rule
-        for rule in self.everything:
-            candidates[rule.id] = rule
+        notice_places = notice.places()
         notice_kinds = notice.kinds(now)
+        candidates: dict[int, SubscriptionRule] = {}
+        for kind in notice_kinds:
+            for code in notice.cpv_codes:
+                for length in range(2, 9):
+                    for rule in self.by_cpv.get((code[:length], kind), ()):
+                        candidates[rule.id] = rule
+            for stem in notice_stems:
+                for rule in self.by_stem.get((stem, kind), ()):
+                    candidates[rule.id] = rule
+            for place in notice_places:
+                for rule in self.by_place.get((place, kind), ()):
+                    candidates[rule.id] = rule
+            for rule in self.everything.get(kind, ()):
+                candidates[rule.id] = rule
         found = []
         for rule in candidates.values():
-            kind = rule.accepts(notice, notice_stems, notice_kinds)
-            if kind is not None:
-                found.append((rule, kind))
+            matched_as = rule.accepts(notice, notice_stems, notice_kinds, notice_places)
+            if matched_as is not None:
+                found.append((rule, matched_as))
         return found
 
 
@@ -181,5 +189,6 @@ def match_naively(rules: Iterable[SubscriptionRule], notice: NoticeFacts, now: d
     """The baseline: check every subscription (what the index avoids; used by tests and the benchmark)."""
     notice_stems = set(stems(notice.text))
     notice_kinds = notice.kinds(now)
+    notice_places = notice.places()
     return [(rule, kind) for rule in rules
-            if (kind := rule.accepts(notice, notice_stems, notice_kinds)) is not None]
+            if (kind := rule.accepts(notice, notice_stems, notice_kinds, notice_places)) is not None]

@@ -330,7 +330,7 @@ async def deliver_matches(session: AsyncSession, index: SubscriptionIndex, notic
 
     Daily ones wait for the 08:00 digest. Returns how many matches were new.
     """
-    by_id = {notice.id: notice for notice in notices}
+    by_id = {notice.id or 0: notice for notice in notices}
     matches = [(rule, notice_id, kind) for notice_id, notice in by_id.items()
                for rule, kind in index.match(facts(notice), now)]
     if not matches:

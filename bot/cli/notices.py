@@ -75,8 +75,8 @@ def import_command(
     typer.echo(f"{summary.source_format}: {summary.records} records, {summary.imported} imported, "
                f"{summary.updated} updated, {summary.skipped} skipped, {len(summary.errors)} errors, "
                f"{summary.matched} new matches")
-    for error in summary.errors[:20]:
-        typer.echo(f"  record {error['record']}: {error['reason']}")
+    for skipped in summary.errors[:20]:
+        typer.echo(f"  record {skipped['record']}: {skipped['reason']}")
     if len(summary.errors) > 20:
         typer.echo(f"  … and {len(summary.errors) - 20} more (use --json for all)")
 

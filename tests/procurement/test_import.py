@@ -108,7 +108,8 @@ async def test_bad_records_are_skipped_with_reasons_and_the_rest_kept(sqlite_url
     try:
         good = json.loads(_read("decp-v1-source-of-ocds-001_marche_simple.json"))["marches"][0]
         document = {"marches": [good, "not a record", {**good, "id": None}, {**good, "id": "X2", "objet": ""},
-                                {**good, "uid": None, "id": "X3", "montant": "12 500,50", "codeCPV": "4526110", "dureeMois": "?"}]}
+                                {**good, "uid": None, "id": "X3", "montant": "12 500,50", "codeCPV": "4526110",
+                                 "dureeMois": "?"}]}
         summary = await import_document(sessions, json.dumps(document), NOW)
         assert (summary.records, summary.imported, summary.skipped) == (5, 2, 3)
         assert summary.errors == [{"record": "1", "reason": "not an object"},
