@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
     log_level: str = "INFO"
+    notice_feeds: Annotated[tuple[str, ...], NoDecode] = ()  # procurement feed URLs, comma-separated
+
+    @field_validator("notice_feeds", mode="before")
+    @classmethod
+    def _parse_feeds(cls, value: object) -> object:
+        return tuple(part.strip() for part in value.split(",") if part.strip()) if isinstance(value, str) else value
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 
@@ -32,7 +34,11 @@ class JobSpec:
 
 
 # Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
-RECURRING_JOBS: list[JobSpec] = []
+RECURRING_JOBS: list[JobSpec] = [
+    JobSpec("procurement-feeds", "bot.jobs.procurement:poll_notice_feeds", IntervalTrigger(hours=1)),
+    JobSpec("procurement-digest", "bot.jobs.procurement:send_notice_digests",
+            CronTrigger(hour=8, minute=0, timezone="Europe/Paris")),
+]
 
 _context: App | None = None
 

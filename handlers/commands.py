@@ -16,6 +16,8 @@ BOT_COMMANDS: list[tuple[str, str]] = [
     ("mydata", N_("Recevoir mes données")),
     ("delete", N_("Effacer mes données")),
     ("cancel", N_("Abandonner l'action en cours")),
+    ("tenders", N_("Avis de marchés publics (entreprises)")),
+    ("search", N_("Chercher un avis de marché")),
     ("help", N_("Aide")),
 ]
 

@@ -2,6 +2,8 @@
 
 from models.fsm import FsmRecord
 from models.outbox import Campaign, OutboxMessage
+from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
 
 __all__ = ["Campaign", "FsmRecord", "OutboxMessage", "User"]
+__all__ += ["Notice", "NoticeDelivery", "Subscription", "TenderConsent", "TenderDigest"]
