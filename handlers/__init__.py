@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup, tenders
+from handlers import broadcast, coordinator, fallback, language, membership, menu, privacy, signup, tenders
 
 
 def feature_routers() -> list[Router]:
@@ -20,6 +20,7 @@ def feature_routers() -> list[Router]:
         coordinator.router,
         signup.router,
         tenders.router,
+        broadcast.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]

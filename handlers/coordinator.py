@@ -45,6 +45,7 @@ class CoordEntry:
 COORD_ENTRIES: list[CoordEntry] = [
     CoordEntry("roles", N_("👥 Coordinateurs")),
     CoordEntry("tenders", N_("📑 Marchés publics")),
+    CoordEntry("broadcast", N_("📣 Diffusion")),
 ]
 
 
