@@ -150,13 +150,17 @@ def parse_document(text: str) -> IssueText:
     return IssueText(title, body)
 
 
+def check_upload(file_name: str | None, size: int) -> None:
+    """Refuse, before downloading it, a file that is not Markdown text or is too big."""
+    if not (file_name or "").lower().endswith(UPLOAD_SUFFIXES):
+        raise DomainError(N_("Envoyez un fichier texte Markdown (.md ou .txt)."))
+    if size > UPLOAD_MAX_BYTES:
+        raise DomainError(N_("Ce fichier est trop gros ({max} Ko au plus)."), max=UPLOAD_MAX_BYTES // 1024)
+
+
 def decode_upload(file_name: str | None, data: bytes) -> str:
     """The text of an uploaded Markdown file; anything that is not a UTF-8 text file is refused."""
-    name = (file_name or "").lower()
-    if not name.endswith(UPLOAD_SUFFIXES):
-        raise DomainError(N_("Envoyez un fichier texte Markdown (.md ou .txt)."))
-    if len(data) > UPLOAD_MAX_BYTES:
-        raise DomainError(N_("Ce fichier est trop gros ({max} Ko au plus)."), max=UPLOAD_MAX_BYTES // 1024)
+    check_upload(file_name, len(data))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -273,17 +277,24 @@ def parse_send_at(text: str) -> datetime:
     return utc(moment.replace(tzinfo=PARIS))
 
 
-async def schedule(session: AsyncSession, month: str, send_at: datetime, *, now: datetime,
-                   report_chat_id: int | None = None) -> NewsletterIssue:
-    """Set when the issue goes out, after checking it can: text ready, a future time, someone to read it."""
+async def check_sendable(session: AsyncSession, month: str) -> tuple[NewsletterIssue, int]:
+    """The issue and its reader count, if it can go out: not sent yet, text ready, someone to read it."""
     issue = await require_issue(session, month)
     _check_not_sent(issue)
     check_ready(issue)
+    readers = sum((await subscriber_counts(session)).values())
+    if not readers:
+        raise DomainError(N_("Personne n'est abonné à la lettre pour l'instant : rien à envoyer."))
+    return issue, readers
+
+
+async def schedule(session: AsyncSession, month: str, send_at: datetime, *, now: datetime,
+                   report_chat_id: int | None = None) -> NewsletterIssue:
+    """Set when the issue goes out, after checking it can: text ready, a future time, someone to read it."""
+    issue, _readers = await check_sendable(session, month)
     check_schedulable(to_paris(send_at).time())
     if send_at <= now:
         raise DomainError(N_("Cette date est passée : choisissez un moment à venir."))
-    if not await subscriber_counts(session):
-        raise DomainError(N_("Personne n'est abonné à la lettre pour l'instant : rien à programmer."))
     issue.send_at = utc(send_at)
     issue.report_chat_id = report_chat_id
     issue.updated_at = utcnow()
@@ -351,11 +362,7 @@ async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: date
 async def send_now(session: AsyncSession, month: str, *, now: datetime,
                    report_chat_id: int | None = None) -> tuple[Campaign, int]:
     """The coordinator's "send now": the same checks as scheduling, then the same idempotent sending."""
-    issue = await require_issue(session, month)
-    _check_not_sent(issue)
-    check_ready(issue)
-    if not await subscriber_counts(session):
-        raise DomainError(N_("Personne n'est abonné à la lettre pour l'instant : rien à envoyer."))
+    issue, _readers = await check_sendable(session, month)
     issue.send_at = now
     return await send_issue(session, issue, now=now, report_chat_id=report_chat_id)
 
