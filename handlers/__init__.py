@@ -8,14 +8,15 @@ from handlers import coordinator, fallback, language, membership, menu, newslett
 
 
 def feature_routers() -> list[Router]:
+    # Commands that work everywhere come first, so that no conversation state can swallow them.
     return [
         membership.router,
-        signup.router,
         menu.router,
         language.router,
         privacy.router,
         coordinator.router,
         newsletter.router,
+        signup.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]

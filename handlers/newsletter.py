@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
+from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.menu import MenuCb
 from locales import LOCALES, N_
 from locales.formatting import format_when
@@ -307,7 +308,7 @@ async def ask_month(query: CallbackQuery, state: FSMContext) -> None:
                                     reply_markup=builder.as_markup())
 
 
-@coordinator_router.message(IssueDesk.month, F.text & ~F.text.startswith("/"))
+@coordinator_router.message(IssueDesk.month, TYPED_ANSWER)
 async def typed_month(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     try:
         month = newsletter.parse_month(message.text or "")
@@ -368,7 +369,7 @@ async def _save_text(message: Message, state: FSMContext, session: AsyncSession,
     await show_issue_panel(message, session, month, user)
 
 
-@coordinator_router.message(IssueDesk.text, F.text & ~F.text.startswith("/"))
+@coordinator_router.message(IssueDesk.text, TYPED_ANSWER)
 async def typed_text(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     await _save_text(message, state, session, user, message.text or "")
 
@@ -388,7 +389,7 @@ async def uploaded_text(message: Message, state: FSMContext, session: AsyncSessi
     await _save_text(message, state, session, user, source)
 
 
-@coordinator_router.message(IssueDesk.text, ~F.text.startswith("/"))
+@coordinator_router.message(IssueDesk.text, NOT_A_COMMAND)
 async def not_a_text(message: Message) -> None:
     await message.answer(_("Envoyez le texte de la lettre, ou un fichier .md (/cancel pour abandonner)."))
 
@@ -486,7 +487,7 @@ async def chose_when(query: CallbackQuery, callback_data: NcCb, session: AsyncSe
     await query.answer(refusal, show_alert=refusal is not None)
 
 
-@coordinator_router.message(IssueDesk.when, F.text & ~F.text.startswith("/"))
+@coordinator_router.message(IssueDesk.when, TYPED_ANSWER)
 async def typed_when(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     month = str((await state.get_data()).get("month", ""))
     try:
