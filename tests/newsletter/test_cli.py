@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
@@ -68,7 +69,7 @@ def test_import_schedule_send_and_list(database: str, tmp_path: Path) -> None:
     assert code == 1 and "The EN version is missing" in output
     code, output = _run("import", "--month", month, "--en", str(tmp_path / "en.md"), "--send-at", f"{month}-05 10:00")
     assert code == 1 and "Nobody subscribes" in output  # and the English text was not kept either
-    assert _query(database, select(NewsletterIssue.title_en)) == [("",)]
+    assert _query(database, select(col(NewsletterIssue.title_en))) == [("",)]
     _subscribe(database)
     code, output = _run("import", "--month", month, "--en", str(tmp_path / "en.md"), "--send-at", f"{month}-05 10:00")
     assert code == 0 and "scheduled for" in output and "10:00" in output
