@@ -173,13 +173,16 @@ def decode_upload(file_name: str | None, data: bytes) -> str:
 
 # -- issues --------------------------------------------------------------------------------------------
 
-async def get_issue(session: AsyncSession, month: str) -> NewsletterIssue | None:
-    return (await session.execute(select(NewsletterIssue).where(
-        col(NewsletterIssue.month) == month))).scalar_one_or_none()
+async def get_issue(session: AsyncSession, month: str, *, lock: bool = False) -> NewsletterIssue | None:
+    """The issue of a month; `lock` holds its row (PostgreSQL) so two senders cannot both see it unsent."""
+    statement = select(NewsletterIssue).where(col(NewsletterIssue.month) == month)
+    if lock:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def require_issue(session: AsyncSession, month: str) -> NewsletterIssue:
-    issue = await get_issue(session, month)
+async def require_issue(session: AsyncSession, month: str, *, lock: bool = False) -> NewsletterIssue:
+    issue = await get_issue(session, month, lock=lock)
     if issue is None:
         raise DomainError(N_("Il n'y a pas de lettre pour {month}."), month=month)
     return issue
@@ -279,7 +282,7 @@ def parse_send_at(text: str) -> datetime:
 
 async def check_sendable(session: AsyncSession, month: str) -> tuple[NewsletterIssue, int]:
     """The issue and its reader count, if it can go out: not sent yet, text ready, someone to read it."""
-    issue = await require_issue(session, month)
+    issue = await require_issue(session, month, lock=True)
     _check_not_sent(issue)
     check_ready(issue)
     readers = sum((await subscriber_counts(session)).values())
@@ -373,7 +376,8 @@ async def send_due(session: AsyncSession, now: datetime) -> list[str]:
         select(NewsletterIssue).where(col(NewsletterIssue.sent_at).is_(None),
                                       col(NewsletterIssue.send_at) <= now,
                                       col(NewsletterIssue.send_at) >= now - CATCH_UP)
-        .order_by(col(NewsletterIssue.send_at)))).scalars().all()
+        # a concurrent run holding an issue skips it here; it re-checks sent_at once the holder commits
+        .order_by(col(NewsletterIssue.send_at)).with_for_update(skip_locked=True))).scalars().all()
     sent = []
     for issue in due:
         await send_issue(session, issue, now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -139,3 +140,22 @@ async def test_a_run_missed_for_too_long_waits_for_the_coordinator(
         assert await newsletter.send_due(session, january + timedelta(days=2)) == []
         missed = await newsletter.missed_issues(session, january + timedelta(days=2))
         assert [issue.month for issue in missed] == ["2027-01"]
+
+
+async def test_concurrent_triggers_send_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await _readers(session)
+        await newsletter.save_text(session, "2026-12", "fr", FR, now=NOW)
+        await newsletter.save_text(session, "2026-12", "en", EN, now=NOW)
+        send_at = newsletter.default_send_at("2026-12", NOW)
+        assert send_at is not None
+        await newsletter.schedule(session, "2026-12", send_at, now=NOW)
+
+    async def trigger() -> list[str]:
+        async with sessions.begin() as session:
+            return await newsletter.send_due(session, send_at)
+
+    results = await asyncio.gather(*(trigger() for _ in range(4)))  # four processes' ticks at once
+    assert sorted(results) == [[], [], [], ["2026-12"]]
+    async with sessions() as session:
+        assert [row.chat_id for row in await _outbox(session)] == [1, 2, 3]
