@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlmodel import col
@@ -82,7 +83,7 @@ async def _baseline(url: str) -> tuple[float, int]:
             .where(col(NewsletterSubscription.active)))).all()
         for user_id, chat_id, locale in rows:
             texts = newsletter.render(issue, locale)  # rendered again for every reader
-            parts = [{"text": text, "reply_markup": None} for text in texts]
+            parts: list[dict[str, Any]] = [{"text": text, "reply_markup": None} for text in texts]
             parts[-1]["reply_markup"] = newsletter.unsubscribe_markup(locale)
             session.add(OutboxMessage(campaign_id=campaign.id, user_id=user_id, chat_id=chat_id, parts=parts))
     seconds = time.perf_counter() - start
