@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from bot.jobs.newsletter import send_due_issues
 from bot.scheduler import set_job_context
 from emulator.client import TestUser
+from emulator.state import RecordedMessage
 from models.base import utcnow
 from models.newsletter import NewsletterIssue, NewsletterSubscription
 from models.outbox import DeliveryStatus, OutboxMessage
@@ -25,10 +26,10 @@ ENGLISH = ("# Winter is coming\n\nHello **everyone**! This month:\n\n- *insulate
 DESK = {
     "fr": {"desk": "📰 Lettre du Climat", "new": "➕ Préparer une lettre", "text_fr": "✍️ Texte 🇫🇷",
            "text_en": "✍️ Texte 🇬🇧", "saved": "enregistré", "preview_fr": "👁 Aperçu 🇫🇷", "schedule": "📅 Programmer",
-           "scheduled": "partira le"},
+           "scheduled": "partira le", "test_en": "🧪 Test 🇬🇧", "test_sent": "Test envoyé"},
     "en": {"desk": "📰 Climate Newsletter", "new": "➕ Prepare a newsletter", "text_fr": "✍️ Text 🇫🇷",
            "text_en": "✍️ Text 🇬🇧", "saved": "saved", "preview_fr": "👁 Preview 🇫🇷", "schedule": "📅 Schedule",
-           "scheduled": "will go out on"},
+           "scheduled": "will go out on", "test_en": "🧪 Test 🇬🇧", "test_sent": "Test sent"},
 }
 
 
@@ -44,25 +45,28 @@ async def _open_desk(coordinator: TestUser, words: dict[str, str]) -> None:
     await coordinator.expect_message()
 
 
-async def _write_issue(coordinator: TestUser, month: str, words: dict[str, str], *, english: bool = True) -> None:
+async def _write_issue(coordinator: TestUser, month: str, words: dict[str, str]) -> RecordedMessage:
     """The coordinator opens the issue of `month`, types the French text and uploads the English file."""
     await _open_desk(coordinator, words)
     await coordinator.tap(words["new"])
+    await coordinator.expect_callback_answer()
     await coordinator.expect_message()
     await coordinator.tap(month)
+    await coordinator.expect_callback_answer()
     panel = await coordinator.expect_message()
     assert words["text_fr"] in panel.button_labels
     await coordinator.tap(words["text_fr"])
+    await coordinator.expect_callback_answer()
     assert "Markdown" in (await coordinator.expect_message()).text
     await coordinator.send(FRENCH)
     assert words["saved"] in (await coordinator.expect_message()).text
     await coordinator.expect_message()  # the issue panel again
-    if english:
-        await coordinator.tap(words["text_en"])
-        await coordinator.expect_message()
-        await coordinator.send_document("winter.md", ENGLISH.encode())
-        assert words["saved"] in (await coordinator.expect_message()).text
-        await coordinator.expect_message()
+    await coordinator.tap(words["text_en"])
+    await coordinator.expect_callback_answer()
+    await coordinator.expect_message()
+    await coordinator.send_document("winter.md", ENGLISH.encode())
+    assert words["saved"] in (await coordinator.expect_message()).text
+    return await coordinator.expect_message()
 
 
 async def _subscribe(reader: TestUser, button: str) -> None:
@@ -87,13 +91,18 @@ async def test_subscribe_receive_in_my_language_and_unsubscribe(harness: BotHarn
     assert "you will receive the Climate Newsletter in English" in (await sam.expect_message()).text
 
     coordinator = harness.coordinator(desk_language)
-    await _write_issue(coordinator, month, words)
+    panel = await _write_issue(coordinator, month, words)
     await coordinator.tap(words["preview_fr"])
     await coordinator.expect_callback_answer()
     preview = await coordinator.expect_message()
     assert "Le froid arrive" in preview.visible_text and not preview.buttons
     assert {entity["type"] for entity in preview.entities} >= {"bold", "italic", "text_link"}
-    await coordinator.tap(words["schedule"])
+    await coordinator.tap(words["test_en"])  # a test to themselves, through the outbox like the readers'
+    assert words["test_sent"] in ((await coordinator.expect_callback_answer()).text or "")
+    test = await coordinator.expect_message()
+    assert "Winter is coming" in test.visible_text and test.button_labels == ["Unsubscribe"]
+    await harness.drain_outbox()
+    await coordinator.tap(words["schedule"], message=panel)
     await coordinator.expect_callback_answer()
     when = await coordinator.expect_message()
     await coordinator.tap(when.button_labels[0])  # the proposed date: first Tuesday, 10:00
