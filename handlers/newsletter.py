@@ -228,7 +228,8 @@ async def _desk(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardM
     lines = [_("📰 <b>Lettre du Climat</b>"),
              _("Abonnés : {fr} en français, {en} en anglais.").format(fr=counts.get("fr", 0), en=counts.get("en", 0))]
     builder = InlineKeyboardBuilder()
-    for issue in await newsletter.recent_issues(session, limit=6):
+    issues = await newsletter.recent_issues(session, limit=6)
+    for issue in issues:
         lines.append(f"• {escape(newsletter.month_label(issue.month, user.locale))} : {_status(issue, user.locale)}")
         builder.button(text=newsletter.month_label(issue.month, user.locale),
                        callback_data=NcCb(action="open", month=issue.month))
@@ -237,7 +238,7 @@ async def _desk(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardM
                        "maintenant ou choisissez une autre date.").format(month=missed.month))
     builder.button(text=_("➕ Préparer une lettre"), callback_data=NcCb(action="new"))
     builder.button(text=_("« Menu coordinateur"), callback_data=MenuCb(item="coord"))
-    builder.adjust(3)
+    builder.adjust(*[3] * (len(issues) // 3), *([len(issues) % 3] if len(issues) % 3 else []), 1, 1)
     return "\n".join(lines), builder.as_markup()
 
 
@@ -298,12 +299,12 @@ async def show_issue_panel(message: Message, session: AsyncSession, month: str, 
 
 
 @coordinator_router.callback_query(NcCb.filter(F.action == "new"))
-async def ask_month(query: CallbackQuery, state: FSMContext) -> None:
+async def ask_month(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await query.answer()
     await state.set_state(IssueDesk.month)
     builder = InlineKeyboardBuilder()
     for month in newsletter.upcoming_months(utcnow()):
-        builder.button(text=month, callback_data=NcCb(action="open", month=month))
+        builder.button(text=newsletter.month_label(month, user.locale), callback_data=NcCb(action="open", month=month))
     await _message_of(query).answer(_("Pour quel mois ? Touchez un mois ou écrivez-le (AAAA-MM)."),
                                     reply_markup=builder.as_markup())
 

@@ -24,10 +24,10 @@ FRENCH = ("# Le froid arrive\n\nBonjour **à toutes et à tous** ! Ce mois-ci :\
 ENGLISH = ("# Winter is coming\n\nHello **everyone**! This month:\n\n- *insulate* windows\n"
            "- read [the guide](https://www.paris.fr/climat)\n")
 DESK = {
-    "fr": {"desk": "📰 Lettre du Climat", "new": "➕ Préparer une lettre", "text_fr": "✍️ Texte 🇫🇷",
+    "fr": {"locale": "fr", "desk": "📰 Lettre du Climat", "new": "➕ Préparer une lettre", "text_fr": "✍️ Texte 🇫🇷",
            "text_en": "✍️ Texte 🇬🇧", "saved": "enregistré", "preview_fr": "👁 Aperçu 🇫🇷", "schedule": "📅 Programmer",
            "scheduled": "partira le", "test_en": "🧪 Test 🇬🇧", "test_sent": "Test envoyé"},
-    "en": {"desk": "📰 Climate Newsletter", "new": "➕ Prepare a newsletter", "text_fr": "✍️ Text 🇫🇷",
+    "en": {"locale": "en", "desk": "📰 Climate Newsletter", "new": "➕ Prepare a newsletter", "text_fr": "✍️ Text 🇫🇷",
            "text_en": "✍️ Text 🇬🇧", "saved": "saved", "preview_fr": "👁 Preview 🇫🇷", "schedule": "📅 Schedule",
            "scheduled": "will go out on", "test_en": "🧪 Test 🇬🇧", "test_sent": "Test sent"},
 }
@@ -51,7 +51,7 @@ async def _write_issue(coordinator: TestUser, month: str, words: dict[str, str])
     await coordinator.tap(words["new"])
     await coordinator.expect_callback_answer()
     await coordinator.expect_message()
-    await coordinator.tap(month)
+    await coordinator.tap(newsletter.month_label(month, words["locale"]))
     await coordinator.expect_callback_answer()
     panel = await coordinator.expect_message()
     assert words["text_fr"] in panel.button_labels
@@ -259,7 +259,7 @@ async def test_coordinator_bad_inputs_change_nothing(harness: BotHarness) -> Non
     assert "est passé" in (await coordinator.expect_message()).text
     await coordinator.send("décembre")
     assert "AAAA-MM" in (await coordinator.expect_message()).text
-    await coordinator.send(month)
+    await coordinator.send(month)  # typed rather than tapped
     await coordinator.expect_message()
     await coordinator.tap("✍️ Texte 🇫🇷")
     await coordinator.expect_callback_answer()
