@@ -21,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
@@ -439,7 +440,7 @@ async def toggle_fallback(query: CallbackQuery, callback_data: NcCb, session: As
 
 @coordinator_router.callback_query(NcCb.filter(F.action == "schedule"))
 async def ask_when(query: CallbackQuery, callback_data: NcCb, session: AsyncSession, user: User,
-                   state: FSMContext) -> None:
+                   state: FSMContext, settings: Settings) -> None:
     try:
         _issue, readers = await newsletter.check_sendable(session, callback_data.month)
     except DomainError as error:
@@ -449,14 +450,15 @@ async def ask_when(query: CallbackQuery, callback_data: NcCb, session: AsyncSess
     await state.set_state(IssueDesk.when)
     await state.update_data(month=callback_data.month)
     builder = InlineKeyboardBuilder()
-    default = newsletter.default_send_at(callback_data.month, utcnow())
+    default = newsletter.default_send_at(callback_data.month, utcnow(), weekday=settings.newsletter_weekday,
+                                         clock=settings.newsletter_time)
     if default is not None:
         builder.button(text=_("✅ {when}").format(when=format_when(default, user.locale)),
                        callback_data=NcCb(action="when", month=callback_data.month,
                                           value=str(int(default.timestamp()))))
     await _message_of(query).answer(_(
-        "Quand envoyer la lettre à ses {readers} lecteurs ? Touchez la date proposée (premier mardi du mois, "
-        "10 h) ou écrivez-en une : AAAA-MM-JJ HH:MM, heure de Paris."
+        "Quand envoyer la lettre à ses {readers} lecteurs ? Touchez la date proposée ou écrivez-en une : "
+        "AAAA-MM-JJ HH:MM, heure de Paris."
     ).format(readers=readers), reply_markup=builder.as_markup())
 
 

@@ -25,7 +25,7 @@ from models.user import User
 from services import outbox
 from services.errors import DomainError
 from services.markdown_telegram import markdown_blocks, split_html
-from services.timing import PARIS, check_schedulable, first_weekday_of_month, to_paris, utc
+from services.timing import PARIS, check_schedulable, first_weekday_of_month, paris_datetime, to_paris, utc
 
 KIND = "newsletter"
 TEST_KIND = "newsletter-test"
@@ -261,11 +261,12 @@ def check_ready(issue: NewsletterIssue) -> None:
                              "langue à ces lecteurs."), languages=", ".join(code.upper() for code in missing))
 
 
-def default_send_at(month: str, now: datetime) -> datetime | None:
-    """The first Tuesday of the month at 10:00 Paris time, in UTC; None if that moment is past."""
+def default_send_at(month: str, now: datetime, *, weekday: int = DEFAULT_WEEKDAY,
+                    clock: time = DEFAULT_CLOCK) -> datetime | None:
+    """By default the first Tuesday of the month at 10:00 Paris time, in UTC; None if that moment is past."""
     first = month_start(month)
-    day = first_weekday_of_month(first.year, first.month, DEFAULT_WEEKDAY)
-    moment = utc(datetime.combine(day, DEFAULT_CLOCK, tzinfo=PARIS))
+    day = first_weekday_of_month(first.year, first.month, weekday)
+    moment = utc(paris_datetime(day, clock))
     return moment if moment > now else None
 
 

@@ -101,7 +101,8 @@ def import_issue(
 @app.command()
 def schedule(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    at: str = typer.Option(None, "--at", help='"YYYY-MM-DD HH:MM", Paris time (default: first Tuesday, 10:00).'),
+    at: str = typer.Option(None, "--at", help='"YYYY-MM-DD HH:MM", Paris time (default: first Tuesday, 10:00, '
+                                              'or NEWSLETTER_WEEKDAY / NEWSLETTER_TIME).'),
 ) -> None:
     """Schedule an issue (by default the first Tuesday of its month at 10:00, Paris time)."""
     from locales import N_
@@ -110,7 +111,9 @@ def schedule(
 
     async def work(session: AsyncSession) -> str:
         parsed = newsletter.parse_month(month)
-        moment = newsletter.parse_send_at(at) if at else newsletter.default_send_at(parsed, _now())
+        settings = get_settings()
+        moment = newsletter.parse_send_at(at) if at else newsletter.default_send_at(
+            parsed, _now(), weekday=settings.newsletter_weekday, clock=settings.newsletter_time)
         if moment is None:
             raise DomainError(N_("Cette date est passée : choisissez un moment à venir."))
         issue = await newsletter.schedule(session, parsed, moment, now=_now())

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlmodel import col
 from typer.testing import CliRunner
@@ -59,7 +60,7 @@ def _subscribe(url: str) -> None:
     asyncio.run(go())
 
 
-def test_import_schedule_send_and_list(database: str, tmp_path: Path) -> None:
+def test_import_schedule_send_and_list(database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     month = newsletter.upcoming_months(utcnow())[1]
     (tmp_path / "fr.md").write_text("# Le froid arrive\n\nBonjour **à tous**.\n", encoding="utf-8")
     (tmp_path / "en.md").write_text("# Winter is coming\n\nHello **everyone**.\n", encoding="utf-8")
@@ -75,6 +76,17 @@ def test_import_schedule_send_and_list(database: str, tmp_path: Path) -> None:
     assert code == 0 and "scheduled for" in output and "10:00" in output
     code, output = _run("schedule", "--month", month)  # back to the default: first Tuesday, 10:00
     assert code == 0 and "Tuesday" in output and "10:00" in output
+    monkeypatch.setenv("NEWSLETTER_WEEKDAY", "3")  # the operator's own default: first Thursday, 18:30
+    monkeypatch.setenv("NEWSLETTER_TIME", "18:30")
+    get_settings.cache_clear()
+    code, output = _run("schedule", "--month", month)
+    assert code == 0 and "Thursday" in output and "18:30" in output
+    monkeypatch.setenv("NEWSLETTER_TIME", "02:30")  # inside the daylight-saving hour: refused at startup
+    get_settings.cache_clear()
+    with pytest.raises(ValidationError, match="02:00-03:00"):
+        get_settings()
+    monkeypatch.delenv("NEWSLETTER_TIME")
+    get_settings.cache_clear()
     code, output = _run("list")
     assert code == 0 and "Subscribers: 1 fr, 1 en" in output and f"{month}  [fr,en]  scheduled" in output
     code, output = _run("send-now", "--month", month, "--yes")
