@@ -134,8 +134,9 @@ def send_now(
         typer.confirm(f"Send the {month} newsletter now to every subscriber?", abort=True)
 
     async def work(session: AsyncSession) -> str:
-        _campaign, enqueued = await newsletter.send_now(session, newsletter.parse_month(month), now=_now())
-        return f"Issue {month}: {enqueued} readers queued for sending."
+        campaign, enqueued = await newsletter.send_now(session, newsletter.parse_month(month), now=_now())
+        return (f"Issue {month}: {enqueued} readers queued for sending (campaign {campaign.id}; "
+                f"follow it with: volunteer-bot campaigns watch {campaign.id}).")
 
     typer.echo(_in_transaction(work))
 
