@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from bot.db import create_engine, create_sessionmaker
 from models.outbox import OutboxMessage
-from services import newsletter
+from services import newsletter, privacy
 from services.errors import DomainError
 from tests.factories import volunteer
 
@@ -159,3 +159,13 @@ async def test_concurrent_triggers_send_once(sessions: async_sessionmaker[AsyncS
     assert sorted(results) == [[], [], [], ["2026-12"]]
     async with sessions() as session:
         assert [row.chat_id for row in await _outbox(session)] == [1, 2, 3]
+
+
+async def test_erasure_removes_the_subscription(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        reader = await volunteer(session, 9, locale="en")
+        await newsletter.subscribe(session, reader, "en")
+        exported = await privacy.export_user_data(session, reader)
+        assert exported["records"]["newsletter_subscriptions"][0]["locale"] == "en"
+        await privacy.erase_user(session, reader)
+        assert reader.id is not None and await newsletter.get_subscription(session, reader.id) is None
