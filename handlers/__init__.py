@@ -7,7 +7,18 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
-from handlers import broadcast, coordinator, fallback, language, membership, menu, privacy, signup, tenders
+from handlers import (
+    broadcast,
+    coordinator,
+    fallback,
+    language,
+    membership,
+    menu,
+    newsletter,
+    privacy,
+    signup,
+    tenders,
+)
 
 
 def feature_routers() -> list[Router]:
@@ -18,6 +29,7 @@ def feature_routers() -> list[Router]:
         language.router,
         privacy.router,
         coordinator.router,
+        newsletter.router,
         signup.router,
         tenders.router,
         broadcast.router,

@@ -46,6 +46,7 @@ COORD_ENTRIES: list[CoordEntry] = [
     CoordEntry("roles", N_("👥 Coordinateurs")),
     CoordEntry("tenders", N_("📑 Marchés publics")),
     CoordEntry("broadcast", N_("📣 Diffusion")),
+    CoordEntry("newsletter", N_("📰 Lettre du Climat")),
 ]
 
 

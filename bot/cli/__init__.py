@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli import campaigns, db, i18n, notices
+from bot.cli import campaigns, db, i18n, newsletter, notices
 from bot.config import get_settings
 
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
@@ -18,6 +18,7 @@ app.add_typer(campaigns.app, name="campaigns")
 app.command(name="broadcast")(campaigns.broadcast)
 app.command(name="sender")(campaigns.sender)
 app.add_typer(notices.app, name="notices")
+app.add_typer(newsletter.app, name="newsletter")
 
 
 @app.command()
