@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import coordinator, fallback, language, membership, menu, privacy, signup
+from handlers.night import router as night_router
+from handlers.night_coord import router as night_coord_router
 
 
 def feature_routers() -> list[Router]:
@@ -15,6 +17,8 @@ def feature_routers() -> list[Router]:
         language.router,
         privacy.router,
         coordinator.router,
+        night_router,
+        night_coord_router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]

@@ -324,7 +324,7 @@ class _Network:
                         queues[self.hub[target]].append(unit.members[0])  # type: ignore[index]
                 continue
             shares: dict[str | None, int] = {}
-            for arc, target in self.unit_arcs[index]:
+            for arc, _target in self.unit_arcs[index]:
                 if flows(arc):
                     shares[None] = flows(arc)
             for team in self.teams:
