@@ -58,3 +58,17 @@ async def outbox_for(harness: BotHarness, chat_id: int) -> list[dict[str, Any]]:
 
 def later(moment: datetime, **delta: float) -> datetime:
     return moment + timedelta(**delta)
+
+
+async def registered(harness: BotHarness, edition_id: int, telegram_id: int, prefs: list[int], *,
+                     locale: str = "fr", name: str = "Camille Martin", first_time: bool = False,
+                     can_lead: bool = False, group: str | None = None) -> None:
+    """A signed-up volunteer already registered for the edition (before the deadline)."""
+    from tests import factories
+
+    async with harness.app.sessions.begin() as session:
+        user = await factories.volunteer(session, telegram_id, name=name, locale=locale, solidarity=True)
+        found = await session.get(NightEdition, edition_id)
+        assert found is not None
+        await night.register(session, found, user, night.Answers(prefs, first_time, group_code=group,
+                                                                 can_lead=can_lead), BEFORE_DEADLINE)
