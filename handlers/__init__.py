@@ -10,13 +10,14 @@ from handlers.night_coord import router as night_coord_router
 
 
 def feature_routers() -> list[Router]:
+    # Commands that work everywhere come first, so that no conversation state can swallow them.
     return [
         membership.router,
-        signup.router,
         menu.router,
         language.router,
         privacy.router,
         coordinator.router,
+        signup.router,
         night_router,
         night_coord_router,
         # features go above this line; fallback must stay last
