@@ -66,6 +66,7 @@ async def registered(harness: BotHarness, edition_id: int, telegram_id: int, pre
     """A signed-up volunteer already registered for the edition (before the deadline)."""
     from tests import factories
 
+    harness.user(telegram_id, name.split()[0], locale)  # they have a chat with the bot
     async with harness.app.sessions.begin() as session:
         user = await factories.volunteer(session, telegram_id, name=name, locale=locale, solidarity=True)
         found = await session.get(NightEdition, edition_id)

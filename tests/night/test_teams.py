@@ -28,6 +28,7 @@ async def _setup(harness: BotHarness) -> int:
         (310, [18], "fr", "Paul Vert", True, False, None),
     ]
     for telegram_id, prefs, locale, name, first, lead, group in people:
+        harness.user(telegram_id, name.split()[0], locale)  # they have a chat with the bot
         await registered(harness, edition_id, telegram_id, prefs, locale=locale, name=name, first_time=first,
                          can_lead=lead, group=group)
     return edition_id
@@ -55,15 +56,23 @@ async def test_form_summarise_publish_in_french_and_english(harness: BotHarness)
     assert [t for t, p in places.items() if p.role == NightRole.LEADER] == [301]
     assert places[302].sector_id == places[303].sector_id  # the DUO group stays together
 
+    noe = harness.user(306, "Noé", "fr")
+    await noe.block()  # blocked the bot before publication: everyone else still gets their team
     await coordinator.tap("📣 Publier")
     assert "10 volontaires" in (await coordinator.expect_message()).text
-    camille = await outbox_for(harness, 301)
-    assert "Vous êtes le responsable" in camille[0]["text"] and "openstreetmap.org/search" in camille[0]["text"]
-    sam = await outbox_for(harness, 302)
-    assert "your team" in sam[0]["text"] and "Meet on Thursday, 28 January 2027 at 19:00" in sam[0]["text"]
-    louis = await outbox_for(harness, 304)
-    assert "Votre responsable : Sophie" in louis[0]["text"] and "Rendez-vous le jeudi 28 janvier 2027 à 19:00" in \
-        louis[0]["text"]
+    await harness.drain_outbox()
+    camille = await harness.user(301, "Camille", "fr").expect_message()
+    assert "Vous êtes le responsable" in camille.text and "Équipe 18-B — rue, Paris 18" in camille.text
+    assert "openstreetmap.org/search?query=18+rue+de+la+Mairie%2C+Paris" in str(camille.entities)
+    sam = await harness.user(302, "Sam", "en").expect_message()
+    assert "your team" in sam.text and "Meet on Thursday, 28 January 2027 at 19:00" in sam.text
+    assert "Team 18-" in sam.text and "street" in sam.text
+    louis = await harness.user(304, "Louis", "fr").expect_message()
+    assert "Votre responsable : Sophie" in louis.text and "jeudi 28 janvier 2027 à 19:00" in louis.text
+    assert not noe.chat.bot_messages
+    async with harness.session() as session:
+        statuses = sorted(row.status for row in (await session.execute(select(OutboxMessage))).scalars())
+    assert statuses.count("sent") == 9 and statuses.count("unreachable") == 1
     # a second tap on an old "publish" button sends nothing twice
     coordinator.skip_seen()
     await coordinator.tap("📣 Publier", message=summary)
