@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -453,6 +453,13 @@ async def send_presence(message: Message, session: AsyncSession, user: User, is_
         return
     text, markup = presence_text(points)
     await message.answer(text, reply_markup=markup)
+
+
+@router.message(Command("night_presence"))
+async def presence_command(message: Message, session: AsyncSession, user: User, is_coordinator: bool,
+                           clock: Clock = utcnow) -> None:
+    """For team leaders (and coordinators) on the night: who is here, per meeting point."""
+    await send_presence(message, session, user, is_coordinator, clock())
 
 
 @router.callback_query(NightCb.filter(F.action == "presence"))
