@@ -30,11 +30,13 @@ the same input gives the same output.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 SEAT_BONUS = 10_000
@@ -213,43 +215,55 @@ def _group_arrondissements(unit: _Unit) -> list[int]:
 
 
 class _Network:
-    """One min-cost flow instance for the open teams and the current pins."""
+    """The min-cost flow instance, built once; closing a team or pinning a group only changes capacities."""
 
-    def __init__(self, units: list[_Unit], teams: list[Team], open_teams: set[str],
-                 pins: dict[str, str | None]) -> None:
+    def __init__(self, units: list[_Unit], teams: list[Team]) -> None:
         self.flow = min_cost_flow.SimpleMinCostFlow()
+        # A group's cost is the sum over its members but flows unit by unit: costs are multiplied by a common
+        # multiple of the group sizes so that the per-unit share stays an integer.
+        self.scale = math.lcm(*(unit.size for unit in units)) if units else 1
         self.nodes = 1  # node 0 is the sink
-        self.units, self.teams = units, [team for team in teams if team.id in open_teams]
+        self.units, self.teams = units, teams
         self.hub: dict[tuple[int | None, str], int] = {}  # (arrondissement or None=anywhere, class)
         self.team_nodes: dict[str, dict[str, int]] = {}
-        self.unit_arcs: list[list[tuple[int, object]]] = []  # per unit: (arc, target)
+        self.team_exits: dict[str, list[int]] = {}  # arcs into the sink: closing a team sets them to 0
+        self.unit_arcs: list[list[tuple[int, tuple[int | None, str] | None]]] = []  # (arc, hub key or None)
         self.hub_out: dict[int, list[tuple[int, str]]] = defaultdict(list)  # hub node → (arc, team id)
-        self.group_arcs: dict[tuple[int, str], dict[str, int]] = {}
+        self.group_arcs: dict[int, list[tuple[str, dict[str, int]]]] = defaultdict(list)
         self.leader_hubs: set[int] = set()
-        self._build(pins)
+        self._arcs: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+        self._supplies: list[int] = [0]
+        self._build()
+        tails, heads, capacities, costs = (np.array(values, dtype=np.int64) for values in self._arcs)
+        self.flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+        self.flow.set_nodes_supplies(np.arange(self.nodes, dtype=np.int64), np.array(self._supplies, dtype=np.int64))
 
-    def _node(self) -> int:
+    def _node(self, supply: int = 0) -> int:
         self.nodes += 1
+        self._supplies.append(supply)
         return self.nodes - 1
 
-    def _arc(self, tail: int, head: int, capacity: int, cost: int) -> int:
-        return self.flow.add_arc_with_capacity_and_unit_cost(tail, head, capacity, cost)
+    def _arc(self, tail: int, head: int, capacity: int, cost: int, *, scaled: bool = False) -> int:
+        for values, value in zip(self._arcs, (tail, head, capacity, cost if scaled else cost * self.scale),
+                                 strict=True):
+            values.append(value)
+        return len(self._arcs[0]) - 1
 
-    def _build(self, pins: dict[str, str | None]) -> None:
+    def _build(self) -> None:
         by_arrondissement: dict[int, list[Team]] = defaultdict(list)
         for team in self.teams:
             top = team.max_volunteers
             nodes = {"team": self._node(), "exp": self._node(), "new": self._node()}
-            self._arc(nodes["team"], 0, team.min_volunteers, -SEAT_BONUS)
-            self._arc(nodes["team"], 0, top - team.min_volunteers, 0)
+            exits = [self._arc(nodes["team"], 0, team.min_volunteers, -SEAT_BONUS),
+                     self._arc(nodes["team"], 0, top - team.min_volunteers, 0)]
             self._arc(nodes["exp"], nodes["team"], 1, -EXPERIENCE_BONUS)
             self._arc(nodes["exp"], nodes["team"], top - 1, 0)
             for k in range(top):
                 self._arc(nodes["new"], nodes["team"], 1, FIRST_TIMER_STEP * k)
             if team.needs_leader:
                 nodes["lead"] = self._node()
-                self._arc(nodes["lead"], 0, 1, -SEAT_BONUS)
-            self.team_nodes[team.id] = nodes
+                exits.append(self._arc(nodes["lead"], 0, 1, -SEAT_BONUS))
+            self.team_nodes[team.id], self.team_exits[team.id] = nodes, exits
             by_arrondissement[team.arrondissement].append(team)
         for arrondissement in [*sorted(by_arrondissement), None]:
             targets = by_arrondissement[arrondissement] if arrondissement is not None else self.teams
@@ -264,15 +278,10 @@ class _Network:
                         self.hub_out[hub].append((arc, team.id))
         supply = 0
         for index, unit in enumerate(self.units):
-            node = self._node()
-            self.flow.set_node_supply(node, unit.size)
+            node = self._node(unit.size)
             supply += unit.size
-            arcs: list[tuple[int, object]] = []
-            pinned = unit.key in pins
-            target_team = pins.get(unit.key)
-            if not pinned or target_team is None:
-                arcs.append((self._arc(node, 0, unit.size, UNASSIGNED), None))
-            if unit.size == 1 and not pinned:
+            arcs: list[tuple[int, tuple[int | None, str] | None]] = [(self._arc(node, 0, unit.size, UNASSIGNED), None)]
+            if unit.size == 1:
                 volunteer = unit.members[0]
                 kind = "exp" if volunteer.experienced else "new"
                 places: list[int | None] = [a for a in volunteer.prefs if (a, kind) in self.hub]
@@ -282,20 +291,19 @@ class _Network:
                     if volunteer.can_lead:
                         arcs.append((self._arc(node, self.hub[(arrondissement, "lead")], 1, cost),
                                      (arrondissement, "lead")))
-            elif not pinned or target_team is not None:
-                candidates = [team for team in self.teams
-                              if (team.id == target_team if pinned else
-                                  team.arrondissement in _group_arrondissements(unit))]
-                for team in candidates:
-                    self._group_team(index, node, unit, team)
+            else:
+                wanted = _group_arrondissements(unit)
+                for team in self.teams:
+                    if team.arrondissement in wanted:
+                        self._group_team(index, node, unit, team)
             self.unit_arcs.append(arcs)
-        self.flow.set_node_supply(0, -supply)
+        self._supplies[0] = -supply
 
     def _group_team(self, index: int, node: int, unit: _Unit, team: Team) -> None:
         nodes = self.team_nodes[team.id]
-        cost = sum(rank_cost(member, team.arrondissement) for member in unit.members)
+        cost = sum(rank_cost(member, team.arrondissement) for member in unit.members) * self.scale // unit.size
         via = self._node()
-        arcs = {"in": self._arc(node, via, unit.size, cost)}
+        arcs = {"in": self._arc(node, via, unit.size, cost, scaled=True)}
         experienced = sum(member.experienced for member in unit.members)
         if experienced:
             arcs["exp"] = self._arc(via, nodes["exp"], experienced, 0)
@@ -303,13 +311,30 @@ class _Network:
             arcs["new"] = self._arc(via, nodes["new"], unit.size - experienced, 0)
         if "lead" in nodes and any(member.can_lead for member in unit.members):
             arcs["lead"] = self._arc(via, nodes["lead"], 1, 0)
-        self.group_arcs[(index, team.id)] = arcs
+        self.group_arcs[index].append((team.id, arcs))
+
+    def close(self, team_id: str) -> None:
+        for arc in self.team_exits[team_id]:
+            self.flow.set_arc_capacity(arc, 0)
+
+    def pin(self, index: int, team_id: str | None) -> None:
+        """Send the whole group to one team (or leave it unassigned); None as `index`'s pin lifts it."""
+        size = self.units[index].size
+        self.flow.set_arc_capacity(self.unit_arcs[index][0][0], 0 if team_id is not None else size)
+        for candidate, arcs in self.group_arcs[index]:
+            self.flow.set_arc_capacity(arcs["in"], size if candidate == team_id else 0)
+
+    def unpin(self, index: int) -> None:
+        size = self.units[index].size
+        self.flow.set_arc_capacity(self.unit_arcs[index][0][0], size)
+        for _candidate, arcs in self.group_arcs[index]:
+            self.flow.set_arc_capacity(arcs["in"], size)
 
     def solve(self) -> int:
         status = self.flow.solve()
         if status != self.flow.OPTIMAL:  # pragma: no cover - the unassigned arcs make every instance feasible
             raise RuntimeError(f"min-cost flow failed with status {status}")
-        return int(self.flow.optimal_cost())
+        return -(-int(self.flow.optimal_cost()) // self.scale)  # rounded up: still a lower bound
 
     def read(self) -> tuple[dict[str, Placement], dict[str, dict[str | None, int]]]:
         """Placements of whole units, and how every group's units were spread (team or None → count)."""
@@ -319,29 +344,28 @@ class _Network:
         spread: dict[str, dict[str | None, int]] = {}
         for index, unit in enumerate(self.units):
             if unit.size == 1:
-                for arc, target in self.unit_arcs[index]:
+                for arc, target in self.unit_arcs[index][1:]:
                     if target is not None and flows(arc):
-                        queues[self.hub[target]].append(unit.members[0])  # type: ignore[index]
+                        queues[self.hub[target]].append(unit.members[0])
                 continue
             shares: dict[str | None, int] = {}
-            for arc, _target in self.unit_arcs[index]:
-                if flows(arc):
-                    shares[None] = flows(arc)
-            for team in self.teams:
-                arcs = self.group_arcs.get((index, team.id))
-                if arcs and flows(arcs["in"]):
-                    shares[team.id] = flows(arcs["in"])
-                    if flows(arcs["in"]) == unit.size:
-                        lead = "lead" in arcs and flows(arcs["lead"]) > 0
-                        leader = next((m for m in unit.members if m.can_lead), None) if lead else None
-                        for member in unit.members:
-                            role = LEADER if member is leader else MEMBER
-                            placements[member.id] = Placement(team.id, role)
+            if flows(self.unit_arcs[index][0][0]):
+                shares[None] = flows(self.unit_arcs[index][0][0])
+            for team_id, arcs in self.group_arcs[index]:
+                amount = flows(arcs["in"])
+                if not amount:
+                    continue
+                shares[team_id] = amount
+                if amount == unit.size:
+                    lead = "lead" in arcs and flows(arcs["lead"]) > 0
+                    leader = next((m for m in unit.members if m.can_lead), None) if lead else None
+                    for member in unit.members:
+                        placements[member.id] = Placement(team_id, LEADER if member is leader else MEMBER)
             spread[unit.key] = shares
         for hub, queue in queues.items():
             cursor = 0
+            role = LEADER if hub in self.leader_hubs else MEMBER
             for arc, team_id in self.hub_out[hub]:
-                role = LEADER if hub in self.leader_hubs else MEMBER
                 for volunteer in queue[cursor:cursor + flows(arc)]:
                     placements[volunteer.id] = Placement(team_id, role)
                 cursor += flows(arc)
@@ -368,13 +392,14 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> Result:
     units = _units(volunteers)
     team_list = list(teams)
     by_id = {team.id: team for team in team_list}
-    open_teams = {team.id for team in team_list}
+    index_of = {unit.key: index for index, unit in enumerate(units)}
+    network = _Network(units, team_list)
+    closed: set[str] = set()
     pins: dict[str, str | None] = {}
     bound: int | None = None
     placements: dict[str, Placement] = {}
     rounds = 0
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - the count is reported
-        network = _Network(units, team_list, open_teams, pins)
         cost = network.solve()
         if bound is None:
             bound = cost + _constant(team_list)
@@ -383,7 +408,7 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> Result:
         load: dict[str, int] = defaultdict(int)
         for key, team_id in pins.items():
             if team_id is not None:
-                load[team_id] += next(unit.size for unit in units if unit.key == key)
+                load[team_id] += units[index_of[key]].size
         for unit in units:
             shares = spread.get(unit.key)
             if unit.size == 1 or not shares or max(shares.values()) == unit.size:
@@ -395,16 +420,19 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> Result:
                     target = team_id
                     break
             pins[unit.key] = target
+            network.pin(index_of[unit.key], target)
             if target is not None:
                 load[target] += unit.size
             changed = True
         # A team is only judged once no group is split: unplaced halves of groups leave holes on purpose.
         broken = [] if changed else _broken_teams(team_list, placements)
-        if broken:
-            open_teams -= set(broken)
-            for key, team_id in list(pins.items()):
-                if team_id in broken:
+        for team_id in broken:
+            closed.add(team_id)
+            network.close(team_id)
+            for key, pinned in list(pins.items()):
+                if pinned == team_id:
                     del pins[key]
+                    network.unpin(index_of[key])
             changed = True
         if not changed:
             break

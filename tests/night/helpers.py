@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-
-from sqlmodel import col, select
 
 from models.night import NightEdition
-from models.outbox import OutboxMessage
 from services import night
 from tests.harness import BotHarness
 
@@ -46,14 +42,6 @@ async def edition(harness: BotHarness, edition_id: int) -> NightEdition:
         found = await session.get(NightEdition, edition_id)
         assert found is not None
         return found
-
-
-async def outbox_for(harness: BotHarness, chat_id: int) -> list[dict[str, Any]]:
-    """Every message part queued for this chat, oldest first (what the sender will deliver)."""
-    async with harness.session() as session:
-        rows = (await session.execute(select(OutboxMessage).where(col(OutboxMessage.chat_id) == chat_id)
-                                      .order_by(col(OutboxMessage.id)))).scalars()
-        return [part for row in rows for part in row.parts]
 
 
 def later(moment: datetime, **delta: float) -> datetime:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models.night import NightAssignment, NightRole
-from models.user import User
 from models.outbox import OutboxMessage
+from models.user import User
 from services import night
 from tests.harness import BotHarness
-from tests.night.helpers import AFTER_DEADLINE, edition, make_edition, outbox_for, registered, set_clock
+from tests.night.helpers import AFTER_DEADLINE, edition, make_edition, registered, set_clock
 
 
 async def _setup(harness: BotHarness) -> int:
@@ -125,7 +125,8 @@ async def test_coordinator_creates_edition_sectors_and_moves_a_volunteer(harness
     assert "Type de secteur inconnu" in (await coordinator.expect_message()).text
     await coordinator.send('/night_sector 10-A 10 station 19:00 3 4 "Mairie du 10e"')
     assert "Utilisation" in (await coordinator.expect_message()).text
-    await coordinator.send('/night_sector 10-A 10 station 19:00 1 4 "Mairie du 10e" "72 rue du Faubourg Saint-Martin" L9')
+    await coordinator.send('/night_sector 10-A 10 station 19:00 1 4 "Mairie du 10e" "72 rue du Faubourg Saint-Martin" '
+                           'L9')
     assert "Secteur 10-A enregistré (Paris 10)" in (await coordinator.expect_message()).text
     await coordinator.send("/night_move 555 10-A")
     assert "pas inscrite" in (await coordinator.expect_message()).text
