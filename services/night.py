@@ -242,7 +242,7 @@ async def register(session: AsyncSession, edition: NightEdition, user: User, ans
         others = (await session.execute(select(func.count()).where(
             col(NightRegistration.edition_id) == edition.id, col(NightRegistration.group_code) == group,
             col(NightRegistration.withdrawn_at).is_(None), col(NightRegistration.user_id) != user.id))).scalar_one()
-        if others >= GROUP_MAX - 1:
+        if others >= GROUP_MAX:
             raise DomainError(N_("Le groupe {code} est complet ({max} personnes au plus)."), code=group, max=GROUP_MAX)
     access = " ".join((answers.access_constraint or "").split())[:200] or None
     registration = existing or NightRegistration(edition_id=edition.id, user_id=user.id)

@@ -45,7 +45,7 @@ UNASSIGNED = 2_000
 RANK_STEP = 100
 EXPERIENCE_BONUS = 30
 FIRST_TIMER_STEP = 5
-MAX_ROUNDS = 30
+MAX_ROUNDS = 60
 
 LEADER = "leader"
 MEMBER = "member"
@@ -372,18 +372,31 @@ class _Network:
         return placements, spread
 
 
-def _broken_teams(teams: Sequence[Team], placements: Mapping[str, Placement]) -> list[str]:
+def _broken_teams(teams: Sequence[Team], placements: Mapping[str, Placement], *, worst_only: bool = False) -> list[str]:
+    """Teams with someone in them but below their minimum or without a leader.
+
+    With `worst_only`, only the emptiest one per arrondissement: closing it may free people who complete the others.
+    """
     members: dict[str, int] = defaultdict(int)
     leaders: dict[str, int] = defaultdict(int)
     for placement in placements.values():
         (leaders if placement.role == LEADER else members)[placement.team_id] += 1
-    broken = []
+    broken: list[Team] = []
     for team in teams:
         if not members[team.id] and not leaders[team.id]:
             continue
         if members[team.id] < team.min_volunteers or (team.needs_leader and not leaders[team.id]):
-            broken.append(team.id)
-    return broken
+            broken.append(team)
+    if not worst_only:
+        return [team.id for team in broken]
+    worst: dict[int, Team] = {}
+    for team in broken:  # input order breaks ties
+        fill = (members[team.id] + leaders[team.id]) / (team.min_volunteers + int(team.needs_leader))
+        current = worst.get(team.arrondissement)
+        if current is None or fill < (members[current.id] + leaders[current.id]) / (
+                current.min_volunteers + int(current.needs_leader)):
+            worst[team.arrondissement] = team
+    return [team.id for team in worst.values()]
 
 
 def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> Result:
@@ -425,7 +438,7 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> Result:
                 load[target] += unit.size
             changed = True
         # A team is only judged once no group is split: unplaced halves of groups leave holes on purpose.
-        broken = [] if changed else _broken_teams(team_list, placements)
+        broken = [] if changed else _broken_teams(team_list, placements, worst_only=True)
         for team_id in broken:
             closed.add(team_id)
             network.close(team_id)
