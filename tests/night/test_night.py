@@ -167,6 +167,36 @@ async def test_the_night_reminder_check_in_presence_and_reinforcement(harness: B
     assert len(present) == 4
 
 
+async def test_a_leader_withdraws_and_a_volunteer_who_can_lead_takes_over(harness: BotHarness) -> None:
+    edition_id = await make_edition(harness, [("18-A", 18, 2, 2, None)])
+    await registered(harness, edition_id, 901, [18], name="Lou Chef", can_lead=True)
+    await registered(harness, edition_id, 902, [18], name="Max Un", locale="en")
+    await registered(harness, edition_id, 903, [18], name="Nel Deux")
+    async with harness.app.sessions.begin() as session:
+        edition = await session.get(NightEdition, edition_id)
+        assert edition is not None
+        await night.form_teams(session, edition, AFTER_DEADLINE)
+        await night_publication.publish(session, edition, AFTER_DEADLINE)
+    await harness.drain_outbox()
+    for telegram_id in (901, 902, 903):
+        harness.user(telegram_id).skip_seen()
+    await registered(harness, edition_id, 904, [18], name="Olga Relais", can_lead=True)  # unplaced, can lead
+    set_clock(harness, AFTER_DEADLINE)
+    lou = harness.user(901)
+    await lou.send("/menu")
+    await lou.expect_message()
+    await lou.tap("🌙 Nuit de la Solidarité")
+    assert "Vous êtes le responsable" in (await lou.expect_message()).text
+    await lou.tap("Me retirer")
+    await lou.expect_message()
+    await lou.tap("Oui, me retirer")
+    await lou.expect_message()
+    await harness.drain_outbox()
+    assert "Vous êtes le responsable" in (await harness.user(904).expect_message()).text
+    assert "Your leader: Olga" in (await harness.user(902).expect_message()).text
+    assert "Votre responsable : Olga" in (await harness.user(903).expect_message()).text
+
+
 async def test_thanks_and_feedback_store_nothing_about_people_met(harness: BotHarness) -> None:
     people = [(701 + i, name, "en" if i == 0 else "fr") for i, name in enumerate(("Ana Roy", "Bo Lin", "Cy Dupré"))]
     edition_id = await _published(harness, people, [("18-A", 3, 3)])
@@ -188,6 +218,20 @@ async def test_thanks_and_feedback_store_nothing_about_people_met(harness: BotHa
     async with harness.session() as session:
         scores = {r.user_id: r.feedback for r in (await session.execute(select(NightRegistration))).scalars()}
     assert sorted(v for v in scores.values() if v is not None) == [3]
+
+
+async def test_registrants_are_reminded_before_the_deadline(harness: BotHarness) -> None:
+    edition_id = await make_edition(harness, [("18-A", 18, 2, 2, None)])
+    await registered(harness, edition_id, 951, [18], name="Eli Rappel", locale="en")
+    await registered(harness, edition_id, 952, [18], name="Fan Rappel")
+    early, due = datetime(2027, 1, 10, 12, 0, tzinfo=UTC), datetime(2027, 1, 19, 12, 0, tzinfo=UTC)
+    async with harness.app.sessions.begin() as session:
+        assert await night_publication.send_due_messages(session, early) == []
+        assert await night_publication.send_due_messages(session, due) == [f"night:{edition_id}:deadline"]
+        assert await night_publication.send_due_messages(session, due) == []
+    await harness.drain_outbox()
+    assert "until Wednesday, 20 January 2027" in (await harness.user(951).expect_message()).text
+    assert "jusqu'au mercredi 20 janvier 2027" in (await harness.user(952).expect_message()).text
 
 
 def test_the_reminder_job_is_registered() -> None:

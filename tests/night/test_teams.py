@@ -108,6 +108,14 @@ async def test_non_coordinator_and_forged_buttons(harness: BotHarness) -> None:
     async with harness.session() as session:
         assert not list((await session.execute(select(NightAssignment))).scalars())
         assert not list((await session.execute(select(OutboxMessage))).scalars())
+    coordinator.skip_seen()
+    await coordinator.send("/night")
+    dashboard = await coordinator.expect_message()
+    assert "Registered: 10" in dashboard.visible_text
+    await coordinator.tap("⚙️ Form the teams", message=dashboard)
+    summary = await coordinator.expect_message()
+    assert "Teams formed: 3 of 3 sectors" in summary.visible_text and "Groups kept together: 1 of 1" in \
+        summary.visible_text and "Choices met: 1st" in summary.visible_text
 
 
 async def test_coordinator_creates_edition_sectors_and_moves_a_volunteer(harness: BotHarness) -> None:
