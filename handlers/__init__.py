@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup
+from handlers import broadcast, coordinator, fallback, language, membership, menu, privacy, signup
 from handlers.night import router as night_router
 from handlers.night_coord import router as night_coord_router
 
@@ -21,6 +21,7 @@ def feature_routers() -> list[Router]:
         privacy.router,
         coordinator.router,
         signup.router,
+        broadcast.router,
         night_router,
         night_coord_router,
         # features go above this line; fallback must stay last
