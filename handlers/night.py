@@ -422,8 +422,15 @@ async def feedback(query: CallbackQuery, callback_data: NightPushCb, session: As
     await query.answer(_("Merci pour votre retour !"), show_alert=True)
 
 
-def presence_text(points: list[night.MeetingPoint]) -> tuple[str, InlineKeyboardMarkup]:
+# Bot API: a message is at most 4096 characters and an inline keyboard at most 100 buttons.
+TEXT_BUDGET = 4000
+MAX_REINFORCE_BUTTONS = 90
+
+
+def presence_text(points: list[night.MeetingPoint]) -> tuple[list[str], InlineKeyboardMarkup]:
+    """The board as messages short enough for Telegram; buttons for the short teams go on the last one."""
     lines = [_("<b>Présences</b>")]
+    buttons = 0
     builder = InlineKeyboardBuilder()
     for point in points:
         lines.append(f"\n📍 <b>{escape(point.name)}</b>, {escape(point.address)}")
@@ -433,12 +440,18 @@ def presence_text(points: list[night.MeetingPoint]) -> tuple[str, InlineKeyboard
             lines.append(_("Équipe {code} ({leader}) : {count}/{min} présents. Là : {present}. Absents : {missing}")
                          .format(code=escape(team.sector.code), leader=escape(team.leader), count=len(team.present),
                                  min=team.sector.min_volunteers, present=present, missing=missing))
-            if len(team.present) < team.sector.min_volunteers:
+            if len(team.present) < team.sector.min_volunteers and buttons < MAX_REINFORCE_BUTTONS:
+                buttons += 1
                 builder.button(text=_("➕ Renforcer {code}").format(code=team.sector.code),
                                callback_data=NightCb(action="reinforce", value=str(team.sector.id)))
     builder.button(text=_("🔄 Actualiser"), callback_data=NightCb(action="presence"))
     builder.adjust(1)
-    return "\n".join(lines), builder.as_markup()
+    chunks: list[str] = [""]
+    for line in lines:
+        if chunks[-1] and len(chunks[-1]) + len(line) + 1 > TEXT_BUDGET:
+            chunks.append("")
+        chunks[-1] = f"{chunks[-1]}\n{line}" if chunks[-1] else line[:TEXT_BUDGET]
+    return chunks, builder.as_markup()
 
 
 async def send_presence(message: Message, session: AsyncSession, user: User, is_coordinator: bool,
@@ -451,8 +464,10 @@ async def send_presence(message: Message, session: AsyncSession, user: User, is_
     except DomainError as error:
         await message.answer(error.render(user.locale))
         return
-    text, markup = presence_text(points)
-    await message.answer(text, reply_markup=markup)
+    texts, markup = presence_text(points)
+    for text in texts[:-1]:
+        await message.answer(text)
+    await message.answer(texts[-1], reply_markup=markup)
 
 
 @router.message(Command("night_presence"))

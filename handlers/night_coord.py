@@ -37,6 +37,7 @@ router = Router(name="night_coord")
 router.message.middleware(CoordinatorOnly())
 router.callback_query.middleware(CoordinatorOnly())
 Clock = Callable[[], datetime]
+UNCOVERED_SHOWN = 30
 
 
 class NightCoordCb(CallbackData, prefix="nc"):
@@ -109,7 +110,10 @@ def summary_text(summary: night.FormSummary, locale: str) -> str:
              _("Groupes gardés ensemble : {kept} sur {groups}").format(kept=summary.groups_kept, groups=summary.groups)]
     if summary.uncovered:
         lines.append(_("Secteurs non couverts :"))
-        lines += [f"• {escape(code)} : {_(reason)}" for code, reason in summary.uncovered]
+        # a message holds 4096 characters at most: the first ones here, all of them in `night assign`
+        lines += [f"• {escape(code)} : {_(reason)}" for code, reason in summary.uncovered[:UNCOVERED_SHOWN]]
+        if len(summary.uncovered) > UNCOVERED_SHOWN:
+            lines.append(_("… et {n} autres").format(n=len(summary.uncovered) - UNCOVERED_SHOWN))
     return "\n".join(lines)
 
 

@@ -236,3 +236,22 @@ async def test_registrants_are_reminded_before_the_deadline(harness: BotHarness)
 
 def test_the_reminder_job_is_registered() -> None:
     assert any(job.func == "bot.jobs.night:send_night_messages" for job in RECURRING_JOBS)
+
+
+def test_a_city_wide_presence_board_fits_telegram_limits() -> None:
+    from bot.i18n import create_i18n
+    from handlers.night import presence_text
+    from models.night import NightSector
+
+    sectors = [NightSector(id=i, edition_id=1, code=f"S-{i:03d}", arrondissement=1 + i % 20, meeting_point="Mairie",
+                           meeting_address="1 rue X", meeting_at=AT_MEETING, min_volunteers=3, max_volunteers=4)
+               for i in range(400)]
+    points = [night.MeetingPoint(f"Mairie {n}", f"{n} rue de la Mairie", [
+        night.TeamPresence(s, "Karim", ["Ana", "Bo"], ["Cy Dupré-Lefebvre"]) for s in sectors if s.arrondissement == n])
+        for n in range(1, 21)]
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("fr"):
+        texts, markup = presence_text(points)
+    assert len(texts) > 1 and all(len(text) <= 4096 for text in texts)
+    assert sum(text.count("Équipe S-") for text in texts) == 400
+    assert len([b for row in markup.inline_keyboard for b in row]) <= 100
