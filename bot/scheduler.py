@@ -40,6 +40,7 @@ RECURRING_JOBS: list[JobSpec] = [
     JobSpec("procurement-digest", "bot.jobs.procurement:send_notice_digests",
             CronTrigger(hour=8, minute=0, timezone="Europe/Paris")),
     JobSpec("newsletter:tick", "bot.jobs.newsletter:send_due_issues", IntervalTrigger(minutes=1)),
+    JobSpec("night_messages", "bot.jobs.night:send_night_messages", IntervalTrigger(minutes=10)),
 ]
 
 _context: App | None = None

@@ -15,6 +15,8 @@ from handlers import (
     membership,
     menu,
     newsletter,
+    night,
+    night_coord,
     privacy,
     signup,
     tenders,
@@ -33,6 +35,8 @@ def feature_routers() -> list[Router]:
         signup.router,
         tenders.router,
         broadcast.router,
+        night.router,
+        night_coord.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]

@@ -47,6 +47,7 @@ COORD_ENTRIES: list[CoordEntry] = [
     CoordEntry("tenders", N_("📑 Marchés publics")),
     CoordEntry("broadcast", N_("📣 Diffusion")),
     CoordEntry("newsletter", N_("📰 Lettre du Climat")),
+    CoordEntry("night", N_("🌙 Nuit de la Solidarité")),
 ]
 
 

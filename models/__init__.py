@@ -2,6 +2,7 @@
 
 from models.fsm import FsmRecord
 from models.newsletter import NewsletterIssue, NewsletterSubscription  # noqa: F401
+from models.night import NightAssignment, NightEdition, NightLeader, NightRegistration, NightSector  # noqa: F401
 from models.outbox import Campaign, OutboxMessage
 from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
