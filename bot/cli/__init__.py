@@ -6,9 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli import campaigns, db, i18n, newsletter, notices
-from bot.cli import campaigns, db, i18n
-from bot.cli.night import app as night_app
+from bot.cli import campaigns, db, i18n, newsletter, night, notices
 from bot.config import get_settings
 
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
@@ -21,7 +19,7 @@ app.command(name="broadcast")(campaigns.broadcast)
 app.command(name="sender")(campaigns.sender)
 app.add_typer(notices.app, name="notices")
 app.add_typer(newsletter.app, name="newsletter")
-app.add_typer(night_app, name="night")
+app.add_typer(night.app, name="night")
 
 
 @app.command()
