@@ -9,7 +9,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import TELEGRAM_API_URL, Settings
@@ -49,15 +49,23 @@ def create_bot(settings: Settings) -> Bot:
 
 def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
+        from bot.fsm_redis import create_redis_storage
 
-        return RedisStorage.from_url(settings.redis_url)
+        return create_redis_storage(settings.redis_url, settings.redis_key_prefix)
     return DatabaseStorage(sessions)
 
 
 def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSession],
                       storage: BaseStorage) -> Dispatcher:
-    dp = Dispatcher(storage=storage, fsm_storage=storage, settings=settings, sessions=sessions)
+    isolation: BaseEventIsolation | None = None
+    if settings.redis_url:
+        from bot.fsm_redis import ErasableRedisStorage, create_user_isolation
+
+        # Several workers: one user's updates are handled one at a time, whichever worker gets them.
+        if isinstance(storage, ErasableRedisStorage):
+            isolation = create_user_isolation(storage)
+    dp = Dispatcher(storage=storage, fsm_storage=storage, events_isolation=isolation, settings=settings,
+                    sessions=sessions)
     # Outer middlewares on every update, cheapest refusal first.
     dp.update.outer_middleware(ThrottlingMiddleware(settings.throttle_rate))
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
