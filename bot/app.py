@@ -63,7 +63,7 @@ def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSess
 
         # Several workers: one user's updates are handled one at a time, whichever worker gets them.
         if isinstance(storage, ErasableRedisStorage):
-            isolation = create_user_isolation(storage)
+            isolation = create_user_isolation(storage, settings.update_lease_seconds)
     dp = Dispatcher(storage=storage, fsm_storage=storage, events_isolation=isolation, settings=settings,
                     sessions=sessions)
     # Outer middlewares on every update, cheapest refusal first.

@@ -6,9 +6,6 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
-# The per-user lock is held while one update of that user is handled. It expires, so a worker killed
-# mid-update does not lock its user out for long; a second update waits for it at most blocking_timeout.
-USER_LOCK = {"timeout": 60, "blocking_timeout": 30}
 
 
 class ErasableRedisStorage(RedisStorage):
@@ -25,6 +22,11 @@ def create_redis_storage(url: str, prefix: str) -> ErasableRedisStorage:
     return ErasableRedisStorage(Redis.from_url(url), key_builder=DefaultKeyBuilder(prefix=prefix, with_destiny=True))
 
 
-def create_user_isolation(storage: RedisStorage) -> RedisEventIsolation:
-    """The per-user lock, on the storage's connection pool and key scheme."""
-    return RedisEventIsolation(storage.redis, key_builder=storage.key_builder, lock_kwargs=USER_LOCK)
+def create_user_isolation(storage: RedisStorage, lease_seconds: float) -> RedisEventIsolation:
+    """The per-user lock, held while one update of that user is handled, on the storage's pool and keys.
+
+    It expires with the update's lease: a worker killed mid-update locks its user out no longer than the
+    update store waits before another worker takes the update over.
+    """
+    lock = {"timeout": lease_seconds, "blocking_timeout": lease_seconds}
+    return RedisEventIsolation(storage.redis, key_builder=storage.key_builder, lock_kwargs=lock)

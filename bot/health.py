@@ -13,21 +13,25 @@ from bot.db import alembic_config
 
 
 @lru_cache(maxsize=1)
-def expected_heads() -> frozenset[str]:
-    """The head of every migration branch this code ships (read once: the code does not change while running)."""
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+def _script() -> ScriptDirectory:
+    """The migrations this code ships (read once: the code does not change while running)."""
+    return ScriptDirectory.from_config(alembic_config())
 
 
 async def missing_migrations(engine: AsyncEngine) -> set[str]:
     """Heads the database has not reached yet (empty: migrated). Raises if the database is unreachable."""
 
-    def _current(connection: Connection) -> set[str]:
-        return set(MigrationContext.configure(connection).get_current_heads())
+    def _applied(connection: Connection) -> set[str]:
+        current = MigrationContext.configure(connection).get_current_heads()
+        if not current:
+            return set()
+        # alembic_version lists only the tips; a branch's dependencies (0001_foundation) are applied too
+        return {rev.revision for rev in _script().revision_map.iterate_revisions(current, "base") if rev}
 
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
-        current = await connection.run_sync(_current)
-    return set(expected_heads()) - current
+        applied = await connection.run_sync(_applied)
+    return set(_script().get_heads()) - applied
 
 
 async def readiness(engine: AsyncEngine, redis_url: str | None) -> dict[str, str]:

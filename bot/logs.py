@@ -42,3 +42,4 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     # aiogram logs each update's handling at INFO with user-linked ids; keep its event log at WARNING
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)  # /readyz reads versions often
