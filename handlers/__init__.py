@@ -8,13 +8,14 @@ from handlers import coordinator, fallback, language, membership, menu, privacy,
 
 
 def feature_routers() -> list[Router]:
+    # Commands that work everywhere come first, so that no conversation state can swallow them.
     return [
         membership.router,
-        signup.router,
         menu.router,
         language.router,
         privacy.router,
         coordinator.router,
+        signup.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]
