@@ -7,7 +7,6 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
 
-
 class ErasableRedisStorage(RedisStorage):
     """aiogram's RedisStorage plus `forget_user`, so /delete erases a half-finished conversation here too."""
 

@@ -51,6 +51,16 @@ class BotProcess:
             sys.executable, "-m", "bot.cli", *self.args, cwd=ROOT, env=self.env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
 
+    async def expect_output(self, text: bytes, timeout: float = 40.0) -> None:  # noqa: ASYNC109 - test helper
+        """Read the process's output until a line contains `text` (it is ready, or it said why not)."""
+        assert self.process is not None and self.process.stdout is not None
+        async with asyncio.timeout(timeout):
+            while text not in self.output:
+                line = await self.process.stdout.readline()
+                if not line:
+                    raise AssertionError(f"process ended without {text!r}:\n{self.output.decode(errors='replace')}")
+                self.output += line
+
     async def wait(self, timeout: float = 20.0) -> int:  # noqa: ASYNC109 - a test helper with a deadline
         assert self.process is not None and self.process.stdout is not None
         self.output += await asyncio.wait_for(self.process.stdout.read(), timeout)
