@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy import make_url
 
 from bot.config import Settings
 
@@ -50,8 +51,12 @@ def job_context() -> App:
 
 def sync_database_url(url: str) -> str:
     """APScheduler 3's job store is synchronous: same database, synchronous driver."""
-    return (url.replace("sqlite+aiosqlite", "sqlite")
-               .replace("postgresql+asyncpg", "postgresql+psycopg"))
+    sync = make_url(url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg", "postgresql+psycopg"))
+    schema = sync.query.get("search_path")
+    if isinstance(schema, str) and sync.drivername.startswith("postgresql"):
+        # psycopg takes no search_path argument (bot/db.py does the same for asyncpg): a server option
+        sync = sync.difference_update_query(["search_path"]).update_query_dict({"options": f"-csearch_path={schema}"})
+    return sync.render_as_string(hide_password=False)
 
 
 def create_scheduler(settings: Settings) -> AsyncIOScheduler:
