@@ -27,6 +27,7 @@ from bot import metrics
 from bot.app import App, create_app
 from bot.config import Settings
 from bot.health import missing_migrations, readiness
+from bot.singleton import SingletonLock
 from handlers.commands import publish_commands
 from models.base import utcnow
 from services import inbox
@@ -171,6 +172,11 @@ async def serve_webhook(settings: Settings, *, host: str, port: int, reuse_port:
         raise WebhookConfigError(
             "WEBHOOK_SECRET is not set: without it anyone who finds the URL could send fake updates.\n"
             "Set WEBHOOK_SECRET to 1-256 characters A-Z, a-z, 0-9, _ or - (the same on every worker).")
+    lock: SingletonLock | None = None
+    if not settings.redis_url:
+        # Without Redis the conversation state is cached in this process (bot/fsm_storage.py): one worker only.
+        lock = SingletonLock("webhook-worker", settings.database_url)
+        await lock.acquire()
     app = create_app(settings)
     assert app.bot is not None
     try:
@@ -203,3 +209,5 @@ async def serve_webhook(settings: Settings, *, host: str, port: int, reuse_port:
         await app.dispatcher.emit_shutdown(bot=app.bot)
     finally:
         await app.close()
+        if lock is not None:
+            await lock.release()

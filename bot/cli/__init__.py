@@ -38,9 +38,14 @@ def run(
                                       port=port or settings.webhook_port, reuse_port=reuse_port))
         else:
             asyncio.run(run_polling(settings))
-    except (MissingTokenError, WebhookConfigError, AlreadyRunningError) as error:
+    except (MissingTokenError, WebhookConfigError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+    except AlreadyRunningError as error:
+        hint = ("Set REDIS_URL to run several webhook workers." if webhook
+                else "The embedded bot runs the scheduler: stop `volunteer-bot scheduler` or use --webhook.")
+        typer.echo(f"Refusing to start: {error}. {hint}", err=True)
+        raise typer.Exit(3) from None
     except KeyboardInterrupt:
         pass
 
