@@ -18,22 +18,18 @@ import statistics
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiogram.types import Update
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from aiogram.types import Update  # noqa: E402
-
-from bot.app import create_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from emulator.process import EmulatorProcess  # noqa: E402
-from tests.databases import postgres_schema  # noqa: E402
-from tests.scale.processes import SECRET, WEBHOOK_PATH, Worker, bot_env  # noqa: E402
+from bot.app import create_app
+from bot.config import Settings
+from emulator.process import EmulatorProcess
+from tests.databases import postgres_schema
+from tests.scale.processes import SECRET, WEBHOOK_PATH, Worker, bot_env
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 HELP = "/help"
