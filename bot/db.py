@@ -38,7 +38,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # several connections contend for the lock: SQLite's busy handler sleeps up to 100 ms per retry.
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
-        kwargs.setdefault("pool_timeout", 120)
+        kwargs.setdefault("pool_timeout", 30)  # a session held while awaiting the bot deadlocks: fail loudly
         path = make_url(url).database or ":memory:"
 
         async def connect() -> aiosqlite.Connection:

@@ -34,7 +34,7 @@ async def start_background(app: App) -> list[asyncio.Task[None]]:
     if app.bot is not None:
         from bot.delivery import create_sender
 
-        sender = create_sender(app.bot, app.sessions, app.settings)
+        sender = create_sender(app.sessions, app.settings)
         tasks.append(asyncio.create_task(sender.run(), name="sender"))
     await asyncio.sleep(0)  # let the tasks start: a task cancelled before it ran skips its cleanup (the lock)
     return tasks

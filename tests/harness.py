@@ -47,7 +47,7 @@ class BotHarness:
         self._polling = asyncio.create_task(self._app.dispatcher.start_polling(
             self._app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
             allowed_updates=self._app.dispatcher.resolve_used_update_types()))
-        self.sender = create_sender(self._app.bot, self._app.sessions, self.settings, **self.sender_options)
+        self.sender = create_sender(self._app.sessions, self.settings, **self.sender_options)
         self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
 
     async def stop(self) -> None:
