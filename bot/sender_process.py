@@ -1,7 +1,7 @@
-"""`volunteer-bot sender`: outbox sender process(es) outside the webhook workers.
+"""`volunteer-bot sender` at scale: one or more outbox senders sharing the bot's global rate.
 
-With REDIS_URL, any number of senders share the bot's global rate (RedisRateLimiter) and claim rows with
-SKIP LOCKED. Without Redis the rate lives in one process, so only one sender may run (bot/singleton.py).
+With REDIS_URL, any number of senders share the rate (RedisRateLimiter) and claim rows with SKIP LOCKED.
+Without Redis the rate lives in one process, so only one sender may run (bot/singleton.py).
 """
 
 from __future__ import annotations
@@ -10,23 +10,19 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Any
 
 from bot import metrics
-from bot.app import create_app
 from bot.config import Settings
-from bot.delivery import Sender, create_sender
+from bot.db import create_engine, create_sessionmaker
 from bot.delivery.limits import RateLimiter
+from bot.delivery.sender import Sender, create_sender
 from bot.delivery.shared_limits import RedisRateLimiter
-from bot.health import missing_migrations
-from bot.singleton import AlreadyRunningError, SingletonLock
+from bot.singleton import SingletonLock
 
 log = logging.getLogger(__name__)
 
 METRICS_EVERY = 1.0
-
-
-class NotMigratedError(RuntimeError):
-    """The sender would fail on missing tables: say so instead."""
 
 
 class SenderMetrics:
@@ -46,13 +42,11 @@ class SenderMetrics:
         self._seen = now
 
 
-async def run_sender(settings: Settings) -> None:
-    """Send until SIGTERM/SIGINT; rows in flight at a kill are resent after their lease (at-least-once)."""
-    app = create_app(settings)
-    assert app.bot is not None
-    if await missing_migrations(app.engine):
-        await app.close()
-        raise NotMigratedError("The database is not migrated: run `volunteer-bot db upgrade` first.")
+async def run_sender(settings: Settings, **options: Any) -> None:
+    """Send until SIGTERM/SIGINT; raises AlreadyRunningError when a second sender starts without Redis.
+
+    `options` go to create_sender (lease, recover_on_start, poll_interval, max_in_flight).
+    """
     lock: SingletonLock | None = None
     limiter: RateLimiter | None = None
     if settings.redis_url:
@@ -60,12 +54,9 @@ async def run_sender(settings: Settings) -> None:
                                             prefix=f"{settings.redis_key_prefix}:send")
     else:
         lock = SingletonLock("sender", settings.database_url)
-        try:
-            await lock.acquire()
-        except AlreadyRunningError:
-            await app.close()
-            raise
-    sender = create_sender(app.bot, app.sessions, settings, limiter=limiter)
+        await lock.acquire()
+    engine = create_engine(settings.database_url)
+    sender = create_sender(create_sessionmaker(engine), settings, limiter=limiter, **options)
     published = SenderMetrics(sender)
     task = asyncio.create_task(sender.run(), name="sender")
     try:
@@ -93,6 +84,6 @@ async def run_sender(settings: Settings) -> None:
                  stats.sent, stats.unreachable, stats.failed, stats.too_many_requests)
         if isinstance(limiter, RedisRateLimiter):
             await limiter.close()
-        await app.close()
+        await engine.dispose()
         if lock is not None:
             await lock.release()

@@ -72,28 +72,6 @@ def scheduler() -> None:
 
 
 @app.command()
-def sender() -> None:
-    """Send the outbox: several processes share the global rate through Redis; without Redis, only one."""
-    from bot.app import MissingTokenError
-    from bot.logs import configure_logging
-    from bot.sender_process import NotMigratedError, run_sender
-    from bot.singleton import AlreadyRunningError
-
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    try:
-        asyncio.run(run_sender(settings))
-    except (MissingTokenError, NotMigratedError) as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
-    except AlreadyRunningError as error:
-        typer.echo(f"Refusing to start: {error}. Set REDIS_URL to run several senders.", err=True)
-        raise typer.Exit(3) from None
-    except KeyboardInterrupt:
-        pass
-
-
-@app.command()
 def demo(
     language: str = typer.Option("fr", "--language", "-l", help="fr or en: the demo volunteer's language."),
 ) -> None:
