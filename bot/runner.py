@@ -33,9 +33,12 @@ async def start_background(app: App) -> list[asyncio.Task[None]]:
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(_stop_on_cancel(scheduler, lock), name="scheduler")]
     if app.bot is not None:
         from bot.delivery import create_sender
+        from bot.delivery.progress import ProgressReporter
 
         sender = create_sender(app.sessions, app.settings)
         tasks.append(asyncio.create_task(sender.run(), name="sender"))
+        reporter = ProgressReporter(app.bot, app.sessions)
+        tasks.append(asyncio.create_task(reporter.run(), name="progress"))
     await asyncio.sleep(0)  # let the tasks start: a task cancelled before it ran skips its cleanup (the lock)
     return tasks
 

@@ -2,6 +2,7 @@
 
 APScheduler 3 job stores must not be shared by two running schedulers, so the process first takes a
 lock only one process per database can hold (bot/singleton.py); a second one refuses to start.
+It also edits the campaigns' live progress messages, which needs one editor per database too.
 """
 
 from __future__ import annotations
@@ -39,12 +40,18 @@ async def run_scheduler(settings: Settings) -> None:
     scheduler = create_scheduler(settings)
     scheduler.add_listener(count_job_runs, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     set_job_context(app)
+    reporter: asyncio.Task[None] | None = None
     try:
         if settings.metrics_port:
             from prometheus_client import start_http_server
 
             start_http_server(settings.metrics_port, addr=settings.webhook_host)
         scheduler.start()
+        if app.bot is not None:
+            # campaigns' live progress messages: one editor per database, so it lives with the one scheduler
+            from bot.delivery.progress import ProgressReporter
+
+            reporter = asyncio.create_task(ProgressReporter(app.bot, app.sessions).run(), name="progress")
         log.info("scheduler running %d job(s)", len(scheduler.get_jobs()))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -57,6 +64,9 @@ async def run_scheduler(settings: Settings) -> None:
             await lock.check()
         log.info("scheduler stopping")
     finally:
+        if reporter is not None:
+            reporter.cancel()
+            await asyncio.gather(reporter, return_exceptions=True)
         if scheduler.running:
             scheduler.shutdown(wait=False)
         set_job_context(None)

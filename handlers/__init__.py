@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup
+from handlers import broadcast, coordinator, fallback, language, membership, menu, privacy, signup
 
 
 def feature_routers() -> list[Router]:
@@ -19,6 +19,7 @@ def feature_routers() -> list[Router]:
         privacy.router,
         coordinator.router,
         signup.router,
+        broadcast.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]
