@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import make_url
 
 from bot.config import Settings
@@ -33,7 +35,13 @@ class JobSpec:
 
 
 # Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
-RECURRING_JOBS: list[JobSpec] = []
+RECURRING_JOBS: list[JobSpec] = [
+    JobSpec("procurement-feeds", "bot.jobs.procurement:poll_notice_feeds", IntervalTrigger(hours=1)),
+    JobSpec("procurement-digest", "bot.jobs.procurement:send_notice_digests",
+            CronTrigger(hour=8, minute=0, timezone="Europe/Paris")),
+    JobSpec("newsletter:tick", "bot.jobs.newsletter:send_due_issues", IntervalTrigger(minutes=1)),
+    JobSpec("night_messages", "bot.jobs.night:send_night_messages", IntervalTrigger(minutes=10)),
+]
 
 _context: App | None = None
 
@@ -51,12 +59,16 @@ def job_context() -> App:
 
 def sync_database_url(url: str) -> str:
     """APScheduler 3's job store is synchronous: same database, synchronous driver."""
-    sync = make_url(url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg", "postgresql+psycopg"))
-    schema = sync.query.get("search_path")
-    if isinstance(schema, str) and sync.drivername.startswith("postgresql"):
-        # psycopg takes no search_path argument (bot/db.py does the same for asyncpg): a server option
-        sync = sync.difference_update_query(["search_path"]).update_query_dict({"options": f"-csearch_path={schema}"})
-    return sync.render_as_string(hide_password=False)
+    url = (url.replace("sqlite+aiosqlite", "sqlite")
+              .replace("postgresql+asyncpg", "postgresql+psycopg"))
+    parsed = make_url(url)
+    schema = parsed.query.get("search_path")
+    if isinstance(schema, str):
+        # psycopg takes no search_path argument (see bot.db.create_engine): pass it as a server option
+        parsed = parsed.difference_update_query(["search_path"]).update_query_dict(
+            {"options": f"-csearch_path={schema}"})
+        return parsed.render_as_string(hide_password=False)
+    return url
 
 
 def create_scheduler(settings: Settings) -> AsyncIOScheduler:

@@ -7,7 +7,20 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
-from handlers import broadcast, coordinator, fallback, language, membership, menu, privacy, signup
+from handlers import (
+    broadcast,
+    coordinator,
+    fallback,
+    language,
+    membership,
+    menu,
+    newsletter,
+    night,
+    night_coord,
+    privacy,
+    signup,
+    tenders,
+)
 
 
 def feature_routers() -> list[Router]:
@@ -18,8 +31,12 @@ def feature_routers() -> list[Router]:
         language.router,
         privacy.router,
         coordinator.router,
+        newsletter.router,
         signup.router,
+        tenders.router,
         broadcast.router,
+        night.router,
+        night_coord.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]

@@ -2,7 +2,11 @@
 
 from models.fsm import FsmRecord
 from models.inbox import ReceivedUpdate as ReceivedUpdate  # scale: webhook update store
+from models.newsletter import NewsletterIssue, NewsletterSubscription  # noqa: F401
+from models.night import NightAssignment, NightEdition, NightLeader, NightRegistration, NightSector  # noqa: F401
 from models.outbox import Campaign, OutboxMessage
+from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
 
 __all__ = ["Campaign", "FsmRecord", "OutboxMessage", "User"]
+__all__ += ["Notice", "NoticeDelivery", "Subscription", "TenderConsent", "TenderDigest"]
