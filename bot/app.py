@@ -9,7 +9,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -52,16 +52,23 @@ def create_bot(settings: Settings) -> Bot:
 
 def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
+        from bot.fsm_redis import create_redis_storage
 
-        return RedisStorage.from_url(settings.redis_url)
+        return create_redis_storage(settings.redis_url, settings.redis_key_prefix)
     return DatabaseStorage(sessions)
 
 
 def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSession],
                       storage: BaseStorage) -> Dispatcher:
     # One update at a time per user and chat: two quick taps must not race on the same conversation.
-    dp = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation(), fsm_storage=storage,
+    isolation: BaseEventIsolation = SimpleEventIsolation()
+    if settings.redis_url:
+        from bot.fsm_redis import ErasableRedisStorage, create_user_isolation
+
+        # Several workers: the per-user lock must hold across processes, so it lives in Redis too.
+        if isinstance(storage, ErasableRedisStorage):
+            isolation = create_user_isolation(storage, settings.update_lease_seconds)
+    dp = Dispatcher(storage=storage, events_isolation=isolation, fsm_storage=storage,
                     settings=settings, sessions=sessions)
     # Outer middlewares on every update, cheapest refusal first.
     dp.update.outer_middleware(ThrottlingMiddleware(settings.throttle_rate))

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
+    # scale-out (docs/deploy.md): public URL for setWebhook, update leases, logs, Redis keys, metrics port
+    webhook_url: str | None = None
+    update_lease_seconds: float = Field(default=60.0, gt=0)
+    recovery_interval_seconds: float = Field(default=5.0, gt=0)
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+    redis_key_prefix: str = "fsm"
+    metrics_port: int | None = None
     log_level: str = "INFO"
     notice_feeds: Annotated[tuple[str, ...], NoDecode] = ()  # procurement feed URLs, comma-separated
 

@@ -10,6 +10,8 @@ from bot.app import App, create_app
 from bot.config import Settings
 from bot.db import upgrade_database
 from bot.scheduler import create_scheduler, set_job_context
+from bot.scheduler_process import SCHEDULER_LOCK
+from bot.singleton import SingletonLock
 from handlers.commands import publish_commands
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,12 @@ def configure_logging(level: str) -> None:
 
 async def start_background(app: App) -> list[asyncio.Task[None]]:
     """The scheduler and the outbox sender, in this process (embedded mode)."""
+    lock = SingletonLock(SCHEDULER_LOCK, app.settings.database_url)
+    await lock.acquire()  # exactly one scheduler per database, embedded or `volunteer-bot scheduler`
     scheduler = create_scheduler(app.settings)
     set_job_context(app)
     scheduler.start()
-    tasks: list[asyncio.Task[None]] = [asyncio.create_task(_stop_on_cancel(scheduler), name="scheduler")]
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(_stop_on_cancel(scheduler, lock), name="scheduler")]
     if app.bot is not None:
         from bot.delivery import create_sender
         from bot.delivery.progress import ProgressReporter
@@ -45,14 +49,16 @@ async def start_background(app: App) -> list[asyncio.Task[None]]:
         tasks.append(asyncio.create_task(sender.run(), name="sender"))
         reporter = ProgressReporter(app.bot, app.sessions)
         tasks.append(asyncio.create_task(reporter.run(), name="progress"))
+    await asyncio.sleep(0)  # let the tasks start: a task cancelled before it ran skips its cleanup (the lock)
     return tasks
 
 
-async def _stop_on_cancel(scheduler: object) -> None:
+async def _stop_on_cancel(scheduler: object, lock: SingletonLock) -> None:
     try:
         await asyncio.Event().wait()
     finally:
         scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
+        await lock.release()
 
 
 async def run_polling(settings: Settings) -> None:

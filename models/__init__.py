@@ -1,6 +1,7 @@
 """SQLModel tables, one module per feature; importing this package registers them all for Alembic."""
 
 from models.fsm import FsmRecord
+from models.inbox import ReceivedUpdate as ReceivedUpdate  # scale: webhook update store
 from models.newsletter import NewsletterIssue, NewsletterSubscription  # noqa: F401
 from models.night import NightAssignment, NightEdition, NightLeader, NightRegistration, NightSector  # noqa: F401
 from models.outbox import Campaign, OutboxMessage

@@ -23,21 +23,53 @@ app.add_typer(night.app, name="night")
 
 
 @app.command()
-def run(webhook: bool = typer.Option(False, "--webhook", help="Serve a webhook instead of polling.")) -> None:
-    """Start the bot (polling by default); applies database migrations first."""
+def run(
+    webhook: bool = typer.Option(False, "--webhook", help="Serve a webhook instead of polling (one worker)."),
+    host: str = typer.Option(None, "--host", help="Webhook: address to listen on (default WEBHOOK_HOST)."),
+    port: int = typer.Option(None, "--port", help="Webhook: port to listen on (default WEBHOOK_PORT)."),
+    reuse_port: bool = typer.Option(False, "--reuse-port", help="Webhook: SO_REUSEPORT, several workers on one port."),
+) -> None:
+    """Start the bot (polling by default, applying migrations first); --webhook runs one webhook worker."""
     from bot.app import MissingTokenError
-    from bot.runner import configure_logging, run_polling
+    from bot.logs import configure_logging
+    from bot.runner import run_polling
+    from bot.singleton import AlreadyRunningError
+    from bot.webhook import WebhookConfigError, serve_webhook
 
     settings = get_settings()
-    configure_logging(settings.log_level)
-    if webhook:
-        typer.echo("Webhook mode is not available yet: run without --webhook.", err=True)
-        raise typer.Exit(2)
+    configure_logging(settings.log_level, settings.log_format)
     try:
-        asyncio.run(run_polling(settings))
-    except MissingTokenError as error:
+        if webhook:
+            asyncio.run(serve_webhook(settings, host=host or settings.webhook_host,
+                                      port=port or settings.webhook_port, reuse_port=reuse_port))
+        else:
+            asyncio.run(run_polling(settings))
+    except (MissingTokenError, WebhookConfigError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+    except AlreadyRunningError as error:
+        hint = ("Set REDIS_URL to run several webhook workers." if webhook
+                else "The embedded bot runs the scheduler: stop `volunteer-bot scheduler` or use --webhook.")
+        typer.echo(f"Refusing to start: {error}. {hint}", err=True)
+        raise typer.Exit(3) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the timed jobs: exactly one per database (a second one refuses to start, exit code 3)."""
+    from bot.logs import configure_logging
+    from bot.scheduler_process import run_scheduler
+    from bot.singleton import AlreadyRunningError
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        asyncio.run(run_scheduler(settings))
+    except AlreadyRunningError as error:
+        typer.echo(f"Refusing to start: {error}. Only one scheduler may run per database.", err=True)
+        raise typer.Exit(3) from None
     except KeyboardInterrupt:
         pass
 

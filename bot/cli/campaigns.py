@@ -196,27 +196,25 @@ def sender(
     poll: float = typer.Option(0.3, "--poll", help="Seconds between looks at the outbox when idle."),
     max_in_flight: int = typer.Option(0, "--max-in-flight", help="Claimed, unrecorded rows at most (0: auto)."),
 ) -> None:
-    """Run only the outbox sender (scale-out deployments; the embedded bot already runs one)."""
-    import logging
-
-    from bot.db import create_engine, create_sessionmaker
-    from bot.delivery.sender import create_sender
+    """Run only the outbox sender (scale-out; the embedded bot already runs one). Several share REDIS_URL's rate."""
+    from bot.logs import configure_logging
+    from bot.sender_process import run_sender
+    from bot.singleton import AlreadyRunningError
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
         typer.echo("BOT_TOKEN is not set: see `volunteer-bot run --help` and .env.example.", err=True)
         raise typer.Exit(2)
 
     async def _run() -> None:
         # no migration here (it would import Alembic and every feature's models): run `volunteer-bot db upgrade`
-        engine = create_engine(settings.database_url)
-        sender = create_sender(create_sessionmaker(engine), settings, lease=lease, recover_on_start=recover,
-                               poll_interval=poll, max_in_flight=max_in_flight or None)
         try:
-            await sender.run()
-        finally:
-            await engine.dispose()
+            await run_sender(settings, lease=lease, recover_on_start=recover, poll_interval=poll,
+                             max_in_flight=max_in_flight or None)
+        except AlreadyRunningError as error:
+            typer.echo(f"Refusing to start: {error}. Set REDIS_URL to run several senders.", err=True)
+            raise typer.Exit(3) from None
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run())
