@@ -2,6 +2,7 @@
 
 from models.fsm import FsmRecord
 from models.outbox import Campaign, OutboxMessage
+from models.training import Booking, Training
 from models.user import User
 
-__all__ = ["Campaign", "FsmRecord", "OutboxMessage", "User"]
+__all__ = ["Booking", "Campaign", "FsmRecord", "OutboxMessage", "Training", "User"]
