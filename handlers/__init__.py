@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup
+from handlers import coordinator, fallback, language, membership, menu, privacy, signup, training
 
 
 def feature_routers() -> list[Router]:
@@ -15,6 +15,7 @@ def feature_routers() -> list[Router]:
         language.router,
         privacy.router,
         coordinator.router,
+        training.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]
