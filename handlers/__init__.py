@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup, training
+from handlers import coordinator, fallback, language, membership, menu, privacy, signup, training, training_coordinator
 
 
 def feature_routers() -> list[Router]:
@@ -16,6 +16,7 @@ def feature_routers() -> list[Router]:
         privacy.router,
         coordinator.router,
         training.router,
+        training_coordinator.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]
