@@ -592,8 +592,8 @@ def _reminder_text(training: Training, kind: str, locale: str) -> str:
         text = t(locale, "⏰ Rappel : « {title} » commence dans 2 heures, {when}.\nOù : {where}",
                  title=_html(training.title(locale)), when=format_when(training.starts_at, locale), where=where)
     else:
-        text = t(locale, "📅 Rappel : « {title} » a lieu demain, {when}.\nOù : {where}\nSi vous ne pouvez pas venir, "
-                 "annulez pour libérer votre place.",
+        text = t(locale, "📅 Rappel : vous êtes inscrit à « {title} », {when}.\nOù : {where}\nSi vous ne pouvez pas "
+                 "venir, annulez pour libérer votre place.",
                  title=_html(training.title(locale)), when=format_when(training.starts_at, locale), where=where)
     return text
 
