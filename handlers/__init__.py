@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup, training, training_coordinator
+from handlers import coordinator, fallback, language, membership, menu, privacy, signup
+from handlers import training, training_coordinator
 
 
 def feature_routers() -> list[Router]:
+    # Commands that work everywhere come first, so that no conversation state can swallow them.
     return [
         membership.router,
-        signup.router,
         menu.router,
         language.router,
         privacy.router,
         coordinator.router,
+        signup.router,
         training.router,
         training_coordinator.router,
         # features go above this line; fallback must stay last
