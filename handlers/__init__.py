@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup
-from handlers import training, training_coordinator
+from handlers import coordinator, fallback, language, membership, menu, privacy, signup, training, training_coordinator
 
 
 def feature_routers() -> list[Router]:
