@@ -166,6 +166,7 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
         for person in people:
             await trainings.book_seat(session, training.id, person, utcnow())  # type: ignore[arg-type]
         await session.commit()
+    chats = [harness.user(410 + i, f"Person {i}", "en" if i % 2 else "fr") for i in range(4)]
     coordinator = harness.coordinator("en")
     await coordinator.send("/coord")
     await coordinator.expect_message()
@@ -188,7 +189,13 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
         assert statuses == [BookingStatus.BOOKED] * 4  # the person waiting got the new seat
         promoted = (await session.execute(select(OutboxMessage).join(Campaign).where(
             col(Campaign.source_key).like("training:%:promoted:%")))).scalar_one()
-        assert promoted.chat_id == 413 and "A seat came free" in promoted.parts[0]["text"]
+        assert promoted.chat_id == 413
+    await harness.drain_outbox()
+    assert "A seat came free" in (await chats[3].expect_message()).text
+
+    # Person 2 blocks the bot before the session is cancelled: everyone else is told, in their language
+    await chats[2].block()
+    await harness.emu.wait_idle()
 
     await press(coordinator, "❌ Cancel the training")
     assert "4 people booked or waiting will be told" in (await coordinator.expect_message()).text
@@ -202,6 +209,14 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
                 col(Campaign.source_key) == f"training:{training.id}:cancelled"))).scalars()}
     assert sorted(notices) == [410, 411, 412, 413]
     assert "is cancelled" in notices[411] and "est annulée" in notices[410]
+    await harness.drain_outbox()
+    assert "est annulée" in (await chats[0].expect_message()).text
+    assert "is cancelled" in (await chats[1].expect_message()).text
+    assert "is cancelled" in (await chats[3].expect_message()).text
+    await chats[2].expect_no_message()
+    async with harness.session() as session:
+        statuses = {row.chat_id: row.status for row in (await session.execute(select(OutboxMessage))).scalars()}
+    assert statuses[412] == "unreachable" and statuses[410] == "sent"
     # cancelling twice (an old button) is refused and tells nobody again
     await coordinator.tap_data(f"ta:kill:{training.id}:0:")
     assert "already cancelled" in ((await coordinator.expect_callback_answer()).text or "")

@@ -126,7 +126,10 @@ async def test_full_session_wait_list_and_promotion_in_english(harness: BotHarne
             select(OutboxMessage).join(Campaign, col(Campaign.id) == col(OutboxMessage.campaign_id))
             .where(col(Campaign.source_key).like(f"training:{full.id}:promoted:%")))).scalars())
     assert [row.chat_id for row in rows] == [312]
-    assert "A seat came free" in rows[0].parts[0]["text"]
+    await harness.drain_outbox()
+    notice = await sam.expect_message()
+    assert "A seat came free: you are booked on “The volunteer and the heat wave”" in notice.text
+    await sam.expect_no_message()
 
 
 async def test_forged_old_and_closed_buttons_change_nothing(harness: BotHarness) -> None:
