@@ -29,13 +29,16 @@ async def test_200_taps_for_20_seats_then_cancellations_promote_in_order(any_db_
                                                 locale="en" if i % 2 else "fr") for i in range(TAPS)]
         training_id = training.id
         assert training_id is not None
-        served: list[int] = []  # users in the order their transaction committed: the order taps were served
+        # Users in the order their tap was served. Every tap updates the training row and holds that row's
+        # lock (PostgreSQL) or the database's write lock (SQLite) until it commits, so appending before the
+        # commit records the true serving order.
+        served: list[int] = []
 
         async def tap(person: User) -> trainings.BookingResult:
             async with sessions.begin() as session:
                 result = await trainings.book_seat(session, training_id, person, utcnow())
-            assert person.id is not None
-            served.append(person.id)
+                assert person.id is not None
+                served.append(person.id)
             return result
 
         results = await asyncio.gather(*(tap(person) for person in people))
