@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 
@@ -32,7 +33,9 @@ class JobSpec:
 
 
 # Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
-RECURRING_JOBS: list[JobSpec] = []
+RECURRING_JOBS: list[JobSpec] = [
+    JobSpec("training-reminders", "bot.jobs.training:send_training_reminders", IntervalTrigger(minutes=1)),
+]
 
 _context: App | None = None
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlmodel import col, select
 
+from emulator.client import TestUser
+from emulator.state import CallbackAnswer, RecordedMessage
 from models.base import utcnow
 from models.outbox import Campaign, OutboxMessage
 from models.training import Booking, BookingStatus, Training, TrainingStatus
-from emulator.client import TestUser
-from emulator.state import CallbackAnswer, RecordedMessage
 from tests import factories
 from tests.harness import BotHarness
 from tests.training.helpers import session_in

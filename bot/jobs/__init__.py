@@ -1,0 +1,1 @@
+"""Scheduled jobs, one module per feature; each gets the running app from `bot.scheduler.job_context()`."""
