@@ -215,8 +215,9 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
     assert "is cancelled" in (await chats[3].expect_message()).text
     await chats[2].expect_no_message()
     async with harness.session() as session:
-        delivery = {row.chat_id: row.status for row in (await session.execute(select(OutboxMessage).join(Campaign).where(
-            col(Campaign.source_key) == f"training:{training.id}:cancelled"))).scalars()}
+        sent = (await session.execute(select(OutboxMessage).join(Campaign).where(
+            col(Campaign.source_key) == f"training:{training.id}:cancelled"))).scalars()
+        delivery = {row.chat_id: row.status for row in sent}
     assert delivery == {410: "sent", 411: "sent", 412: "unreachable", 413: "sent"}
     # cancelling twice (an old button) is refused and tells nobody again
     await coordinator.tap_data(f"ta:kill:{training.id}:0:")
