@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import CursorResult, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from locales import N_, t
@@ -317,11 +318,16 @@ async def get_booking(session: AsyncSession, training_id: int, user_id: int) -> 
 
 
 async def waitlist_position(session: AsyncSession, booking: Booking) -> int | None:
+    """1 for the first person waiting; None when the booking is not on the wait list."""
     if booking.status != BookingStatus.WAITLISTED:
         return None
+    return await _position(session, booking.training_id, booking.seq)
+
+
+async def _position(session: AsyncSession, training_id: int, seq: int) -> int:
     return (await session.execute(select(func.count()).where(
-        col(Booking.training_id) == booking.training_id, col(Booking.status) == BookingStatus.WAITLISTED,
-        col(Booking.seq) <= booking.seq))).scalar_one()
+        col(Booking.training_id) == training_id, col(Booking.status) == BookingStatus.WAITLISTED,
+        col(Booking.seq) <= seq))).scalar_one()
 
 
 async def bookings_of(session: AsyncSession, user_id: int, now: datetime) -> list[tuple[Training, Booking, int | None]]:
@@ -402,8 +408,8 @@ async def book_seat(session: AsyncSession, training_id: int, user: User, now: da
                 if queued == 0:
                     raise DomainError(N_("Cette formation n'est plus ouverte aux réservations."))
                 status = BookingStatus.WAITLISTED
-            seq = (await session.execute(
-                select(Training.last_seq).where(col(Training.id) == training_id))).scalar_one()
+            seq, booked_count = (await session.execute(
+                select(Training.last_seq, Training.booked_count).where(col(Training.id) == training_id))).one()
             if existing is None:
                 booking = Booking(training_id=training_id, user_id=user.id, status=status, seq=seq,
                                   created_at=now, updated_at=now)
@@ -423,9 +429,13 @@ async def book_seat(session: AsyncSession, training_id: int, user: User, now: da
         again = await get_booking(session, training_id, user.id)
         assert again is not None
         return await _already(session, again)
-    await session.refresh(booking)
-    await session.refresh(training)
-    return BookingResult(status, await waitlist_position(session, booking), booking_id=booking.id)
+    # Those columns were written by UPDATE statements: bring the objects in line without another query.
+    for name, value in (("status", status), ("seq", seq), ("updated_at", now)):
+        set_committed_value(booking, name, value)
+    set_committed_value(training, "booked_count", booked_count)
+    set_committed_value(training, "last_seq", seq)
+    position = await _position(session, training_id, seq) if status == BookingStatus.WAITLISTED else None
+    return BookingResult(status, position, booking_id=booking.id)
 
 
 class _DoubleTap(Exception):
