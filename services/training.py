@@ -236,7 +236,27 @@ async def edit_training(session: AsyncSession, training_id: int, field: str, tex
         raise DomainError(N_("Ce champ ne peut pas être modifié."))
     training.updated_at = now
     await session.flush()
+    if field in ("starts_at", "duration", "location"):
+        await _tell_changed(session, training, now)
     return training
+
+
+async def _tell_changed(session: AsyncSession, training: Training, now: datetime) -> None:
+    """Everyone booked or waiting learns the new time or place (outbox), each in their language."""
+    assert training.id is not None
+    campaign, new = await outbox.create_campaign(
+        session, kind="training", title=f"Modification : {training.title_fr}",
+        source_key=f"training:{training.id}:changed:{now.timestamp():.6f}")
+    if not new:
+        return
+    people = await _people(session, training.id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
+    await outbox.enqueue(session, campaign, [
+        outbox.Outgoing(person.telegram_id, [outbox.Part(t(
+            person.locale, "✏️ La formation « {title} » a changé : elle a lieu {when} ({duration} min).\nOù : {where}",
+            title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale),
+            duration=training.duration_minutes, where=_html(training.place or training.online_url or "")))],
+            person.id)
+        for person in people if person.telegram_id is not None])
 
 
 async def cancel_training(session: AsyncSession, training_id: int, now: datetime) -> int:
@@ -585,7 +605,8 @@ async def enqueue_reminders(session: AsyncSession, now: datetime) -> int:
     for training, kind in await reminders_due(session, now):
         campaign, new = await outbox.create_campaign(
             session, kind="training_reminder", title=f"Rappel {kind} : {training.title_fr}",
-            source_key=f"training:{training.id}:reminder:{kind}")
+            # the start is part of the key: a session moved after its reminder gets a new one
+            source_key=f"training:{training.id}:reminder:{kind}:{training.starts_at:%Y%m%d%H%M}")
         if not new:
             continue
         assert training.id is not None

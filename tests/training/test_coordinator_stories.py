@@ -224,6 +224,30 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
     assert "already cancelled" in ((await coordinator.expect_callback_answer()).text or "")
 
 
+async def test_moving_a_session_tells_the_people_booked(harness: BotHarness) -> None:
+    async with harness.session() as session:
+        sam = await factories.volunteer(session, 430, name="Sam Jones", locale="en")
+        training = await session_in(session)
+        await trainings.book_seat(session, training.id, sam, utcnow())  # type: ignore[arg-type]
+        await session.commit()
+    volunteer = harness.user(430, "Sam", "en")
+    coordinator = harness.coordinator("fr")
+    listing = await _list(coordinator)
+    await press(coordinator, listing.button_labels[0])
+    await coordinator.expect_message()
+    await press(coordinator, "✏️ Modifier")
+    await coordinator.expect_message()
+    await press(coordinator, "Lieu ou lien")
+    await coordinator.expect_message()
+    await coordinator.send_sticker()
+    assert "Écrivez la nouvelle valeur" in (await coordinator.expect_message()).text
+    await coordinator.send("Mairie du 11e, 12 place Léon-Blum")
+    assert "C'est modifié" in (await coordinator.expect_message()).text
+    await harness.drain_outbox()
+    notice = await volunteer.expect_message()
+    assert "“The volunteer and the heat wave” has changed" in notice.text and "place Léon-Blum" in notice.text
+
+
 async def test_a_volunteer_cannot_use_coordinator_buttons(harness: BotHarness) -> None:
     async with harness.session() as session:
         await factories.volunteer(session, 420)

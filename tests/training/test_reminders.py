@@ -24,7 +24,7 @@ async def _reminders(harness: BotHarness, training_id: int) -> dict[str, list[in
             .where(col(Campaign.source_key).like(f"training:{training_id}:reminder:%")))).all()
     found: dict[str, list[int]] = {}
     for key, chat_id in rows:
-        found.setdefault(key.rsplit(":", 1)[1], []).append(chat_id)
+        found.setdefault(key.split(":")[3], []).append(chat_id)
     return {kind: sorted(chats) for kind, chats in found.items()}
 
 
@@ -103,6 +103,27 @@ async def test_a_volunteer_who_blocked_the_bot_is_not_reminded(harness: BotHarne
     try:
         assert await send_training_reminders(training.starts_at - timedelta(hours=2)) == 1
         assert await _reminders(harness, training.id) == {"2h": [521]}  # type: ignore[arg-type]
+    finally:
+        set_job_context(None)
+
+
+async def test_a_session_moved_after_its_reminder_is_reminded_again(harness: BotHarness) -> None:
+    now = utcnow()
+    async with harness.session() as session:
+        person = await factories.volunteer(session, 531)
+        training = await session_in(session, days=3, now=now)
+        await trainings.book_seat(session, training.id, person, now)  # type: ignore[arg-type]
+        await session.commit()
+    set_job_context(harness.app)
+    try:
+        tick = training.starts_at - timedelta(hours=20)
+        assert await send_training_reminders(tick) == 1
+        moved = (training.starts_at + timedelta(days=7)).astimezone(trainings.PARIS).strftime("%d/%m/%Y %H:%M")
+        async with harness.session() as session:
+            await trainings.edit_training(session, training.id, "starts_at", moved, tick)  # type: ignore[arg-type]
+            await session.commit()
+        assert await send_training_reminders(tick + timedelta(minutes=1)) == 0
+        assert await send_training_reminders(tick + timedelta(days=7)) == 1
     finally:
         set_job_context(None)
 

@@ -190,3 +190,23 @@ async def test_pages_of_five(harness: BotHarness) -> None:
     second = await ines.expect_edit()
     assert "page 2/2" in second.visible_text and "Session 7" in second.visible_text
     assert "« Précédentes" in second.button_labels and "Suivantes »" not in second.button_labels
+
+
+async def test_two_quick_taps_book_once_and_send_one_calendar_file(harness: BotHarness) -> None:
+    async with harness.session() as session:
+        await factories.volunteer(session, 351, locale="en")
+        training = await session_in(session, capacity=5)
+        await session.commit()
+    ana = harness.user(351, "Ana", "en")
+    await ana.send("/trainings")
+    await press(ana, (await ana.expect_message()).button_labels[0])
+    detail = await ana.expect_edit()
+    await ana.tap("✅ Book a seat", message=detail)
+    await ana.tap("✅ Book a seat", message=detail)  # the second tap before the first is answered
+    answers = sorted([(await ana.expect_callback_answer()).text or "", (await ana.expect_callback_answer()).text or ""])
+    assert answers == ["Booked!", "You already have a seat."]
+    confirmation = await ana.expect_message()
+    assert confirmation.document is not None and "You are booked" in confirmation.caption
+    await ana.expect_no_message()
+    stored = await _training(harness, training.id)  # type: ignore[arg-type]
+    assert stored.booked_count == 1 and len(await _bookings(harness, training.id)) == 1  # type: ignore[arg-type]
