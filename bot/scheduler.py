@@ -35,6 +35,7 @@ class JobSpec:
 # Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
 RECURRING_JOBS: list[JobSpec] = [
     JobSpec("training-reminders", "bot.jobs.training:send_training_reminders", IntervalTrigger(minutes=1)),
+    JobSpec("training-erased-seats", "bot.jobs.training:release_erased_seats", IntervalTrigger(minutes=5)),
 ]
 
 _context: App | None = None

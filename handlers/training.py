@@ -354,8 +354,3 @@ async def my_bookings(query: CallbackQuery, session: AsyncSession, user: User) -
     builder.adjust(*([1] * len(rows)), 2)
     await _show(query, "\n".join(lines), builder.as_markup(), edit=False)
 
-
-@router.callback_query(TrainingCb.filter())
-async def unknown_action(query: CallbackQuery) -> None:
-    """A forged or retired action: nothing happens, and the user is told."""
-    await query.answer(_("Ce bouton n'est plus valable. Tapez /menu pour recommencer."), show_alert=True)

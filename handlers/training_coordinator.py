@@ -14,6 +14,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +87,11 @@ def _field_label(name: str) -> str:
     return labels[name]
 
 
+def _title(training: Training) -> str:
+    """The title in the coordinator's own language."""
+    return training.title(get_i18n().current_locale)
+
+
 def _message_of(query: CallbackQuery) -> Message | None:
     return query.message if isinstance(query.message, Message) else None
 
@@ -99,9 +105,9 @@ async def _send_list(message: Message, session: AsyncSession, user: User) -> Non
     if not found:
         lines.append(_("Aucune formation pour le moment."))
     for training in found:
-        lines.append(f"• {short_when(training)} · <b>{escape(training.title_fr)}</b> · "
+        lines.append(f"• {short_when(training)} · <b>{escape(_title(training))}</b> · "
                      f"{training.booked_count}/{training.capacity} · {seats_text(training)}")
-        builder.button(text=f"{short_when(training)} · {training.title_fr[:40]}",
+        builder.button(text=f"{short_when(training)} · {_title(training)[:40]}",
                        callback_data=AdminCb(action="show", id=training.id or 0))
     builder.button(text=_("➕ Nouvelle formation"), callback_data=AdminCb(action="new"))
     builder.button(text=_("« Menu coordinateur"), callback_data=MenuCb(item="coord"))
@@ -170,7 +176,7 @@ async def people(query: CallbackQuery, callback_data: AdminCb, session: AsyncSes
     everyone = await trainings.participants(session, callback_data.id)
     booked = [p for p in everyone if p.status == BookingStatus.BOOKED]
     waiting = [p for p in everyone if p.status == BookingStatus.WAITLISTED]
-    lines = [f"<b>{escape(training.title_fr)}</b>",
+    lines = [f"<b>{escape(_title(training))}</b>",
              _("<b>Inscrits</b> ({booked}/{capacity})").format(booked=len(booked), capacity=training.capacity)]
     lines += [f"{n}. {escape(p.name)}" for n, p in enumerate(booked, 1)] or ["—"]
     lines.append(_("<b>Liste d'attente</b> ({count})").format(count=len(waiting)))
@@ -191,7 +197,7 @@ async def export(query: CallbackQuery, callback_data: AdminCb, session: AsyncSes
     if message is not None:
         await message.answer_document(
             BufferedInputFile(data.encode("utf-8"), filename=f"formation-{training.id}.csv"),
-            caption=_("Liste des inscrits : {title}").format(title=escape(training.title_fr)))
+            caption=_("Liste des inscrits : {title}").format(title=escape(_title(training))))
 
 
 # -- cancelling a session --------------------------------------------------------------------------------
@@ -209,7 +215,7 @@ async def ask_cancel(query: CallbackQuery, callback_data: AdminCb, session: Asyn
     message = _message_of(query)
     if message is not None:
         await message.answer(_("Annuler « {title} » ? Les {count} personnes inscrites ou en attente seront "
-                               "prévenues.").format(title=escape(training.title_fr),
+                               "prévenues.").format(title=escape(_title(training)),
                                                     count=len(await trainings.participants(session, callback_data.id))),
                              reply_markup=builder.as_markup())
 
@@ -258,7 +264,7 @@ async def presence(query: CallbackQuery, callback_data: AdminCb, session: AsyncS
     if message is not None:
         await message.answer(
             _("<b>Présences</b> : {title}\nTouchez une personne : ⬜ pas encore noté, ✅ présent, ❌ absent.")
-            .format(title=escape(training.title_fr)),
+            .format(title=escape(_title(training))),
             reply_markup=_presence_keyboard(training, await _booked(session, callback_data.id)))
 
 
@@ -502,7 +508,7 @@ async def choose_field(query: CallbackQuery, callback_data: AdminCb, session: As
     builder.adjust(2)
     message = _message_of(query)
     if message is not None:
-        await message.answer(_("Que voulez-vous modifier dans « {title} » ?").format(title=escape(training.title_fr)),
+        await message.answer(_("Que voulez-vous modifier dans « {title} » ?").format(title=escape(_title(training))),
                              reply_markup=builder.as_markup())
 
 

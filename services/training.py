@@ -493,6 +493,22 @@ async def cancel_booking(session: AsyncSession, training_id: int, user: User, no
     return was
 
 
+async def release_erased(session: AsyncSession, now: datetime) -> int:
+    """Give back the upcoming seats and wait-list places of people who erased their data (/delete).
+
+    Erasure keeps an anonymous user row, so their bookings would otherwise hold seats nobody will use.
+    """
+    rows = (await session.execute(
+        select(Booking.training_id, User).join(User, col(User.id) == col(Booking.user_id))
+        .join(Training, col(Training.id) == col(Booking.training_id))
+        .where(col(User.erased_at).is_not(None),
+               col(Booking.status).in_((BookingStatus.BOOKED, BookingStatus.WAITLISTED)),
+               col(Training.status) == TrainingStatus.SCHEDULED, col(Training.starts_at) > now))).all()
+    for training_id, person in rows:
+        await cancel_booking(session, training_id, person, now)
+    return len(rows)
+
+
 async def promote_waitlist(session: AsyncSession, training_id: int, now: datetime) -> list[Booking]:
     """Give every free seat to the people waiting, first in line first, and tell each of them (outbox)."""
     promoted: list[Booking] = []

@@ -1,7 +1,8 @@
-"""Training reminders, 24 hours and 2 hours before each session, through the outbox.
+"""Training upkeep: reminders 24 hours and 2 hours before each session (outbox), and seats given back
+when someone erased their data.
 
-Runs every minute; a reminder is one campaign whose source_key ("training:ID:reminder:24h") makes a
-second run, a restart or a catch-up after downtime enqueue nothing twice.
+Reminders run every minute; a reminder is one campaign whose source_key ("training:ID:reminder:24h:…")
+makes a second run, a restart or a catch-up after downtime enqueue nothing twice.
 """
 
 from __future__ import annotations
@@ -24,3 +25,13 @@ async def send_training_reminders(now: datetime | None = None) -> int:
     if queued:
         log.info("training reminders queued: %d", queued)
     return queued
+
+
+async def release_erased_seats(now: datetime | None = None) -> int:
+    """Free the seats of people who erased their data; the first person waiting gets each (and is told)."""
+    app = job_context()
+    async with app.sessions.begin() as session:
+        released = await trainings.release_erased(session, now or utcnow())
+    if released:
+        log.info("training seats released after erasure: %d", released)
+    return released

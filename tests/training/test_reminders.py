@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from bot.jobs.training import send_training_reminders
+from bot.jobs.training import release_erased_seats, send_training_reminders
 from bot.scheduler import create_scheduler, set_job_context
 from models.base import utcnow
 from models.outbox import Campaign, OutboxMessage
-from models.training import Training
+from models.training import Booking, Training
 from services import training as trainings
 from tests import factories
 from tests.harness import BotHarness
@@ -132,6 +132,8 @@ def test_the_reminder_job_is_registered(harness: BotHarness) -> None:
     scheduler = create_scheduler(harness.settings)
     job = scheduler.get_job("training-reminders")
     assert job is not None and job.func_ref == "bot.jobs.training:send_training_reminders"
+    job = scheduler.get_job("training-erased-seats")
+    assert job is not None and job.func_ref == "bot.jobs.training:release_erased_seats"
 
 
 def test_the_reminder_window(sqlite_url: str) -> None:
@@ -141,3 +143,33 @@ def test_the_reminder_window(sqlite_url: str) -> None:
     assert trainings.reminder_kind(training, now + timedelta(hours=8, minutes=1)) == "2h"
     assert trainings.reminder_kind(training, now - timedelta(hours=15)) is None
     assert trainings.reminder_kind(training, now + timedelta(hours=10)) is None
+
+
+async def test_a_volunteer_who_erases_their_data_gives_the_seat_to_the_next(harness: BotHarness) -> None:
+    now = utcnow()
+    async with harness.session() as session:
+        first = await factories.volunteer(session, 541)
+        second = await factories.volunteer(session, 542, locale="en")
+        training = await session_in(session, capacity=1, now=now)
+        for person in (first, second):
+            await trainings.book_seat(session, training.id, person, now)  # type: ignore[arg-type]
+        await session.commit()
+    leaving, waiting = harness.user(541, "Leaving", "fr"), harness.user(542, "Waiting", "en")
+    await leaving.send("/delete")
+    await leaving.expect_message()
+    await leaving.tap("Oui, tout effacer")
+    assert "effacées" in (await leaving.expect_message()).text
+    set_job_context(harness.app)
+    try:
+        assert await release_erased_seats() == 1
+        assert await release_erased_seats() == 0
+    finally:
+        set_job_context(None)
+    async with harness.session() as session:
+        stored = await session.get(Training, training.id)
+        assert stored is not None and stored.booked_count == 1
+        statuses = {b.user_id: b.status for b in (await session.execute(select(Booking))).scalars()}
+    assert statuses == {first.id: "cancelled", second.id: "booked"}
+    await harness.drain_outbox()
+    assert "A seat came free" in (await waiting.expect_message()).text
+    await leaving.expect_no_message()
