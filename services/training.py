@@ -209,14 +209,13 @@ async def edit_training(session: AsyncSession, training_id: int, field: str, tex
         raise DomainError(N_("Cette formation est annulée : elle ne peut plus être modifiée."))
     if field == "capacity":
         capacity = parse_capacity(text)
-        changed = await _changed(session, update(Training).where(
-            col(Training.id) == training_id, col(Training.booked_count) <= capacity)
-            .values(capacity=capacity, updated_at=now).execution_options(synchronize_session=False))
-        if changed == 0:
+        resize = update(Training).where(
+            col(Training.id) == training_id, col(Training.booked_count) <= capacity,
+        ).values(capacity=capacity, updated_at=now)
+        if await _changed(session, resize) == 0:
             await session.refresh(training)
             raise DomainError(N_("Impossible : {booked} personnes ont déjà réservé. Annulez d'abord des "
                                  "réservations ou gardez au moins {booked} places."), booked=training.booked_count)
-        await session.refresh(training)
         await promote_waitlist(session, training_id, now)
         await session.refresh(training)
         return training
@@ -415,17 +414,11 @@ async def book_seat(session: AsyncSession, training_id: int, user: User, now: da
         return await _already(session, existing)
     try:
         async with session.begin_nested():
-            seat = await _changed(session, update(Training).where(*_open_session(training_id, now),
-                                       col(Training.booked_count) < col(Training.capacity))
-                .values(booked_count=Training.booked_count + 1, last_seq=Training.last_seq + 1)
-                .execution_options(synchronize_session=False))
             status = BookingStatus.BOOKED
-            if seat == 0:
+            if await _changed(session, _take_seat(training_id, now)) == 0:
                 if not waitlist:
                     raise DomainError(N_("Cette formation est complète."))
-                queued = await _changed(session, update(Training).where(*_open_session(training_id, now))
-                    .values(last_seq=Training.last_seq + 1).execution_options(synchronize_session=False))
-                if queued == 0:
+                if await _changed(session, _take_place_in_line(training_id, now)) == 0:
                     raise DomainError(N_("Cette formation n'est plus ouverte aux réservations."))
                 status = BookingStatus.WAITLISTED
             seq, booked_count = (await session.execute(
@@ -434,14 +427,13 @@ async def book_seat(session: AsyncSession, training_id: int, user: User, now: da
                 booking = Booking(training_id=training_id, user_id=user.id, status=status, seq=seq,
                                   created_at=now, updated_at=now)
                 session.add(booking)
-                await session.flush()
+                await session.flush()  # a simultaneous tap of the same person fails here on the UNIQUE constraint
             else:
-                # booking again after cancelling: only if that cancelled row is still cancelled (double tap)
-                revived = await _changed(session, update(Booking).where(col(Booking.id) == existing.id,
-                                          col(Booking.status) == BookingStatus.CANCELLED)
-                    .values(status=status, seq=seq, attended=None, updated_at=now)
-                    .execution_options(synchronize_session=False))
-                if revived == 0:
+                # booking again after cancelling: only if that row is still cancelled (else a double tap won)
+                revived = update(Booking).where(
+                    col(Booking.id) == existing.id, col(Booking.status) == BookingStatus.CANCELLED,
+                ).values(status=status, seq=seq, attended=None, updated_at=now)
+                if await _changed(session, revived) == 0:
                     raise _DoubleTap
                 booking = existing
     except (IntegrityError, _DoubleTap):
@@ -456,6 +448,23 @@ async def book_seat(session: AsyncSession, training_id: int, user: User, now: da
     set_committed_value(training, "last_seq", seq)
     position = await _position(session, training_id, seq) if status == BookingStatus.WAITLISTED else None
     return BookingResult(status, position, booking_id=booking.id)
+
+
+def _take_seat(training_id: int, now: datetime) -> Any:
+    """The one statement that takes a seat: it changes nothing unless a seat is free (the anti-overbooking rule)."""
+    return (update(Training)
+            .where(*_open_session(training_id, now), col(Training.booked_count) < col(Training.capacity))
+            .values(booked_count=Training.booked_count + 1, last_seq=Training.last_seq + 1))
+
+
+def _take_place_in_line(training_id: int, now: datetime) -> Any:
+    """The next wait-list number, taken under the same row lock as seats, so the line keeps the tap order."""
+    return (update(Training).where(*_open_session(training_id, now))
+            .values(last_seq=Training.last_seq + 1))
+
+
+def _free_seat(training_id: int) -> Any:
+    return update(Training).where(col(Training.id) == training_id).values(booked_count=Training.booked_count - 1)
 
 
 class _DoubleTap(Exception):
@@ -477,15 +486,13 @@ async def cancel_booking(session: AsyncSession, training_id: int, user: User, no
     if training.starts_at <= now:
         raise DomainError(N_("Cette formation a déjà eu lieu."))
     was = BookingStatus(booking.status)
-    given_up = await _changed(session, update(Booking).where(
-        col(Booking.id) == booking.id, col(Booking.status) == was)
-        .values(status=BookingStatus.CANCELLED, updated_at=now).execution_options(synchronize_session=False))
-    if given_up == 0:
+    give_up = update(Booking).where(
+        col(Booking.id) == booking.id, col(Booking.status) == was,
+    ).values(status=BookingStatus.CANCELLED, updated_at=now)
+    if await _changed(session, give_up) == 0:
         raise DomainError(N_("Vous n'avez pas de réservation pour cette formation."))
     if was == BookingStatus.BOOKED:
-        await session.execute(
-            update(Training).where(col(Training.id) == training_id)
-            .values(booked_count=Training.booked_count - 1).execution_options(synchronize_session=False))
+        await _changed(session, _free_seat(training_id))
         if training.status == TrainingStatus.SCHEDULED:
             await promote_waitlist(session, training_id, now)
     await session.refresh(booking)
@@ -519,18 +526,14 @@ async def promote_waitlist(session: AsyncSession, training_id: int, now: datetim
             .order_by(col(Booking.seq)).limit(1).execution_options(populate_existing=True))).scalar_one_or_none()
         if first is None:
             break
-        seat = await _changed(session, update(Training).where(*_open_session(training_id, now),
-                                   col(Training.booked_count) < col(Training.capacity))
-            .values(booked_count=Training.booked_count + 1).execution_options(synchronize_session=False))
-        if seat == 0:
+        if await _changed(session, _take_seat(training_id, now)) == 0:
             break
-        moved = await _changed(session, update(Booking).where(
-            col(Booking.id) == first.id, col(Booking.status) == BookingStatus.WAITLISTED)
-            .values(status=BookingStatus.BOOKED, updated_at=now).execution_options(synchronize_session=False))
-        if moved == 0:  # they left the wait list meanwhile: give the seat back and look again
-            await session.execute(
-                update(Training).where(col(Training.id) == training_id)
-                .values(booked_count=Training.booked_count - 1).execution_options(synchronize_session=False))
+        moved = update(Booking).where(
+            col(Booking.id) == first.id, col(Booking.status) == BookingStatus.WAITLISTED,
+        ).values(status=BookingStatus.BOOKED, updated_at=now)
+        if await _changed(session, moved) == 0:
+            # they left the wait list meanwhile: give the seat back and look again
+            await _changed(session, _free_seat(training_id))
             continue
         await session.refresh(first)
         promoted.append(first)
@@ -653,8 +656,12 @@ async def _people(session: AsyncSession, training_id: int, statuses: Sequence[Bo
 
 
 async def _changed(session: AsyncSession, statement: Any) -> int:
-    """Rows an UPDATE changed: how a conditional update says whether its condition held."""
-    result: CursorResult[Any] = await session.execute(statement)  # type: ignore[assignment]
+    """Rows an UPDATE changed: how a conditional update says whether its condition held.
+
+    The ORM objects are not synchronised (callers refresh what they show), hence synchronize_session=False.
+    """
+    result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+        statement.execution_options(synchronize_session=False))
     return int(result.rowcount)
 
 
