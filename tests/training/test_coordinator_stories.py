@@ -60,10 +60,14 @@ async def test_create_a_training_with_the_guided_form_in_french(harness: BotHarn
     summary = await coordinator.expect_message()
     assert "Aller vers les personnes sans abri / Reaching out to homeless people" in summary.visible_text
     assert "dimanche 12 décembre 2027 à 18:30" in summary.visible_text
-    assert (await press(coordinator, "✅ Publier")).text == "Formation publiée."
+    await coordinator.tap("✅ Publier", message=summary)
+    await coordinator.tap("✅ Publier", message=summary)  # a double tap publishes once
+    answers = {(await coordinator.expect_callback_answer()).text, (await coordinator.expect_callback_answer()).text}
+    assert "Formation publiée." in answers
     card = await coordinator.expect_message()
     assert "Réservées : 0/25" in card.visible_text and "❌ Annuler la formation" in card.button_labels
 
+    await coordinator.expect_no_message()
     async with harness.session() as session:
         stored = (await session.execute(select(Training))).scalar_one()
     assert stored.starts_at == datetime(2027, 12, 12, 17, 30, tzinfo=UTC)  # 18:30 in Paris, winter time
