@@ -211,7 +211,12 @@ async def _visible_training(query: CallbackQuery, session: AsyncSession, user: U
                             training_id: int) -> Training | None:
     """The session if this volunteer may see it now; otherwise say why (forged, old or closed button)."""
     training = await trainings.get_training(session, training_id)
-    if training is None or not trainings.open_to(training, user):
+    if training is not None and not trainings.open_to(training, user) and user.id is not None:
+        # someone who left the network since booking can still see and cancel that booking
+        booking = await trainings.get_booking(session, training_id, user.id)
+        if booking is None or booking.status == BookingStatus.CANCELLED:
+            training = None
+    if training is None:
         await query.answer(_("Cette formation n'existe pas ou n'est pas ouverte à vos réseaux."), show_alert=True)
         return None
     if training.status == TrainingStatus.CANCELLED:

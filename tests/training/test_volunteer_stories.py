@@ -12,6 +12,7 @@ from emulator.state import CallbackAnswer, RecordedMessage
 from models.base import utcnow
 from models.outbox import Campaign, OutboxMessage
 from models.training import Booking, BookingStatus, Training, TrainingStatus
+from services import training as trainings
 from tests import factories
 from tests.harness import BotHarness
 from tests.training.helpers import session_in
@@ -210,3 +211,27 @@ async def test_two_quick_taps_book_once_and_send_one_calendar_file(harness: BotH
     await ana.expect_no_message()
     stored = await _training(harness, training.id)  # type: ignore[arg-type]
     assert stored.booked_count == 1 and len(await _bookings(harness, training.id)) == 1  # type: ignore[arg-type]
+
+
+async def test_leaving_the_network_still_lets_one_cancel(harness: BotHarness) -> None:
+    async with harness.session() as session:
+        person = await factories.volunteer(session, 361, climate=True)
+        training = await session_in(session)
+        await trainings.book_seat(session, training.id, person, utcnow())  # type: ignore[arg-type]
+        person.climate_volunteer, person.solidarity_volunteer = False, True
+        await session.commit()
+    eli = harness.user(361, "Eli", "fr")
+    await eli.send("/trainings")
+    listing = await eli.expect_message()
+    assert "Aucune formation" in listing.visible_text  # no longer offered…
+    await press(eli, "🎟 Mes réservations")
+    mine = await eli.expect_message()
+    await press(eli, mine.button_labels[0])  # …but the booking can still be opened and cancelled
+    await eli.expect_edit()
+    await press(eli, "Annuler ma réservation")
+    await eli.expect_message()
+    await press(eli, "Oui, annuler")
+    assert "C'est annulé" in (await eli.expect_message()).text
+    assert (await _training(harness, training.id)).booked_count == 0  # type: ignore[arg-type]
+    await eli.tap_data(f"tr:book:{training.id}:0")  # and booking again is refused
+    assert "pas ouverte à vos réseaux" in ((await eli.expect_callback_answer()).text or "")
