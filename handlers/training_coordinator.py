@@ -4,6 +4,7 @@ one-tap attendance and the CSV export. Every handler here is behind the coordina
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -366,7 +367,7 @@ async def _current(state: FSMContext) -> State | None:
 @router.callback_query(AdminCb.filter(F.action == "new"))
 async def start_form(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await query.answer()
-    await state.set_data({})
+    await state.set_data({"request_key": uuid.uuid4().hex})
     message = _message_of(query)
     if message is not None:
         await _go(message, state, NewTraining.networks, user.locale)
@@ -458,7 +459,7 @@ async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession
             title_en=data["title_en"], description_fr=data["description_fr"], description_en=data["description_en"],
             starts_at=datetime.fromisoformat(data["starts_at"]), duration_minutes=data["duration"],
             place=data.get("place"), online_url=data.get("online_url"), capacity=data["capacity"],
-            now=utcnow(), created_by=user.id)
+            now=utcnow(), created_by=user.id, request_key=data.get("request_key"))
     except DomainError as error:
         # e.g. the date went by while the form stayed open: ask for it again
         await query.answer(error.render(user.locale), show_alert=True)

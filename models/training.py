@@ -52,6 +52,8 @@ class Training(SQLModel, table=True):
     last_seq: int = Field(default=0)
     status: str = Field(default=TrainingStatus.SCHEDULED, max_length=16)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    # The creation form's own key: a double tap on "Publish" (even on two workers) creates one session.
+    request_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

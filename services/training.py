@@ -173,8 +173,13 @@ async def create_training(
     capacity: int,
     now: datetime,
     created_by: int | None = None,
+    request_key: str | None = None,
 ) -> Training:
-    """A new scheduled session, every field checked."""
+    """A new scheduled session, every field checked; the same `request_key` twice gives the first one back."""
+    if request_key is not None:
+        found = await _by_request_key(session, request_key)
+        if found is not None:
+            return found
     chosen = check_networks(networks)
     if starts_at <= now:
         raise DomainError(N_("Cette date est déjà passée : choisissez une date à venir."))
@@ -191,11 +196,25 @@ async def create_training(
         description_en=clean_text(description_en, DESCRIPTION_MAX, required=False),
         starts_at=starts_at, duration_minutes=check_duration(duration_minutes),
         place=clean_text(place, PLACE_MAX) if place else None, online_url=online_url,
-        capacity=check_capacity(capacity), created_by=created_by, created_at=now, updated_at=now,
+        capacity=check_capacity(capacity), created_by=created_by, request_key=request_key, created_at=now,
+        updated_at=now,
     )
-    session.add(training)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(training)
+            await session.flush()
+    except IntegrityError:
+        # the same form published at the same moment by a second tap: that one stands
+        found = await _by_request_key(session, request_key) if request_key is not None else None
+        if found is None:
+            raise
+        return found
     return training
+
+
+async def _by_request_key(session: AsyncSession, request_key: str) -> Training | None:
+    return (await session.execute(
+        select(Training).where(col(Training.request_key) == request_key))).scalar_one_or_none()
 
 
 EDITABLE = ("title_fr", "title_en", "description_fr", "description_en", "theme", "starts_at", "duration",

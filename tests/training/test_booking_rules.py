@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -90,3 +91,25 @@ def test_what_a_coordinator_types() -> None:
         trainings.parse_location("https://visio paris")
     with pytest.raises(DomainError):
         trainings.parse_capacity("-3")
+
+
+async def test_the_same_form_published_twice_at_once_creates_one_session(any_db_url: str) -> None:
+    engine = create_engine(any_db_url)
+    sessions = create_sessionmaker(engine)
+    now = utcnow()
+
+    async def publish() -> int | None:
+        async with sessions.begin() as session:
+            created = await trainings.create_training(
+                session, networks=["climate"], theme="Canicule", title_fr="Canicule", title_en="Heat wave",
+                description_fr="", description_en="", starts_at=now + timedelta(days=5), duration_minutes=120,
+                place="Hôtel de Ville", online_url=None, capacity=10, now=now, request_key="form-1")
+            return created.id
+
+    try:
+        ids = await asyncio.gather(*(publish() for _ in range(5)))
+        assert len(set(ids)) == 1
+        async with sessions() as session:
+            assert (await session.execute(text("SELECT count(*) FROM trainings"))).scalar_one() == 1
+    finally:
+        await engine.dispose()

@@ -37,13 +37,15 @@ def upgrade() -> None:
     sa.Column('last_seq', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('request_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('booked_count <= capacity', name='ck_trainings_not_overbooked'),
     sa.CheckConstraint('booked_count >= 0', name='ck_trainings_booked_not_negative'),
     sa.CheckConstraint('capacity >= 1', name='ck_trainings_capacity_positive'),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('request_key')
     )
     with op.batch_alter_table('trainings', schema=None) as batch_op:
         batch_op.create_index('ix_trainings_status_starts_at', ['status', 'starts_at'], unique=False)
