@@ -4,12 +4,14 @@ one-tap attendance and the CSV export. Every handler here is behind the coordina
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
 from html import escape
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -31,6 +33,8 @@ from models.user import User
 from services import training as trainings
 from services.errors import DomainError
 
+PAGE_SIZE = 10  # keeps the list message well under Telegram's 4096 characters
+
 router = Router(name="training_coordinator")
 router.message.middleware(CoordinatorOnly())
 router.callback_query.middleware(CoordinatorOnly())
@@ -41,12 +45,14 @@ TYPED = F.text & NOT_COMMAND
 
 
 class AdminCb(CallbackData, prefix="ta"):
-    """list, new, show, people, edit, field (with name), cancel (asks), kill (confirmed), presence, mark, export."""
+    """list, page, new, show, people, edit, field (with name), cancel (asks), kill (confirmed), presence, mark,
+    export."""
 
     action: str
     id: int = 0
     booking: int = 0
     name: str = ""
+    page: int = 0
 
 
 class FormCb(CallbackData, prefix="tf"):
@@ -99,10 +105,13 @@ def _message_of(query: CallbackQuery) -> Message | None:
 
 # -- the list and one session ----------------------------------------------------------------------------
 
-async def _send_list(message: Message, session: AsyncSession, user: User) -> None:
-    found = await trainings.coordinator_trainings(session, utcnow())
+async def _send_list(message: Message, session: AsyncSession, page: int, *, edit: bool = False) -> None:
+    found, total = await trainings.coordinator_trainings(session, utcnow(), page, PAGE_SIZE)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     builder = InlineKeyboardBuilder()
     lines = [_("<b>Formations</b> (à venir et des 30 derniers jours)")]
+    if pages > 1:
+        lines[0] += f" · {page + 1}/{pages}"
     if not found:
         lines.append(_("Aucune formation pour le moment."))
     for training in found:
@@ -110,23 +119,38 @@ async def _send_list(message: Message, session: AsyncSession, user: User) -> Non
                      f"{training.booked_count}/{training.capacity} · {seats_text(training)}")
         builder.button(text=f"{short_when(training)} · {_title(training)[:40]}",
                        callback_data=AdminCb(action="show", id=training.id or 0))
+    sizes = [1] * len(found)
+    navigation = [(page - 1, "«"), (page + 1, "»")]
+    shown = [(target, label) for target, label in navigation if 0 <= target < pages]
+    for target, label in shown:
+        builder.button(text=label, callback_data=AdminCb(action="page", page=target))
+    if shown:
+        sizes.append(len(shown))
     builder.button(text=_("➕ Nouvelle formation"), callback_data=AdminCb(action="new"))
     builder.button(text=_("« Menu coordinateur"), callback_data=MenuCb(item="coord"))
-    builder.adjust(1)
+    builder.adjust(*sizes, 1, 1)
+    if edit:
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_text("\n".join(lines), reply_markup=builder.as_markup())
+            return
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
 
 @router.callback_query(CoordCb.filter(F.item == "trainings"))
-async def open_list(query: CallbackQuery, session: AsyncSession, user: User) -> None:
+async def open_list(query: CallbackQuery, session: AsyncSession) -> None:
     await query.answer()
     message = _message_of(query)
     if message is not None:
-        await _send_list(message, session, user)
+        await _send_list(message, session, 0)
 
 
-@router.callback_query(AdminCb.filter(F.action == "list"))
-async def back_to_list(query: CallbackQuery, session: AsyncSession, user: User) -> None:
-    await open_list(query, session, user)
+@router.callback_query(AdminCb.filter(F.action.in_({"list", "page"})))
+async def list_page(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession) -> None:
+    """"list" answers with the list (from a session's page); "page" turns the page in place."""
+    await query.answer()
+    message = _message_of(query)
+    if message is not None:
+        await _send_list(message, session, callback_data.page, edit=callback_data.action == "page")
 
 
 def _admin_keyboard(training: Training, now: datetime) -> InlineKeyboardMarkup:

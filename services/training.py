@@ -340,13 +340,16 @@ async def upcoming_for_user(session: AsyncSession, user: User, now: datetime, pa
     return list(rows), total
 
 
-async def coordinator_trainings(session: AsyncSession, now: datetime) -> list[Training]:
-    """Sessions from the last 30 days on, cancelled ones included, soonest first."""
-    rows = (await session.execute(
-        select(Training).where(col(Training.starts_at) > now - COORDINATOR_LOOKBACK)
-        .order_by(col(Training.starts_at), col(Training.id)).limit(50)
-        .execution_options(populate_existing=True))).scalars()
-    return list(rows)
+async def coordinator_trainings(session: AsyncSession, now: datetime, page: int = 0,
+                                per_page: int | None = None) -> tuple[list[Training], int]:
+    """Sessions from the last 30 days on, cancelled ones included, soonest first (one page), and the total."""
+    where = col(Training.starts_at) > now - COORDINATOR_LOOKBACK
+    total = (await session.execute(select(func.count()).select_from(Training).where(where))).scalar_one()
+    query = select(Training).where(where).order_by(col(Training.starts_at), col(Training.id))
+    if per_page is not None:
+        query = query.offset(max(page, 0) * per_page).limit(per_page)
+    rows = (await session.execute(query.execution_options(populate_existing=True))).scalars()
+    return list(rows), total
 
 
 async def get_booking(session: AsyncSession, training_id: int, user_id: int) -> Booking | None:

@@ -79,7 +79,7 @@ def list_trainings() -> None:
 
     async def work(session: AsyncSession) -> list[tuple[str, ...]]:
         rows: list[tuple[str, ...]] = []
-        for found in await trainings.coordinator_trainings(session, utcnow()):
+        for found in (await trainings.coordinator_trainings(session, utcnow()))[0]:
             assert found.id is not None
             waiting = sum(p.status == BookingStatus.WAITLISTED for p in await trainings.participants(session, found.id))
             rows.append((str(found.id), to_paris(found.starts_at).strftime("%d/%m/%Y %H:%M"), found.title_fr,

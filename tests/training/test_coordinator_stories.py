@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
+from emulator.client import TestUser
+from emulator.state import RecordedMessage
+from handlers.training_coordinator import AdminCb
 from models.base import utcnow
 from models.outbox import Campaign, OutboxMessage
 from models.training import Booking, BookingStatus, Training, TrainingStatus
@@ -100,10 +103,11 @@ async def test_abandoning_the_form_and_cancel_command_store_nothing(harness: Bot
         assert list((await session.execute(select(Training))).scalars()) == []
 
 
-async def _list(coordinator):  # type: ignore[no-untyped-def]
+async def _list(coordinator: TestUser) -> RecordedMessage:
+    """The coordinator's list of sessions, opened from /coord in either language."""
     await coordinator.send("/coord")
-    await coordinator.expect_message()
-    await press(coordinator, "📚 Formations")
+    menu = await coordinator.expect_message()
+    await press(coordinator, next(label for label in menu.button_labels if label in ("📚 Formations", "📚 Trainings")))
     return await coordinator.expect_message()
 
 
@@ -155,10 +159,10 @@ async def test_people_csv_export_and_one_tap_attendance(harness: BotHarness) -> 
     assert "Formations suivies : 1" in (await volunteer.expect_message()).visible_text
 
     # attendance of a session that has not started, or of someone not booked, is refused
-    await coordinator.tap_data(f"ta:presence:{future.id}:0:")
+    await coordinator.tap_data(AdminCb(action="presence", id=future.id).pack())
     assert "une fois la formation commencée" in ((await coordinator.expect_callback_answer()).text or "")
     lou_booking = next(row for row in rows if row["name"] == "Lou Bernard")["booking_id"]
-    await coordinator.tap_data(f"ta:mark:{past.id}:{lou_booking}:")
+    await coordinator.tap_data(AdminCb(action="mark", id=past.id, booking=int(lou_booking)).pack())
     assert "n'est pas inscrite" in ((await coordinator.expect_callback_answer()).text or "")
 
 
@@ -224,7 +228,7 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
         delivery = {row.chat_id: row.status for row in sent}
     assert delivery == {410: "sent", 411: "sent", 412: "unreachable", 413: "sent"}
     # cancelling twice (an old button) is refused and tells nobody again
-    await coordinator.tap_data(f"ta:kill:{training.id}:0:")
+    await coordinator.tap_data(AdminCb(action="kill", id=training.id).pack())
     assert "already cancelled" in ((await coordinator.expect_callback_answer()).text or "")
 
 
@@ -260,11 +264,25 @@ async def test_a_volunteer_cannot_use_coordinator_buttons(harness: BotHarness) -
     mallory = harness.user(420, "Mallory", "fr")
     await mallory.send("/menu")
     assert "🛠 Menu coordinateur" not in (await mallory.expect_message()).button_labels
-    for forged in ("co:trainings", f"ta:kill:{training.id}:0:", f"ta:export:{training.id}:0:", "ta:new:0:0:",
-                   f"ta:field:{training.id}:0:capacity"):
+    forgeries = [AdminCb(action=action, id=training.id, name=name).pack()  # type: ignore[arg-type]
+                 for action, name in (("kill", ""), ("export", ""), ("new", ""), ("field", "capacity"))]
+    for forged in ("co:trainings", *forgeries):
         await mallory.tap_data(forged)
         assert "réservée aux coordinateurs" in ((await mallory.expect_callback_answer()).text or "")
     await mallory.expect_no_message()
     async with harness.session() as session:
         stored = await session.get(Training, training.id)
         assert stored is not None and stored.status == TrainingStatus.SCHEDULED and stored.capacity == 20
+
+
+async def test_the_coordinator_list_pages_by_ten(harness: BotHarness) -> None:
+    async with harness.session() as session:
+        for day in range(1, 13):
+            await session_in(session, days=day, title_fr=f"Séance {day:02d}", title_en=f"Session {day:02d}")
+        await session.commit()
+    coordinator = harness.coordinator("en")
+    first = await _list(coordinator)
+    assert "1/2" in first.visible_text and "Session 10" in first.visible_text and "Session 11" not in first.visible_text
+    await press(coordinator, "»")
+    second = await coordinator.expect_edit()
+    assert "2/2" in second.visible_text and "Session 12" in second.visible_text and "«" in second.button_labels
