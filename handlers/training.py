@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.menu import MenuCb
+from handlers.replies import drop_keyboard
 from locales.formatting import format_when
 from models.base import utcnow
 from models.training import BookingStatus, Training, TrainingStatus
@@ -322,7 +323,7 @@ async def confirm_cancel(query: CallbackQuery, callback_data: TrainingCb, sessio
     await query.answer()
     message = _message_of(query)
     if message is not None:
-        await message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(message)
         text = _("C'est annulé : votre place pour « {title} » est libérée. Merci de l'avoir signalé !") \
             if was == BookingStatus.BOOKED else _("Vous avez quitté la liste d'attente de « {title} ».")
         builder = InlineKeyboardBuilder()

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.menu import MenuCb
+from handlers.replies import drop_keyboard
 from handlers.training import duration_text, seats_text, short_when, training_card
 from locales.formatting import format_when
 from models.base import utcnow
@@ -34,6 +35,7 @@ from services import training as trainings
 from services.errors import DomainError
 
 PAGE_SIZE = 10  # keeps the list message well under Telegram's 4096 characters
+PRESENCE_PAGE = 25
 
 router = Router(name="training_coordinator")
 router.message.middleware(CoordinatorOnly())
@@ -45,8 +47,8 @@ TYPED = F.text & NOT_COMMAND
 
 
 class AdminCb(CallbackData, prefix="ta"):
-    """list, page, new, show, people, edit, field (with name), cancel (asks), kill (confirmed), presence, mark,
-    export."""
+    """list, page, new, show, people, edit, field (with name), cancel (asks), kill (confirmed), presence,
+    sheet (a page of it), mark, export."""
 
     action: str
     id: int = 0
@@ -201,14 +203,29 @@ async def people(query: CallbackQuery, callback_data: AdminCb, session: AsyncSes
     everyone = await trainings.participants(session, callback_data.id)
     booked = [p for p in everyone if p.status == BookingStatus.BOOKED]
     waiting = [p for p in everyone if p.status == BookingStatus.WAITLISTED]
+    booked_names = [f"{n}. {escape(p.name)}" for n, p in enumerate(booked, 1)]
+    waiting_names = [f"{p.position}. {escape(p.name)}" for p in waiting]
+    # Both lists share one message of at most 4096 characters; the CSV export has everyone.
     lines = [f"<b>{escape(_title(training))}</b>",
-             _("<b>Inscrits</b> ({booked}/{capacity})").format(booked=len(booked), capacity=training.capacity)]
-    lines += [f"{n}. {escape(p.name)}" for n, p in enumerate(booked, 1)] or ["—"]
-    lines.append(_("<b>Liste d'attente</b> ({count})").format(count=len(waiting)))
-    lines += [f"{p.position}. {escape(p.name)}" for p in waiting] or ["—"]
+             _("<b>Inscrits</b> ({booked}/{capacity})").format(booked=len(booked), capacity=training.capacity),
+             *_fit(booked_names, 1800),
+             _("<b>Liste d'attente</b> ({count})").format(count=len(waiting)),
+             *_fit(waiting_names, 1800)]
     message = _message_of(query)
     if message is not None:
-        await message.answer("\n".join(lines)[:4000], reply_markup=_admin_keyboard(training, utcnow()))
+        await message.answer("\n".join(lines), reply_markup=_admin_keyboard(training, utcnow()))
+
+
+def _fit(names: list[str], budget: int) -> list[str]:
+    """As many lines as fit in `budget` characters, then "…"; "—" for none."""
+    kept: list[str] = []
+    used = 0
+    for name in names:
+        used += len(name) + 1
+        if used > budget:
+            return [*kept, "…"]
+        kept.append(name)
+    return kept or ["—"]
 
 
 @router.callback_query(AdminCb.filter(F.action == "export"))
@@ -255,34 +272,54 @@ async def confirm_cancel(query: CallbackQuery, callback_data: AdminCb, session: 
     await query.answer()
     message = _message_of(query)
     if message is not None:
-        await message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(message)
         await message.answer(_("Formation annulée. {count} personnes vont être prévenues.").format(count=told))
 
 
 # -- attendance ------------------------------------------------------------------------------------------
 
-def _presence_keyboard(training: Training, people: list[trainings.Participant]) -> InlineKeyboardMarkup:
+def _presence_keyboard(training: Training, people: list[trainings.Participant], page: int) -> InlineKeyboardMarkup:
+    """One button per booked person, a page at a time (Telegram allows 100 buttons per keyboard)."""
+    pages = max((len(people) + PRESENCE_PAGE - 1) // PRESENCE_PAGE, 1)
+    page = min(max(page, 0), pages - 1)
     builder = InlineKeyboardBuilder()
-    for person in people:
+    for person in people[page * PRESENCE_PAGE:(page + 1) * PRESENCE_PAGE]:
         mark = {None: "⬜", True: "✅", False: "❌"}[person.attended]
         builder.button(text=f"{mark} {person.name}",
-                       callback_data=AdminCb(action="mark", id=training.id or 0, booking=person.booking_id))
+                       callback_data=AdminCb(action="mark", id=training.id or 0, booking=person.booking_id, page=page))
+    shown = [(target, label) for target, label in ((page - 1, "«"), (page + 1, "»")) if 0 <= target < pages]
+    for target, label in shown:
+        builder.button(text=label, callback_data=AdminCb(action="sheet", id=training.id or 0, page=target))
     builder.button(text=_("« Formation"), callback_data=AdminCb(action="show", id=training.id or 0))
-    builder.adjust(1)
+    builder.adjust(*([1] * min(len(people), PRESENCE_PAGE)), *([len(shown)] if shown else []), 1)
     return builder.as_markup()
+
+
+async def _edit_markup(message: Message, markup: InlineKeyboardMarkup) -> None:
+    """Redraw the buttons; a double tap asks for the same drawing twice, which Telegram refuses as "not modified"."""
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as error:
+        if "not modified" not in error.message:
+            raise
 
 
 async def _booked(session: AsyncSession, training_id: int) -> list[trainings.Participant]:
     return [p for p in await trainings.participants(session, training_id) if p.status == BookingStatus.BOOKED]
 
 
+async def _started_training(query: CallbackQuery, session: AsyncSession, training_id: int) -> Training | None:
+    training = await _training_or_refuse(query, session, training_id)
+    if training is not None and training.starts_at > utcnow():
+        await query.answer(_("Les présences se notent une fois la formation commencée."), show_alert=True)
+        return None
+    return training
+
+
 @router.callback_query(AdminCb.filter(F.action == "presence"))
 async def presence(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession) -> None:
-    training = await _training_or_refuse(query, session, callback_data.id)
+    training = await _started_training(query, session, callback_data.id)
     if training is None:
-        return
-    if training.starts_at > utcnow():
-        await query.answer(_("Les présences se notent une fois la formation commencée."), show_alert=True)
         return
     await query.answer()
     message = _message_of(query)
@@ -290,7 +327,19 @@ async def presence(query: CallbackQuery, callback_data: AdminCb, session: AsyncS
         await message.answer(
             _("<b>Présences</b> : {title}\nTouchez une personne : ⬜ pas encore noté, ✅ présent, ❌ absent.")
             .format(title=escape(_title(training))),
-            reply_markup=_presence_keyboard(training, await _booked(session, callback_data.id)))
+            reply_markup=_presence_keyboard(training, await _booked(session, callback_data.id), 0))
+
+
+@router.callback_query(AdminCb.filter(F.action == "sheet"))
+async def presence_page(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession) -> None:
+    training = await _started_training(query, session, callback_data.id)
+    if training is None:
+        return
+    await query.answer()
+    message = _message_of(query)
+    if message is not None:
+        booked = await _booked(session, callback_data.id)
+        await _edit_markup(message, _presence_keyboard(training, booked, callback_data.page))
 
 
 @router.callback_query(AdminCb.filter(F.action == "mark"))
@@ -310,7 +359,7 @@ async def mark(query: CallbackQuery, callback_data: AdminCb, session: AsyncSessi
     message = _message_of(query)
     if message is not None:
         booked = await _booked(session, callback_data.id)
-        await message.edit_reply_markup(reply_markup=_presence_keyboard(training, booked))
+        await _edit_markup(message, _presence_keyboard(training, booked, callback_data.page))
 
 
 # -- the creation form -----------------------------------------------------------------------------------
@@ -495,7 +544,7 @@ async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession
     await query.answer(_("Formation publiée."))
     message = _message_of(query)
     if message is not None:
-        await message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(message)
         await _send_admin_card(message, training, user.locale)
 
 

@@ -286,3 +286,34 @@ async def test_the_coordinator_list_pages_by_ten(harness: BotHarness) -> None:
     await press(coordinator, "»")
     second = await coordinator.expect_edit()
     assert "2/2" in second.visible_text and "Session 12" in second.visible_text and "«" in second.button_labels
+
+
+async def test_a_large_session_fits_telegram_limits(harness: BotHarness) -> None:
+    now = utcnow()
+    async with harness.session() as session:
+        past = await session_in(session, now=now - timedelta(days=21), days=20, capacity=60)
+        for n in range(70):  # 60 seats and 10 waiting, with long names
+            person = await factories.volunteer(session, 700 + n, name=f"Marie-Antoinette Dupont-Lajoie {n:02d}")
+            await trainings.book_seat(session, past.id, person, now - timedelta(days=19))  # type: ignore[arg-type]
+        await session.commit()
+    coordinator = harness.coordinator("fr")
+    listing = await _list(coordinator)
+    await press(coordinator, listing.button_labels[0])
+    await coordinator.expect_message()
+    await press(coordinator, "👥 Inscrits et attente")
+    people = await coordinator.expect_message()
+    assert len(people.visible_text) < 4096 and "Inscrits (60/60)" in people.visible_text
+    assert "Liste d'attente (10)" in people.visible_text and "…" in people.visible_text
+    await press(coordinator, "✅ Présences")
+    sheet = await coordinator.expect_message()
+    names = [label for label in sheet.button_labels if label.startswith("⬜")]
+    assert len(names) == 25 and "»" in sheet.button_labels
+    await press(coordinator, "»")
+    await coordinator.expect_edit()
+    await press(coordinator, "»")
+    third = await coordinator.expect_edit()
+    assert next(label for label in third.button_labels if label.startswith("⬜")).endswith("Dupont-Lajoie 50")
+    await press(coordinator, "⬜ Marie-Antoinette Dupont-Lajoie 55")
+    marked = await coordinator.expect_edit()
+    assert "✅ Marie-Antoinette Dupont-Lajoie 55" in marked.button_labels  # still on the third page
+    assert "« Formation" in marked.button_labels
