@@ -340,7 +340,8 @@ async def my_bookings(query: CallbackQuery, session: AsyncSession, user: User) -
         return
     await query.answer()
     assert user.id is not None
-    rows = await trainings.bookings_of(session, user.id, utcnow())
+    # a keyboard holds 100 buttons and a message 4096 characters: the soonest twenty are plenty
+    rows = (await trainings.bookings_of(session, user.id, utcnow()))[:20]
     attended = await trainings.trainings_attended(session, user.id)
     lines = [_("<b>Mes réservations</b>")]
     builder = InlineKeyboardBuilder()
