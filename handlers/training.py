@@ -104,8 +104,10 @@ async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup, *
         try:
             await message.edit_text(text, reply_markup=markup)
             return
-        except TelegramBadRequest:  # too old to edit, or unchanged: a new message does as well
-            pass
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:  # a double tap: it already shows this
+                return
+            # too old to edit (48 h) or not a text message: a new message does as well
     await message.answer(text, reply_markup=markup)
 
 
