@@ -60,7 +60,8 @@ async def crowd(port_file: Path, users: int, script: str, paced_rate: float | No
         # wait for the bot to start polling before the clock starts
         await emu.state.changed.wait_for(lambda: emu.stats.total_requests > 0, 60)  # type: ignore[attr-defined]
         people = [emu.user(1_000_000 + index, "Camille", language_code="fr") for index in range(users)]
-        limiter = AsyncLimiter(paced_rate, 1) if paced_rate else None
+        # one update every 1/rate seconds: a steady offered load, not bursts of `rate` at once
+        limiter = AsyncLimiter(1, 1 / paced_rate) if paced_rate else None
         latencies: list[float] = []
 
         async def one(user: TestUser) -> None:

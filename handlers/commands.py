@@ -13,10 +13,13 @@ BOT_COMMANDS: list[tuple[str, str]] = [
     ("menu", N_("Menu principal")),
     ("trainings", N_("Formations")),
     ("language", N_("Changer de langue")),
+    ("newsletter", N_("La Lettre du Climat, chaque mois")),
     ("privacy", N_("Notice de confidentialité")),
     ("mydata", N_("Recevoir mes données")),
     ("delete", N_("Effacer mes données")),
     ("cancel", N_("Abandonner l'action en cours")),
+    ("tenders", N_("Avis de marchés publics (entreprises)")),
+    ("search", N_("Chercher un avis de marché")),
     ("help", N_("Aide")),
 ]
 

@@ -44,8 +44,11 @@ def _coordinator(_user: User, coordinator: bool) -> bool:
 MENU_ENTRIES: list[MenuEntry] = [
     MenuEntry("profile", N_("👤 Mon profil"), _signed_up),
     MenuEntry("training", N_("📚 Formations"), _signed_up),
+    MenuEntry("newsletter", N_("📰 Lettre du Climat"), lambda _u, _c: True),
+    MenuEntry("night", N_("🌙 Nuit de la Solidarité"), _signed_up),
     MenuEntry("language", N_("🌐 Langue"), lambda _u, _c: True),
     MenuEntry("privacy", N_("🔒 Mes données"), lambda _u, _c: True),
+    MenuEntry("tenders", N_("📑 Marchés publics"), lambda _u, _c: True),
     MenuEntry("coord", N_("🛠 Menu coordinateur"), _coordinator),
 ]
 

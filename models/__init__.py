@@ -1,8 +1,13 @@
 """SQLModel tables, one module per feature; importing this package registers them all for Alembic."""
 
 from models.fsm import FsmRecord
+from models.newsletter import NewsletterIssue, NewsletterSubscription  # noqa: F401
+from models.night import NightAssignment, NightEdition, NightLeader, NightRegistration, NightSector  # noqa: F401
 from models.outbox import Campaign, OutboxMessage
+from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.training import Booking, Training
 from models.user import User
 
-__all__ = ["Booking", "Campaign", "FsmRecord", "OutboxMessage", "Training", "User"]
+__all__ = ["Campaign", "FsmRecord", "OutboxMessage", "User"]
+__all__ += ["Notice", "NoticeDelivery", "Subscription", "TenderConsent", "TenderDigest"]
+__all__ += ["Booking", "Training"]

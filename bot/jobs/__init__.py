@@ -1,1 +1,1 @@
-"""Scheduled jobs, one module per feature; each gets the running app from `bot.scheduler.job_context()`."""
+"""Timed work, one module per feature; functions are referenced by name from bot/scheduler.py RECURRING_JOBS."""
