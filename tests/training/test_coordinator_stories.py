@@ -181,8 +181,8 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
     await press(coordinator, "📚 Trainings")
     listing = await coordinator.expect_message()
     await press(coordinator, listing.button_labels[0])
-    await coordinator.expect_message()
-    await press(coordinator, "✏️ Edit")
+    card = await coordinator.expect_message()
+    await press(coordinator, next(label for label in card.button_labels if label.startswith("✏️")))
     await coordinator.expect_message()
     await press(coordinator, "Seats")
     assert "New value" in (await coordinator.expect_message()).text
