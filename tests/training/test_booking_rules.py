@@ -67,6 +67,8 @@ async def test_rules_and_backstops(any_db_url: str) -> None:
             await trainings.set_attendance(session, tid, booking.id, True, training.starts_at + timedelta(hours=3))
             assert await trainings.trainings_attended(session, a.id) == 1  # type: ignore[arg-type]
             assert await trainings.trainings_attended(session, b.id) == 0  # type: ignore[arg-type]
+            assert await trainings.attended_counts(session, [a.id, b.id, c.id]) == {  # type: ignore[list-item]
+                a.id: 1, b.id: 0, c.id: 0}
     finally:
         await engine.dispose()
 
