@@ -226,6 +226,8 @@ async def edit_training(session: AsyncSession, training_id: int, field: str, tex
     training = await _get_training(session, training_id)
     if training.status == TrainingStatus.CANCELLED:
         raise DomainError(N_("Cette formation est annulée : elle ne peut plus être modifiée."))
+    if training.starts_at <= now:
+        raise DomainError(N_("Cette formation a déjà commencé : elle ne peut plus être modifiée."))
     if field == "capacity":
         capacity = parse_capacity(text)
         resize = update(Training).where(
@@ -600,6 +602,8 @@ async def set_attendance(session: AsyncSession, training_id: int, booking_id: in
                          now: datetime) -> Booking:
     """Mark one booked person present or absent, once the session has started."""
     training = await _get_training(session, training_id)
+    if training.status == TrainingStatus.CANCELLED:
+        raise DomainError(N_("Cette formation a été annulée."))
     if training.starts_at > now:
         raise DomainError(N_("Les présences se notent une fois la formation commencée."))
     booking = await session.get(Booking, booking_id, populate_existing=True)

@@ -44,6 +44,8 @@ async def test_rules_and_backstops(any_db_url: str) -> None:
                 await trainings.cancel_booking(session, tid, a, training.starts_at + timedelta(minutes=1))
             with pytest.raises(DomainError, match="déjà eu lieu"):
                 await trainings.book_seat(session, tid, a, training.starts_at)
+            with pytest.raises(DomainError, match="déjà commencé"):
+                await trainings.edit_training(session, tid, "capacity", "10", training.starts_at)
 
         # the database refuses what the services never do: more bookings than seats, a person twice
         with pytest.raises(IntegrityError):
