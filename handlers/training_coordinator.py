@@ -17,7 +17,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -256,9 +256,11 @@ async def ask_cancel(query: CallbackQuery, callback_data: AdminCb, session: Asyn
     builder.adjust(2)
     message = _message_of(query)
     if message is not None:
-        await message.answer(_("Annuler « {title} » ? Les {count} personnes inscrites ou en attente seront "
-                               "prévenues.").format(title=escape(_title(training)),
-                                                    count=len(await trainings.participants(session, callback_data.id))),
+        count = len(await trainings.participants(session, callback_data.id))
+        question = ngettext("Annuler « {title} » ? La personne inscrite ou en attente sera prévenue.",
+                            "Annuler « {title} » ? Les {count} personnes inscrites ou en attente seront prévenues.",
+                            count)
+        await message.answer(question.format(title=escape(_title(training)), count=count),
                              reply_markup=builder.as_markup())
 
 
@@ -273,7 +275,9 @@ async def confirm_cancel(query: CallbackQuery, callback_data: AdminCb, session: 
     message = _message_of(query)
     if message is not None:
         await drop_keyboard(message)
-        await message.answer(_("Formation annulée. {count} personnes vont être prévenues.").format(count=told))
+        await message.answer(ngettext("Formation annulée. {count} personne va être prévenue.",
+                                      "Formation annulée. {count} personnes vont être prévenues.", told)
+                             .format(count=told))
 
 
 # -- attendance ------------------------------------------------------------------------------------------
