@@ -32,6 +32,7 @@ from models.base import utcnow
 from models.training import BookingStatus, Training, TrainingStatus
 from models.user import User
 from services import training as trainings
+from services import training_input
 from services.errors import DomainError
 
 PAGE_SIZE = 10  # keeps the list message well under Telegram's 4096 characters
@@ -379,7 +380,7 @@ def _abort_button(builder: InlineKeyboardBuilder) -> InlineKeyboardBuilder:
 
 
 def _summary(data: dict[str, Any], locale: str) -> str:
-    networks = ", ".join(_(trainings.NETWORKS[name]) for name in data.get("networks", []))
+    networks = ", ".join(_(training_input.NETWORKS[name]) for name in data.get("networks", []))
     if data.get("online_url"):
         where = _("En ligne : {url}").format(url=escape(data["online_url"]))
     else:
@@ -505,21 +506,21 @@ async def typed_answer(message: Message, state: FSMContext, user: User) -> None:
     try:
         value: dict[str, Any]
         if step == NewTraining.theme:
-            value = {"theme": trainings.clean_text(text, trainings.THEME_MAX)}
+            value = {"theme": training_input.clean_text(text, training_input.THEME_MAX)}
         elif step in (NewTraining.title_fr, NewTraining.title_en):
-            value = {_field_of(step): trainings.clean_text(text, trainings.TITLE_MAX)}
+            value = {_field_of(step): training_input.clean_text(text, training_input.TITLE_MAX)}
         elif step in (NewTraining.description_fr, NewTraining.description_en):
-            described = "" if text.strip() == "-" else trainings.clean_text(text, trainings.DESCRIPTION_MAX)
+            described = "" if text.strip() == "-" else training_input.clean_text(text, training_input.DESCRIPTION_MAX)
             value = {_field_of(step): described}
         elif step == NewTraining.starts_at:
-            value = {"starts_at": trainings.parse_start(text, utcnow()).isoformat()}
+            value = {"starts_at": training_input.parse_start(text, utcnow()).isoformat()}
         elif step == NewTraining.duration:
-            value = {"duration": trainings.parse_duration(text)}
+            value = {"duration": training_input.parse_duration(text)}
         elif step == NewTraining.location:
-            place, url = trainings.parse_location(text)
+            place, url = training_input.parse_location(text)
             value = {"place": place, "online_url": url}
         else:
-            value = {"capacity": trainings.parse_capacity(text)}
+            value = {"capacity": training_input.parse_capacity(text)}
     except DomainError as error:
         await message.answer(error.render(user.locale))
         return

@@ -1,4 +1,4 @@
-"""Training sessions: create, edit, cancel; book a seat or a wait-list place; promote; attendance; reminders.
+"""Training sessions: create, edit, cancel; book a seat or a wait-list place; promote; attendance; export.
 
 Seats are counted in `trainings.booked_count` and only ever taken by a conditional UPDATE
 (`… WHERE booked_count < capacity`), so no interleaving of taps can overbook; the CHECK and UNIQUE
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -29,26 +28,28 @@ from models.training import Booking, BookingStatus, Training, TrainingStatus
 from models.user import User
 from services import outbox
 from services.errors import DomainError
-from services.timing import PARIS, check_schedulable, to_paris
+from services.timing import check_schedulable, to_paris
+from services.training_input import (
+    DESCRIPTION_MAX,
+    NETWORKS,
+    PLACE_MAX,
+    THEME_MAX,
+    TITLE_MAX,
+    check_capacity,
+    check_duration,
+    check_networks,
+    check_url,
+    clean_text,
+    parse_capacity,
+    parse_duration,
+    parse_location,
+    parse_start,
+)
 
-NETWORKS = {"climate": N_("Volontaires du Climat"), "solidarity": N_("Volontaires de la Solidarité")}
-TITLE_MAX = 120
-THEME_MAX = 80
-DESCRIPTION_MAX = 1000
-PLACE_MAX = 200
-URL_MAX = 300
-CAPACITY_MAX = 1000
-DURATION_RANGE = (15, 12 * 60)
 PAGE_SIZE = 5
 # Coordinators still see a session this long after it started, to mark attendance and export the list.
 COORDINATOR_LOOKBACK = timedelta(days=30)
-# (kind, how long before the start); the latest window that is open wins, each is sent once.
-REMINDERS = (("2h", timedelta(hours=2)), ("24h", timedelta(hours=24)))
 
-_DATE_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %Hh%M", "%d/%m/%Y %HH%M", "%d/%m/%Y %Hh", "%d/%m/%y %H:%M",
-                 "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M")
-_DURATION_RE = re.compile(r"^\s*(?:(\d{1,2})\s*h\s*(\d{1,2})?|(\d{1,3})\s*(?:min|mn|m)?)\s*$", re.IGNORECASE)
-_URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,88 +72,6 @@ class Participant:
     status: BookingStatus
     position: int | None
     attended: bool | None
-
-
-# -- parsing what a coordinator types --------------------------------------------------------------------
-
-def parse_start(text: str, now: datetime) -> datetime:
-    """"12/12/2026 18:30" in Paris time → aware UTC; refuses the past and the 02:00–03:00 hour."""
-    cleaned = " ".join(text.replace("à", " ").replace(",", " ").split())
-    for pattern in _DATE_FORMATS:
-        try:
-            naive = datetime.strptime(cleaned, pattern)
-            break
-        except ValueError:
-            continue
-    else:
-        raise DomainError(N_("Je n'ai pas compris cette date. Écrivez par exemple 12/12/2026 18:30."))
-    check_schedulable(naive.time())
-    moment = naive.replace(tzinfo=PARIS)
-    if moment <= now:
-        raise DomainError(N_("Cette date est déjà passée : choisissez une date à venir."))
-    return moment.astimezone(UTC)
-
-
-def parse_duration(text: str) -> int:
-    """Minutes from "90", "90 min", "1h30" or "2h"."""
-    match = _DURATION_RE.match(text)
-    if not match:
-        raise DomainError(N_("Indiquez une durée comme 90, 1h30 ou 2h."))
-    hours, minutes, plain = match.groups()
-    total = int(hours) * 60 + int(minutes or 0) if hours is not None else int(plain)
-    return check_duration(total)
-
-
-def check_duration(minutes: int) -> int:
-    if not DURATION_RANGE[0] <= minutes <= DURATION_RANGE[1]:
-        raise DomainError(N_("Une formation dure entre {low} minutes et {high} heures."),
-                          low=DURATION_RANGE[0], high=DURATION_RANGE[1] // 60)
-    return minutes
-
-
-def parse_capacity(text: str) -> int:
-    value = text.strip()
-    if not value.isdigit():
-        raise DomainError(N_("Indiquez un nombre de places, par exemple 20."))
-    return check_capacity(int(value))
-
-
-def check_capacity(capacity: int) -> int:
-    if not 1 <= capacity <= CAPACITY_MAX:
-        raise DomainError(N_("Le nombre de places va de 1 à {max}."), max=CAPACITY_MAX)
-    return capacity
-
-
-def clean_text(text: str, limit: int, *, required: bool = True) -> str:
-    value = text.strip()
-    if required and not value:
-        raise DomainError(N_("Ce champ ne peut pas être vide."))
-    if len(value) > limit:
-        raise DomainError(N_("Ce texte est trop long ({max} caractères au plus)."), max=limit)
-    return value
-
-
-def parse_location(text: str) -> tuple[str | None, str | None]:
-    """(place, online_url): a link starting with http(s) is an online session, anything else an address."""
-    value = text.strip()
-    if value.lower().startswith(("http://", "https://")):
-        return None, check_url(value)
-    return clean_text(value, PLACE_MAX), None
-
-
-def check_url(value: str) -> str:
-    value = value.strip()
-    if not _URL_RE.match(value) or len(value) > URL_MAX:
-        raise DomainError(N_("Ce lien n'est pas valable : il doit commencer par https:// et ne pas contenir "
-                             "d'espace."))
-    return value
-
-
-def check_networks(networks: Iterable[str]) -> set[str]:
-    chosen = set(networks)
-    if not chosen or not chosen <= set(NETWORKS):
-        raise DomainError(N_("Choisissez au moins un réseau : climate ou solidarity."))
-    return chosen
 
 
 # -- creating and changing a training ------------------------------------------------------------------
@@ -269,7 +188,7 @@ async def _tell_changed(session: AsyncSession, training: Training, now: datetime
         source_key=f"training:{training.id}:changed:{now.timestamp():.6f}")
     if not new:
         return
-    people = await _people(session, training.id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
+    people = await people_of(session, training.id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
     await outbox.enqueue(session, campaign, [
         outbox.Outgoing(person.telegram_id, [outbox.Part(t(
             person.locale, "✏️ La formation « {title} » a changé : elle a lieu {when} ({duration} min).\nOù : {where}",
@@ -289,7 +208,7 @@ async def cancel_training(session: AsyncSession, training_id: int, now: datetime
     training.status = TrainingStatus.CANCELLED
     training.updated_at = now
     await session.flush()
-    people = await _people(session, training_id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
+    people = await people_of(session, training_id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
     campaign, new = await outbox.create_campaign(
         session, kind="training", title=f"Annulation : {training.title_fr}",
         source_key=f"training:{training_id}:cancelled")
@@ -630,63 +549,7 @@ async def export_csv(session: AsyncSession, training_id: int) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-# -- reminders -------------------------------------------------------------------------------------------
-
-def reminder_kind(training: Training, now: datetime) -> str | None:
-    """Which reminder is due now: "2h" inside the last two hours, "24h" inside the last day, else None."""
-    if training.status != TrainingStatus.SCHEDULED or training.starts_at <= now:
-        return None
-    for kind, before in REMINDERS:
-        if training.starts_at - before <= now:
-            return kind
-    return None
-
-
-async def reminders_due(session: AsyncSession, now: datetime) -> list[tuple[Training, str]]:
-    """Scheduled sessions whose 24 h or 2 h reminder window is open now."""
-    rows = (await session.execute(
-        select(Training).where(col(Training.status) == TrainingStatus.SCHEDULED, col(Training.starts_at) > now,
-                               col(Training.starts_at) <= now + REMINDERS[-1][1])
-        .execution_options(populate_existing=True))).scalars()
-    due = []
-    for training in rows:
-        kind = reminder_kind(training, now)
-        if kind is not None:
-            due.append((training, kind))
-    return due
-
-
-async def enqueue_reminders(session: AsyncSession, now: datetime) -> int:
-    """Queue each due reminder once (its campaign's source_key remembers it, across restarts); returns messages."""
-    queued = 0
-    for training, kind in await reminders_due(session, now):
-        campaign, new = await outbox.create_campaign(
-            session, kind="training_reminder", title=f"Rappel {kind} : {training.title_fr}",
-            # the start is part of the key: a session moved after its reminder gets a new one
-            source_key=f"training:{training.id}:reminder:{kind}:{training.starts_at:%Y%m%d%H%M}")
-        if not new:
-            continue
-        assert training.id is not None
-        people = await _people(session, training.id, (BookingStatus.BOOKED,))
-        queued += await outbox.enqueue(session, campaign, [
-            outbox.Outgoing(person.telegram_id, [outbox.Part(_reminder_text(training, kind, person.locale))], person.id)
-            for person in people if person.telegram_id is not None and person.blocked_at is None])
-    return queued
-
-
-def _reminder_text(training: Training, kind: str, locale: str) -> str:
-    where = _html(training.place) if training.place else _html(training.online_url or "")
-    if kind == "2h":
-        text = t(locale, "⏰ Rappel : « {title} » commence dans 2 heures, {when}.\nOù : {where}",
-                 title=_html(training.title(locale)), when=format_when(training.starts_at, locale), where=where)
-    else:
-        text = t(locale, "📅 Rappel : vous êtes inscrit à « {title} », {when}.\nOù : {where}\nSi vous ne pouvez pas "
-                 "venir, annulez pour libérer votre place.",
-                 title=_html(training.title(locale)), when=format_when(training.starts_at, locale), where=where)
-    return text
-
-
-async def _people(session: AsyncSession, training_id: int, statuses: Sequence[BookingStatus]) -> list[User]:
+async def people_of(session: AsyncSession, training_id: int, statuses: Sequence[BookingStatus]) -> list[User]:
     return list((await session.execute(
         select(User).join(Booking, col(Booking.user_id) == col(User.id))
         .where(col(Booking.training_id) == training_id, col(Booking.status).in_(statuses))

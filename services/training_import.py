@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales import N_, t
 from services import training as trainings
+from services import training_input
 from services.errors import DomainError
 
 COLUMNS = ("networks", "theme", "title_fr", "title_en", "description_fr", "description_en", "start", "duration",
@@ -55,15 +56,15 @@ async def import_trainings(session: AsyncSession, data: bytes, now: datetime, lo
     for line, row in read_rows(data):
         try:
             async with session.begin_nested():
-                place, url = trainings.parse_location(row.get("location", ""))
+                place, url = training_input.parse_location(row.get("location", ""))
                 training = await trainings.create_training(
                     session, networks=[part.strip() for part in row["networks"].replace("+", ",").split(",")
                                        if part.strip()],
                     theme=row["theme"], title_fr=row["title_fr"], title_en=row["title_en"],
                     description_fr=row.get("description_fr", ""), description_en=row.get("description_en", ""),
-                    starts_at=trainings.parse_start(row["start"], now),
-                    duration_minutes=trainings.parse_duration(row["duration"]), place=place, online_url=url,
-                    capacity=trainings.parse_capacity(row["capacity"]), now=now, created_by=created_by)
+                    starts_at=training_input.parse_start(row["start"], now),
+                    duration_minutes=training_input.parse_duration(row["duration"]), place=place, online_url=url,
+                    capacity=training_input.parse_capacity(row["capacity"]), now=now, created_by=created_by)
         except DomainError as error:
             report.skipped.append((line, error.render(locale)))
             continue

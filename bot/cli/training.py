@@ -55,13 +55,14 @@ def create(
     """Announce a session; it is offered at once to the volunteers of its networks."""
     from models.base import utcnow
     from services import training as trainings
+    from services import training_input
 
     async def work(session: AsyncSession) -> int:
         now = utcnow()
         created = await trainings.create_training(
             session, networks=network, theme=theme, title_fr=title_fr, title_en=title_en,
             description_fr=description_fr, description_en=description_en,
-            starts_at=trainings.parse_start(start, now), duration_minutes=trainings.parse_duration(duration),
+            starts_at=training_input.parse_start(start, now), duration_minutes=training_input.parse_duration(duration),
             place=place, online_url=online_url, capacity=capacity, now=now)
         assert created.id is not None
         return created.id

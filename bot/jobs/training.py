@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.scheduler import job_context
 from models.base import utcnow
 from services import training as trainings
+from services import training_reminders
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ async def send_training_reminders(now: datetime | None = None) -> int:
     """Queue every reminder due at `now` (default: the current time); returns how many messages."""
     app = job_context()
     async with app.sessions.begin() as session:
-        queued = await trainings.enqueue_reminders(session, now or utcnow())
+        queued = await training_reminders.enqueue_reminders(session, now or utcnow())
     if queued:
         log.info("training reminders queued: %d", queued)
     return queued

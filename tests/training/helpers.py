@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.base import utcnow
 from models.training import Training
 from services import training as trainings
+from services.timing import PARIS
 
 
 async def session_in(
@@ -25,7 +26,7 @@ async def session_in(
 ) -> Training:
     """A scheduled session `days` from now at 18:30 Paris time."""
     now = now or utcnow()
-    start = (now + timedelta(days=days)).astimezone(trainings.PARIS).replace(hour=18, minute=30, second=0,
+    start = (now + timedelta(days=days)).astimezone(PARIS).replace(hour=18, minute=30, second=0,
                                                                             microsecond=0)
     return await trainings.create_training(
         session, networks=networks, theme="Canicule", title_fr=title_fr, title_en=title_en,

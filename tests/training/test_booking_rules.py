@@ -13,6 +13,7 @@ from bot.db import create_engine, create_sessionmaker
 from models.base import utcnow
 from models.training import Booking, BookingStatus
 from services import training as trainings
+from services import training_input
 from services.errors import DomainError
 from tests import factories
 from tests.training.helpers import session_in
@@ -77,24 +78,24 @@ async def test_rules_and_backstops(any_db_url: str) -> None:
 
 def test_what_a_coordinator_types() -> None:
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-    assert trainings.parse_start("12/12/2026 18:30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
-    assert trainings.parse_start("12/12/2026 à 18h30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
-    assert trainings.parse_start("2027-06-01 18:30", now) == datetime(2027, 6, 1, 16, 30, tzinfo=UTC)  # summer
+    assert training_input.parse_start("12/12/2026 18:30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
+    assert training_input.parse_start("12/12/2026 à 18h30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
+    assert training_input.parse_start("2027-06-01 18:30", now) == datetime(2027, 6, 1, 16, 30, tzinfo=UTC)  # summer
     for typed, reason in (("01/01/2020 10:00", "déjà passée"), ("28/03/2027 02:30", "entre 2 h et 3 h"),
                           ("31/02/2027 10:00", "pas compris"), ("demain 18h", "pas compris")):
         with pytest.raises(DomainError) as refused:
-            trainings.parse_start(typed, now)
+            training_input.parse_start(typed, now)
         assert reason in refused.value.render("fr")
-    assert [trainings.parse_duration(v) for v in ("90", "1h30", "2h", "45 min", "1 h 15")] == [90, 90, 120, 45, 75]
+    assert [training_input.parse_duration(v) for v in ("90", "1h30", "2h", "45 min", "1 h 15")] == [90, 90, 120, 45, 75]
     for bad in ("10", "13h", "beaucoup"):
         with pytest.raises(DomainError):
-            trainings.parse_duration(bad)
-    assert trainings.parse_location("https://visio.paris.fr/x") == (None, "https://visio.paris.fr/x")
-    assert trainings.parse_location("  5 rue de Lobau ") == ("5 rue de Lobau", None)
+            training_input.parse_duration(bad)
+    assert training_input.parse_location("https://visio.paris.fr/x") == (None, "https://visio.paris.fr/x")
+    assert training_input.parse_location("  5 rue de Lobau ") == ("5 rue de Lobau", None)
     with pytest.raises(DomainError):
-        trainings.parse_location("https://visio paris")
+        training_input.parse_location("https://visio paris")
     with pytest.raises(DomainError):
-        trainings.parse_capacity("-3")
+        training_input.parse_capacity("-3")
 
 
 async def test_the_same_form_published_twice_at_once_creates_one_session(any_db_url: str) -> None:

@@ -12,6 +12,8 @@ from models.base import utcnow
 from models.outbox import Campaign, OutboxMessage
 from models.training import Booking, Training
 from services import training as trainings
+from services import training_reminders
+from services.timing import PARIS
 from tests import factories
 from tests.harness import BotHarness
 from tests.training.helpers import session_in
@@ -118,7 +120,7 @@ async def test_a_session_moved_after_its_reminder_is_reminded_again(harness: Bot
     try:
         tick = training.starts_at - timedelta(hours=20)
         assert await send_training_reminders(tick) == 1
-        moved = (training.starts_at + timedelta(days=7)).astimezone(trainings.PARIS).strftime("%d/%m/%Y %H:%M")
+        moved = (training.starts_at + timedelta(days=7)).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
         async with harness.session() as session:
             await trainings.edit_training(session, training.id, "starts_at", moved, tick)  # type: ignore[arg-type]
             await session.commit()
@@ -139,10 +141,10 @@ def test_the_reminder_job_is_registered(harness: BotHarness) -> None:
 def test_the_reminder_window(sqlite_url: str) -> None:
     now = utcnow()
     training = Training(theme="t", title_fr="t", title_en="t", starts_at=now + timedelta(hours=10), capacity=1)
-    assert trainings.reminder_kind(training, now) == "24h"
-    assert trainings.reminder_kind(training, now + timedelta(hours=8, minutes=1)) == "2h"
-    assert trainings.reminder_kind(training, now - timedelta(hours=15)) is None
-    assert trainings.reminder_kind(training, now + timedelta(hours=10)) is None
+    assert training_reminders.reminder_kind(training, now) == "24h"
+    assert training_reminders.reminder_kind(training, now + timedelta(hours=8, minutes=1)) == "2h"
+    assert training_reminders.reminder_kind(training, now - timedelta(hours=15)) is None
+    assert training_reminders.reminder_kind(training, now + timedelta(hours=10)) is None
 
 
 async def test_a_volunteer_who_erases_their_data_gives_the_seat_to_the_next(harness: BotHarness) -> None:
