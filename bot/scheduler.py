@@ -41,6 +41,8 @@ RECURRING_JOBS: list[JobSpec] = [
             CronTrigger(hour=8, minute=0, timezone="Europe/Paris")),
     JobSpec("newsletter:tick", "bot.jobs.newsletter:send_due_issues", IntervalTrigger(minutes=1)),
     JobSpec("night_messages", "bot.jobs.night:send_night_messages", IntervalTrigger(minutes=10)),
+    JobSpec("training-reminders", "bot.jobs.training:send_training_reminders", IntervalTrigger(minutes=1)),
+    JobSpec("training-erased-seats", "bot.jobs.training:release_erased_seats", IntervalTrigger(minutes=5)),
 ]
 
 _context: App | None = None

@@ -20,6 +20,8 @@ from handlers import (
     privacy,
     signup,
     tenders,
+    training,
+    training_coordinator,
 )
 
 
@@ -37,6 +39,8 @@ def feature_routers() -> list[Router]:
         broadcast.router,
         night.router,
         night_coord.router,
+        training.router,
+        training_coordinator.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]

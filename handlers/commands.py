@@ -11,6 +11,7 @@ from locales import DEFAULT_LOCALE, LOCALES, N_, t
 BOT_COMMANDS: list[tuple[str, str]] = [
     ("start", N_("S'inscrire ou reprendre")),
     ("menu", N_("Menu principal")),
+    ("trainings", N_("Formations")),
     ("language", N_("Changer de langue")),
     ("newsletter", N_("La Lettre du Climat, chaque mois")),
     ("privacy", N_("Notice de confidentialité")),

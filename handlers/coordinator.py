@@ -48,6 +48,7 @@ COORD_ENTRIES: list[CoordEntry] = [
     CoordEntry("broadcast", N_("📣 Diffusion")),
     CoordEntry("newsletter", N_("📰 Lettre du Climat")),
     CoordEntry("night", N_("🌙 Nuit de la Solidarité")),
+    CoordEntry("trainings", N_("📚 Formations")),
 ]
 
 

@@ -6,7 +6,9 @@ from models.newsletter import NewsletterIssue, NewsletterSubscription  # noqa: F
 from models.night import NightAssignment, NightEdition, NightLeader, NightRegistration, NightSector  # noqa: F401
 from models.outbox import Campaign, OutboxMessage
 from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
+from models.training import Booking, Training
 from models.user import User
 
 __all__ = ["Campaign", "FsmRecord", "OutboxMessage", "User"]
 __all__ += ["Notice", "NoticeDelivery", "Subscription", "TenderConsent", "TenderDigest"]
+__all__ += ["Booking", "Training"]

@@ -1,0 +1,126 @@
+"""`volunteer-bot trainings …` on a real database: create, list, import (with bad rows), export, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.config import get_settings
+from bot.db import create_engine, create_sessionmaker
+from models.base import utcnow
+from models.training import Training, TrainingStatus
+from services import training as trainings
+from tests import factories
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    yield sqlite_url
+    get_settings.cache_clear()
+
+
+def _stored(url: str) -> list[Training]:
+    async def read() -> list[Training]:
+        engine = create_engine(url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return list((await session.execute(select(Training).order_by(Training.id))).scalars())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_create_list_export_and_cancel(database: str) -> None:
+    created = runner.invoke(app, [
+        "trainings", "create", "-n", "climate", "-n", "solidarity", "--theme", "Canicule",
+        "--title-fr", "Le Volontaire et la canicule", "--title-en", "The volunteer and the heat wave",
+        "--start", "12/12/2030 18:30", "--duration", "1h30", "--place", "Hôtel de Ville", "--capacity", "2"])
+    assert created.exit_code == 0, created.output
+    [training] = _stored(database)
+    assert (training.for_climate, training.for_solidarity, training.duration_minutes) == (True, True, 90)
+
+    async def book() -> None:
+        engine = create_engine(database)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                for n, name in enumerate(("Camille Martin", "Sam Jones", "Lou Bernard")):
+                    person = await factories.volunteer(session, 600 + n, name=name)
+                    await trainings.book_seat(session, training.id, person, utcnow())  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(book())
+    listing = runner.invoke(app, ["trainings", "list"])
+    assert listing.exit_code == 0 and "Le Volontaire et la canicule" in listing.output
+    assert "2/2" in listing.output and "12/12/2030 18:30" in listing.output
+
+    exported = runner.invoke(app, ["trainings", "export", str(training.id)])
+    rows = list(csv.DictReader(io.StringIO(exported.output)))
+    assert [(row["name"], row["status"], row["waitlist_position"]) for row in rows] == [
+        ("Camille Martin", "booked", ""), ("Sam Jones", "booked", ""), ("Lou Bernard", "waitlisted", "1")]
+
+    cancelled = runner.invoke(app, ["trainings", "cancel", str(training.id)])
+    assert cancelled.exit_code == 0 and "3 people will be told" in cancelled.output
+    assert _stored(database)[0].status == TrainingStatus.CANCELLED
+    again = runner.invoke(app, ["trainings", "cancel", str(training.id)])
+    assert again.exit_code == 1 and "already cancelled" in again.output
+
+
+def test_refusals_change_nothing(database: str) -> None:
+    for arguments, reason in (
+        (["--capacity", "0", "--start", "12/12/2030 18:30"], "seats goes from 1"),
+        (["--capacity", "5", "--start", "12/12/2030 02:15"], "between 2:00 and 3:00"),
+        (["--capacity", "5", "--start", "demain"], "did not understand this date"),
+    ):
+        result = runner.invoke(app, ["trainings", "create", "-n", "climate", "--theme", "T", "--title-fr", "T",
+                                     "--title-en", "T", "--place", "Ici", *arguments])
+        assert result.exit_code == 1 and reason in result.output, result.output
+    missing = runner.invoke(app, ["trainings", "export", "4242"])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert _stored(database) == []
+
+
+def test_import_skips_bad_rows_with_reasons(database: str, tmp_path: Path) -> None:
+    programme = tmp_path / "programme.csv"
+    programme.write_text(
+        "networks;theme;title_fr;title_en;description_fr;description_en;start;duration;location;capacity\n"
+        "climate;Canicule;Canicule;Heat wave;;;10/01/2031 18:30;2h;Hôtel de Ville;20\n"
+        "solidarity;Aller vers;Aller vers;Reaching out;;;31/02/2031 18:30;2h;Fabrique;15\n"
+        "climate+solidarity;Déchets;Déchets;Waste;;;12/01/2031 18:30;90;https://visio.paris.fr/dechets;abc\n"
+        "lune;Mobilité;Mobilité;Mobility;;;13/01/2031 18:30;90;Ici;10\n"
+        "solidarity;Femmes;Femmes sans abri;Homeless women;;;14/01/2031 10:00;3h;https://visio.paris.fr/f;30\n",
+        encoding="utf-8")
+    result = runner.invoke(app, ["trainings", "import", str(programme)])
+    assert result.exit_code == 0, result.output
+    assert "2 training(s) created, 3 row(s) skipped." in result.output
+    assert "line 3 skipped: I did not understand this date" in result.output
+    assert "line 4 skipped: Give a number of seats" in result.output
+    assert "line 5 skipped: Choose at least one network" in result.output
+    stored = _stored(database)
+    assert [t.title_fr for t in stored] == ["Canicule", "Femmes sans abri"]
+    assert stored[1].online_url == "https://visio.paris.fr/f" and stored[1].place is None
+
+
+def test_a_malformed_file_is_refused_whole(database: str, tmp_path: Path) -> None:
+    wrong_columns = tmp_path / "wrong.csv"
+    wrong_columns.write_text("name,date\nCanicule,12/12/2030\n", encoding="utf-8")
+    result = runner.invoke(app, ["trainings", "import", str(wrong_columns)])
+    assert result.exit_code == 1 and "Missing columns in the file: networks, theme" in result.output
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\xff\xd8\xff\xe0 not a csv \x00\x81")
+    result = runner.invoke(app, ["trainings", "import", str(binary)])
+    assert result.exit_code == 1 and "not a UTF-8 CSV" in result.output
+    assert _stored(database) == []
