@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -77,8 +78,12 @@ class Sender:
         self.paid = paid
         self.limiter: RateLimiter = limiter or LocalRateLimiter(rate)
         self.chat_spacing = ChatSpacing(chat_interval)
-        # enough concurrent sends to cover the API latency at the full rate, and a bounded crash window
+        # enough concurrent sends to cover the API latency at the full rate, and a bounded crash window;
+        # left to us (None), the bound follows the measured latency, between rate × 0.3 s and rate × 1 s
         self.max_in_flight = max_in_flight or max(16, int(self.limiter.rate * 0.3))
+        self._adaptive = max_in_flight is None
+        self._in_flight_bounds = (self.max_in_flight, max(self.max_in_flight, int(self.limiter.rate)))
+        self.latency = 0.0  # moving average of the Bot API's answer time, seconds
         self.lease = timedelta(seconds=lease)
         self.poll_interval = poll_interval
         self.flush_interval = flush_interval
@@ -126,9 +131,18 @@ class Sender:
             if count:
                 log.info("sender: %d leased rows of a previous run returned to the queue", count)
 
+    def _adapt_in_flight(self) -> None:
+        """Rows in flight = waiting for the limiter + awaiting an answer + awaiting their write: cover the
+        answer time twice (jitter), one write interval and 0.1 s of queue, at the full rate."""
+        low, high = self._in_flight_bounds
+        wanted = int(self.limiter.rate * (2 * self.latency + self.flush_interval + 0.1))
+        self.max_in_flight = min(high, max(low, wanted))
+
     async def _claim_loop(self) -> None:
-        batch_floor = max(1, self.max_in_flight // 4)
         while True:
+            if self._adaptive:
+                self._adapt_in_flight()
+            batch_floor = max(1, self.max_in_flight // 4)
             free = self.max_in_flight - self._in_flight
             if free < batch_floor:
                 self._slot_freed.clear()
@@ -183,9 +197,11 @@ class Sender:
             await self.chat_spacing.wait(row.chat_id)
             await self.limiter.acquire()
             self._unstarted.pop(row.id, None)
+            started = time.monotonic()
             try:
                 message_id = await self.transport.send_message(
                     row.chat_id, part["text"], part.get("reply_markup"), paid=self.paid or row.paid)
+                self.latency += (time.monotonic() - started - self.latency) * 0.05
             except RetryAfter as error:
                 # Bot API: 429 parameters.retry_after; the flood limit is per bot, so everybody waits
                 self.stats.too_many_requests += 1
