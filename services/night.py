@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -29,6 +29,7 @@ from models.night import (
 )
 from models.user import User
 from services import night_assignment as solver
+from services import training
 from services.errors import DomainError
 from services.timing import paris_datetime, utc
 
@@ -195,12 +196,9 @@ def clean_group_code(text: str | None) -> str | None:
     return code
 
 
-def is_experienced(registration: NightRegistration) -> bool:
-    """Has done the night before, by their own answer.
-
-    Seam: once the training feature lands, `trainings_attended(session, user_id) > 0` should count too.
-    """
-    return not registration.first_time
+def is_experienced(registration: NightRegistration, trainings_attended: int = 0) -> bool:
+    """Has done the night before (their own answer) or has attended at least one training."""
+    return not registration.first_time or trainings_attended > 0
 
 
 async def get_registration(session: AsyncSession, edition: NightEdition, user_id: int) -> NightRegistration | None:
@@ -280,15 +278,16 @@ async def assignment_of(session: AsyncSession, edition: NightEdition, user_id: i
 
 # -- forming the teams ----------------------------------------------------------------------------------
 
-def solver_input(registrations: Sequence[NightRegistration],
-                 sectors: Sequence[NightSector]) -> tuple[list[solver.Volunteer], list[solver.Team]]:
+def solver_input(registrations: Sequence[NightRegistration], sectors: Sequence[NightSector],
+                 attended: Mapping[int, int] | None = None) -> tuple[list[solver.Volunteer], list[solver.Team]]:
     """Registrations and sectors as the solver's plain values (ids are database ids as text)."""
+    attended = attended or {}
     sizes: dict[str, int] = defaultdict(int)
     for registration in registrations:
         if registration.group_code:
             sizes[registration.group_code] += 1
     volunteers = [solver.Volunteer(
-        str(r.user_id), tuple(r.arrondissements), is_experienced(r),
+        str(r.user_id), tuple(r.arrondissements), is_experienced(r, attended.get(r.user_id, 0)),
         r.group_code if r.group_code and sizes[r.group_code] > 1 else None, r.can_lead) for r in registrations]
     teams = [solver.Team(str(s.id), s.arrondissement, s.min_volunteers, s.max_volunteers,
                          str(s.leader_id) if s.leader_id else None) for s in sectors]
@@ -320,7 +319,8 @@ async def form_teams(session: AsyncSession, edition: NightEdition, now: datetime
     sectors = await list_sectors(session, edition)
     if not sectors:
         raise DomainError(N_("Aucun secteur : ajoutez d'abord les secteurs de cette édition."))
-    volunteers, teams = solver_input(registrations, sectors)
+    attended = await training.attended_counts(session, [r.user_id for r in registrations])
+    volunteers, teams = solver_input(registrations, sectors, attended)
     result = solver.solve(volunteers, teams)
     if result.violations:  # pragma: no cover - the solver dissolves anything invalid before returning
         raise RuntimeError(f"assignment breaks {len(result.violations)} rules")

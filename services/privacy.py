@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from models.base import utcnow
 from models.user import User
+from services import training
 
 _PERSONAL_USER_COLUMNS = ("telegram_id", "full_name", "postal_code", "languages", "skills",
                           "consent_at", "blocked_at")
@@ -64,3 +65,5 @@ async def erase_user(session: AsyncSession, user: User) -> None:
     user.is_coordinator = False
     user.erased_at = user.updated_at = utcnow()
     await session.flush()
+    # a seat they held goes to the next person waiting now, not when the periodic job runs
+    await training.release_erased(session, user.erased_at)

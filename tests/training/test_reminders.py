@@ -163,8 +163,7 @@ async def test_a_volunteer_who_erases_their_data_gives_the_seat_to_the_next(harn
     assert "effacées" in (await leaving.expect_message()).text
     set_job_context(harness.app)
     try:
-        assert await release_erased_seats() == 1
-        assert await release_erased_seats() == 0
+        assert await release_erased_seats() == 0  # erasure already gave the seat away; the job is a safety net
     finally:
         set_job_context(None)
     async with harness.session() as session:
