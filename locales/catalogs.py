@@ -73,10 +73,28 @@ def load_catalogs(locale: str) -> dict[str, tuple[str | tuple[str, ...], bool]]:
     return merged
 
 
+def conflicting_translations(locale: str) -> list[str]:
+    """Msgids translated differently by two catalogs: the merged catalog would silently pick one."""
+    seen: dict[str, tuple[str, str]] = {}
+    problems = []
+    for path in catalog_paths(locale):
+        with path.open("rb") as source:
+            for message in read_po(source, locale=locale):
+                key = str(message.id[0] if isinstance(message.id, tuple) else message.id)
+                string = str(message.string) if message.string else ""
+                if not key or not string:
+                    continue
+                if key in seen and seen[key][0] != string:
+                    problems.append(f"{locale}: {key!r} is {seen[key][0]!r} in {seen[key][1]} "
+                                    f"but {string!r} in {path.name}")
+                seen.setdefault(key, (string, path.name))
+    return problems
+
+
 def check(messages: dict[str, Extracted] | None = None) -> list[str]:
     """Every problem found, one line each; an empty list means the catalogs are complete."""
     messages = messages if messages is not None else extract_messages(source_files())
-    problems: list[str] = []
+    problems: list[str] = [line for locale in LOCALES for line in conflicting_translations(locale)]
     catalogs = {locale: load_catalogs(locale) for locale in LOCALES}
     for msgid, entry in sorted(messages.items()):
         where = "{}:{}".format(*entry.locations[0])
