@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.commands import commands_for
 from locales import N_
 from models.user import User
 
@@ -42,13 +43,13 @@ def _coordinator(_user: User, coordinator: bool) -> bool:
 
 # Each feature adds its line here (in menu order); `visible` hides what does not apply to this user.
 MENU_ENTRIES: list[MenuEntry] = [
-    MenuEntry("profile", N_("👤 Mon profil"), _signed_up),
     MenuEntry("training", N_("📚 Formations"), _signed_up),
-    MenuEntry("newsletter", N_("📰 Lettre du Climat"), lambda _u, _c: True),
     MenuEntry("night", N_("🌙 Nuit de la Solidarité"), _signed_up),
+    MenuEntry("newsletter", N_("📰 Lettre du Climat"), lambda _u, _c: True),
+    MenuEntry("tenders", N_("📑 Marchés publics"), lambda _u, _c: True),
+    MenuEntry("profile", N_("👤 Mon profil"), _signed_up),
     MenuEntry("language", N_("🌐 Langue"), lambda _u, _c: True),
     MenuEntry("privacy", N_("🔒 Mes données"), lambda _u, _c: True),
-    MenuEntry("tenders", N_("📑 Marchés publics"), lambda _u, _c: True),
     MenuEntry("coord", N_("🛠 Menu coordinateur"), _coordinator),
 ]
 
@@ -100,10 +101,7 @@ async def cancel(message: Message, state: FSMContext, user: User, is_coordinator
 
 
 @router.message(Command("help"))
-async def help_command(message: Message) -> None:
-    await message.answer(_(
-        "Je suis le bot des volontaires de la Ville de Paris.\n"
-        "/start : s'inscrire ou reprendre\n/menu : le menu principal\n/language : changer de langue\n"
-        "/privacy : la notice de confidentialité\n/mydata : recevoir vos données\n"
-        "/delete : effacer vos données\n/cancel : abandonner l'action en cours"
-    ))
+async def help_command(message: Message, user: User) -> None:
+    lines = [_("Je suis le bot des volontaires de la Ville de Paris. Ce que je sais faire :")]
+    lines += [f"/{command.command} : {command.description}" for command in commands_for(user.locale)]
+    await message.answer("\n".join(lines))

@@ -116,3 +116,10 @@ def _quiet_console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
     return Console(file=StringIO())
+
+
+async def test_help_lists_every_command_in_the_users_language(harness: BotHarness) -> None:
+    lily = harness.user(406, "Lily", "en")
+    await lily.send("/help")
+    text = (await lily.expect_message()).text
+    assert "Here is what I can do" in text and "/delete : Erase my data" in text and "/tenders" in text
