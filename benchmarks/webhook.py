@@ -25,7 +25,7 @@ from aiogram.types import Update
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from bot.app import create_app
+from bot.app import create_app, freeze_startup_objects
 from bot.config import Settings
 from emulator.process import EmulatorProcess
 from tests.databases import postgres_schema
@@ -91,6 +91,7 @@ async def run_workers(count: int, env: dict[str, str], updates: list[dict[str, A
 
 async def run_baseline(settings: Settings, updates: list[dict[str, Any]], concurrency: int) -> dict[str, float]:
     app = create_app(settings)
+    freeze_startup_objects()
     assert app.bot is not None
     bot = app.bot
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from bot.app import App, create_app
+from bot.app import App, create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.db import upgrade_database
 from bot.scheduler import create_scheduler, set_job_context
@@ -63,6 +63,7 @@ async def _stop_on_cancel(scheduler: object, lock: SingletonLock) -> None:
 
 async def run_polling(settings: Settings) -> None:
     app = create_app(settings)
+    freeze_startup_objects()
     assert app.bot is not None
     await upgrade_database(app.engine)
     me = await app.bot.get_me()

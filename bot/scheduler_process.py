@@ -15,7 +15,7 @@ import signal
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 
 from bot import metrics
-from bot.app import create_app
+from bot.app import create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.scheduler import create_scheduler, set_job_context
 from bot.singleton import SingletonLock
@@ -37,6 +37,7 @@ async def run_scheduler(settings: Settings) -> None:
     await lock.acquire()
     has_token = settings.bot_token is not None and bool(settings.bot_token.get_secret_value().strip())
     app = create_app(settings, with_bot=has_token)
+    freeze_startup_objects()
     scheduler = create_scheduler(settings)
     scheduler.add_listener(count_job_runs, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     set_job_context(app)

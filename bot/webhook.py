@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from bot import metrics
-from bot.app import App, create_app
+from bot.app import App, create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.health import missing_migrations, readiness
 from bot.singleton import SingletonLock
@@ -178,6 +178,7 @@ async def serve_webhook(settings: Settings, *, host: str, port: int, reuse_port:
         lock = SingletonLock("webhook-worker", settings.database_url)
         await lock.acquire()
     app = create_app(settings)
+    freeze_startup_objects()
     assert app.bot is not None
     try:
         missing = await missing_migrations(app.engine)

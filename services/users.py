@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -37,8 +38,12 @@ class Place:
     postal_code: str | None
 
 
+# Built once: this lookup runs on every update, and building the statement cost more than running it.
+_BY_TELEGRAM_ID = select(User).where(col(User.telegram_id) == bindparam("telegram_id"))
+
+
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
-    return (await session.execute(select(User).where(col(User.telegram_id) == telegram_id))).scalar_one_or_none()
+    return (await session.execute(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).scalar_one_or_none()
 
 
 async def get_or_create_user(session: AsyncSession, telegram_id: int, language_code: str | None) -> User:
