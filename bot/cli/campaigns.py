@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import typer
@@ -17,26 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from bot.cli.database import with_sessions
 from bot.config import Settings, get_settings
 
 app = typer.Typer(help="Mass-sending campaigns: list, watch, pause, resume, cancel.", invoke_without_command=True)
 console = Console()
 T = TypeVar("T")
-
-
-def _with_sessions(work: Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[T]]) -> T:
-    from bot.db import create_engine, create_sessionmaker
-
-    settings = get_settings()
-
-    async def _run() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            return await work(create_sessionmaker(engine), settings)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_run())
 
 
 def _bar(done: int, total: int, width: int = 24) -> str:
@@ -59,7 +44,7 @@ def list_campaigns(ctx: typer.Context,
                 select(Campaign).order_by(col(Campaign.id).desc()).limit(limit))).scalars().all()
             return [(campaign, await campaign_progress(session, campaign.id or 0)) for campaign in campaigns]
 
-    rows = _with_sessions(work)
+    rows = with_sessions(work)
     if not rows:
         console.print("No campaigns yet.")
         return
@@ -82,7 +67,7 @@ def _set_status(campaign_id: int, status: str) -> None:
             await set_campaign_status(session, campaign_id, CampaignStatus(status))
 
     try:
-        _with_sessions(work)
+        with_sessions(work)
     except DomainError as error:
         console.print(f"[red]{error.render('en')}[/red]")
         raise typer.Exit(1) from None
@@ -110,7 +95,7 @@ def cancel(campaign_id: int) -> None:
 @app.command()
 def watch(campaign_id: int) -> None:
     """Show a live progress bar until the campaign is finished."""
-    _with_sessions(lambda sessions, _settings: _watch(sessions, campaign_id))
+    with_sessions(lambda sessions, _settings: _watch(sessions, campaign_id))
 
 
 async def _watch(sessions: async_sessionmaker[AsyncSession], campaign_id: int) -> None:
@@ -171,7 +156,7 @@ def broadcast(
             await _watch(sessions, campaign.id)
 
     try:
-        _with_sessions(work)
+        with_sessions(work)
     except DomainError as error:
         console.print(f"[red]{error.render('en')}[/red]")
         raise typer.Exit(1) from None

@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.database import CLI_LOCALE, in_transaction
 from bot.config import get_settings
 
 app = typer.Typer(help="The monthly Climate Newsletter (Lettre du Climat).", no_args_is_help=True)
-T = TypeVar("T")
-# Operators read the CLI in English, like the rest of `volunteer-bot`; refusals come from the catalogs.
-CLI_LOCALE = "en"
-
-
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one transaction on DATABASE_URL: a refusal rolls everything back and exits with 1."""
-    from bot.db import create_engine, create_sessionmaker, upgrade_database
-    from services.errors import DomainError
-
-    async def _run() -> T:
-        engine = create_engine(get_settings().database_url)
-        try:
-            await upgrade_database(engine)
-            async with create_sessionmaker(engine).begin() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(_run())
-    except DomainError as error:
-        typer.echo(f"Refused: {error.render(CLI_LOCALE)}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _read(path: Path) -> str:
@@ -95,7 +69,7 @@ def import_issue(
                 + (f", scheduled for {_when(issue.send_at)} (Paris time)" if issue.send_at else "")
                 + (f"; missing: {', '.join(missing)}" if missing else "") + ".")
 
-    typer.echo(_in_transaction(work))
+    typer.echo(in_transaction(work))
 
 
 @app.command()
@@ -119,7 +93,7 @@ def schedule(
         issue = await newsletter.schedule(session, parsed, moment, now=_now())
         return f"Issue {parsed} scheduled for {_when(issue.send_at)} (Paris time)."
 
-    typer.echo(_in_transaction(work))
+    typer.echo(in_transaction(work))
 
 
 @app.command("send-now")
@@ -138,7 +112,7 @@ def send_now(
         return (f"Issue {month}: {enqueued} readers queued for sending (campaign {campaign.id}; "
                 f"follow it with: volunteer-bot campaigns watch {campaign.id}).")
 
-    typer.echo(_in_transaction(work))
+    typer.echo(in_transaction(work))
 
 
 @app.command("list")
@@ -156,5 +130,5 @@ def list_issues() -> None:
             lines.append(f"{issue.month}  [{languages}]{'  fallback' if issue.allow_fallback else ''}  {state}")
         return lines
 
-    for line in _in_transaction(work):
+    for line in in_transaction(work):
         typer.echo(line)

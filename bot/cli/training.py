@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import get_settings
-from services.errors import DomainError
+from bot.cli.database import in_transaction
 
 app = typer.Typer(help="Training sessions: create, list, import, cancel, export.", no_args_is_help=True)
-Result = TypeVar("Result")
-
-
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[Result]]) -> Result:
-    """Run `work` in one transaction on DATABASE_URL; a broken rule is printed and exits with status 1."""
-    from bot.db import create_engine, create_sessionmaker
-
-    async def _run() -> Result:
-        engine = create_engine(get_settings().database_url)
-        try:
-            async with create_sessionmaker(engine).begin() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(_run())
-    except DomainError as error:
-        typer.echo(f"Refused: {error.render('en')}", err=True)
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -67,7 +43,7 @@ def create(
         assert created.id is not None
         return created.id
 
-    typer.echo(f"Training {_in_transaction(work)} created.")
+    typer.echo(f"Training {in_transaction(work)} created.")
 
 
 @app.command("list")
@@ -89,7 +65,7 @@ def list_trainings() -> None:
         return rows
 
     table = Table("id", "start (Paris)", "title", "networks", "booked", "waiting", "status")
-    for row in _in_transaction(work):
+    for row in in_transaction(work):
         table.add_row(*row)
     Console(width=160).print(table)
 
@@ -108,7 +84,7 @@ def import_file(path: Path = typer.Argument(..., exists=True, dir_okay=False, re
     async def work(session: AsyncSession) -> ImportReport:
         return await import_trainings(session, data, utcnow(), locale="en")
 
-    report = _in_transaction(work)
+    report = in_transaction(work)
     for line, reason in report.skipped:
         typer.echo(f"line {line} skipped: {reason}", err=True)
     typer.echo(f"{len(report.created)} training(s) created, {len(report.skipped)} row(s) skipped.")
@@ -123,7 +99,7 @@ def cancel(training_id: int = typer.Argument(..., help="The training's id (see `
     async def work(session: AsyncSession) -> int:
         return await trainings.cancel_training(session, training_id, utcnow())
 
-    typer.echo(f"Training {training_id} cancelled; {_in_transaction(work)} people will be told.")
+    typer.echo(f"Training {training_id} cancelled; {in_transaction(work)} people will be told.")
 
 
 @app.command()
@@ -137,7 +113,7 @@ def export(
     async def work(session: AsyncSession) -> str:
         return await trainings.export_csv(session, training_id)
 
-    data = _in_transaction(work)
+    data = in_transaction(work)
     if output is None:
         typer.echo(data.removeprefix("\ufeff"), nl=False)
     else:
