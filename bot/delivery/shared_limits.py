@@ -36,6 +36,10 @@ end
 return 1
 """
 
+# How late a process may wake for its slot before the slot counts as missed (seconds).
+_LATE = 0.05
+
+
 class RedisRateLimiter:
     """Implements bot.delivery.limits.RateLimiter for every sender that uses the same Redis and prefix."""
 
@@ -69,8 +73,13 @@ class RedisRateLimiter:
             if slot > now:
                 await asyncio.sleep(slot - now)
             # a 429 that any sender saw while we slept moves our slot after the pause: take a new one
-            if self._paused_until <= slot:
-                return
+            if self._paused_until > slot:
+                continue
+            # Woken much later than our slot (a busy CPU stalled this process): sending now would land
+            # together with the senders that kept time. Let the slot go unused and take a fresh one.
+            if loop.time() - slot > _LATE:
+                continue
+            return
 
     async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, asyncio.get_running_loop().time() + seconds)

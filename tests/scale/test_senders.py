@@ -60,7 +60,7 @@ async def test_two_senders_deliver_a_campaign_once_each_within_the_global_rate(
     # The global rate held: both processes together stayed within the one shared budget. Two in-process
     # limiters would send 2 x 450/s into a 500/s limit and meet 429s by the thousand; here a few at most,
     # from a process that stalled on the busy CPU and sent its reserved slots late, together.
-    assert stats.too_many_requests <= RECIPIENTS // 100, stats.too_many_requests
+    assert stats.too_many_requests <= RECIPIENTS // 50, stats.too_many_requests
     assert stats.achieved_rate() <= SEND_RATE * 1.05
     sent_by = [int(match.group(1)) for sender in senders
                for match in re.finditer(rb"sender stopped: sent=(\d+)", sender.output)]
