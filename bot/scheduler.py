@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 
@@ -32,7 +33,11 @@ class JobSpec:
 
 
 # Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
-RECURRING_JOBS: list[JobSpec] = []
+RECURRING_JOBS: list[JobSpec] = [
+    JobSpec("alerts.live_views", "bot.jobs.alerts:refresh_live_views", IntervalTrigger(seconds=5)),
+    JobSpec("alerts.reminders", "bot.jobs.alerts:send_reminders", IntervalTrigger(seconds=30)),
+    JobSpec("alerts.vigilance", "bot.jobs.alerts:poll_vigilance", IntervalTrigger(minutes=15)),
+]
 
 _context: App | None = None
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import coordinator, fallback, language, membership, menu, privacy, signup
+from handlers.alert_answers import router as alert_answers_router
+from handlers.alerts import router as alerts_router
+from handlers.kit import router as kit_router
 
 
 def feature_routers() -> list[Router]:
@@ -15,6 +18,7 @@ def feature_routers() -> list[Router]:
         language.router,
         privacy.router,
         coordinator.router,
+        kit_router, alert_answers_router, alerts_router,  # heat-wave kit and alerts
         # features go above this line; fallback must stay last
         fallback.router,
     ]

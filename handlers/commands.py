@@ -17,6 +17,7 @@ BOT_COMMANDS: list[tuple[str, str]] = [
     ("delete", N_("Effacer mes données")),
     ("cancel", N_("Abandonner l'action en cours")),
     ("help", N_("Aide")),
+    ("kit", N_("Le kit canicule du volontaire")),
 ]
 
 

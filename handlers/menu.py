@@ -45,6 +45,7 @@ MENU_ENTRIES: list[MenuEntry] = [
     MenuEntry("profile", N_("👤 Mon profil"), _signed_up),
     MenuEntry("language", N_("🌐 Langue"), lambda _u, _c: True),
     MenuEntry("privacy", N_("🔒 Mes données"), lambda _u, _c: True),
+    MenuEntry("kit", N_("📘 Kit canicule"), lambda _u, _c: True),
     MenuEntry("coord", N_("🛠 Menu coordinateur"), _coordinator),
 ]
 
