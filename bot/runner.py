@@ -27,6 +27,11 @@ async def start_background(app: App) -> list[asyncio.Task[None]]:
     set_job_context(app)
     scheduler.start()
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(_stop_on_cancel(scheduler), name="scheduler")]
+    if app.bot is not None:
+        from bot.delivery import create_sender
+
+        sender = create_sender(app.bot, app.sessions, app.settings)
+        tasks.append(asyncio.create_task(sender.run(), name="sender"))
     return tasks
 
 

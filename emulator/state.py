@@ -404,14 +404,17 @@ class BotState:
     def take_updates(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` pending updates, dropping those of types the bot did not ask for."""
         result: list[dict[str, Any]] = []
-        kept: deque[dict[str, Any]] = deque()
+        dropped = False
         for update in self.updates:
-            if not self._allowed(update):
-                continue  # Telegram drops update types excluded by allowed_updates
-            kept.append(update)
-            if len(result) < limit:
+            if len(result) >= limit:
+                break
+            if self._allowed(update):
                 result.append(update)
-        self.updates = kept
+            else:
+                dropped = True
+        if dropped:
+            # Telegram drops update types excluded by allowed_updates.
+            self.updates = deque(update for update in self.updates if self._allowed(update))
         if result:
             self.last_returned_update_id = max(self.last_returned_update_id, result[-1]["update_id"])
             self.touch()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.entities import FormattedText, strip_formatted
-from emulator.errors import ApiError, bad_request
+from emulator.errors import bad_request
 from emulator.html import parse_html
 from emulator.markdown import parse_markdown, parse_markdown_v2
 from emulator.spec import MethodSpec
@@ -192,7 +192,7 @@ def _check_inline_button(button: Any) -> None:
     if not isinstance(text, str):
         raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
     if not text.strip():
-        raise bad_request("BUTTON_TEXT_INVALID")  # hypothetical wording
+        raise bad_request("BUTTON_TEXT_INVALID")  # wording not verified against Telegram
     actions = [name for name in INLINE_BUTTON_ACTIONS if button.get(name) is not None]
     if not actions:
         raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
@@ -227,9 +227,3 @@ def as_chat_id(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise bad_request("chat not found") from None
-
-
-def raise_if(condition: bool, error: ApiError) -> None:
-    """Small helper to keep method handlers flat."""
-    if condition:
-        raise error

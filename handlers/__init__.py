@@ -11,13 +11,14 @@ from handlers.kit import router as kit_router
 
 
 def feature_routers() -> list[Router]:
+    # Commands that work everywhere come first, so that no conversation state can swallow them.
     return [
         membership.router,
-        signup.router,
         menu.router,
         language.router,
         privacy.router,
         coordinator.router,
+        signup.router,
         kit_router, alert_answers_router, alerts_router,  # heat-wave kit and alerts
         # features go above this line; fallback must stay last
         fallback.router,

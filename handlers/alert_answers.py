@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.filters import NOT_A_COMMAND
 from handlers.kit import KitCb
 from locales import N_, t
 from models.alerts import AnswerKind
@@ -118,7 +119,7 @@ async def count_typed(message: Message, session: AsyncSession, user: User, state
     await message.answer(text)  # when refused, the question stays open: they can try again
 
 
-@router.message(StateFilter(CountInput.people), ~F.text.startswith("/"))
+@router.message(StateFilter(CountInput.people), NOT_A_COMMAND)
 async def count_not_a_number(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     await message.answer(_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."),

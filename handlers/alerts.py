@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.alert_answers import answer_markup
 from handlers.coordinator import CoordCb
+from handlers.filters import NOT_A_COMMAND
 from locales import N_, t
 from models.alerts import AlertStatus, Level
 from models.base import utcnow
@@ -404,7 +405,7 @@ async def stale_draft_button(query: CallbackQuery) -> None:
     await query.answer(_("Ce bouton n'est plus valable. Tapez /alert pour recommencer."), show_alert=True)
 
 
-@router.message(StateFilter(NewAlert), ~F.text.startswith("/"))
+@router.message(StateFilter(NewAlert), NOT_A_COMMAND)
 async def unexpected_input(message: Message, state: FSMContext, session: AsyncSession) -> None:
     await message.answer(_("Je n'attends pas cela ici : répondez avec les boutons ci-dessous."))
     current = await state.get_state()

@@ -1,4 +1,4 @@
-"""Last resort: never silence. Unknown text, stickers, old or forged buttons, /cancel, and errors."""
+"""Last resort: never silence. Unknown text, stickers, old or forged buttons, and errors."""
 
 from __future__ import annotations
 
@@ -6,25 +6,15 @@ import logging
 import traceback
 
 from aiogram import Router
-from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.menu import show_main_menu
 from locales import normalize_locale, t
-from models.user import User
 
 router = Router(name="fallback")
 log = logging.getLogger(__name__)
-
-
-@router.message(Command("cancel"))
-async def cancel(message: Message, state: FSMContext, user: User, is_coordinator: bool) -> None:
-    had_state = await state.get_state() is not None
-    await state.clear()
-    await message.answer(_("C'est annulé.") if had_state else _("Il n'y avait rien à annuler."))
-    await show_main_menu(message, user, is_coordinator)
 
 
 @router.message()

@@ -88,6 +88,14 @@ async def menu_home(query: CallbackQuery, user: User, is_coordinator: bool, stat
         await show_main_menu(query.message, user, is_coordinator)
 
 
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, user: User, is_coordinator: bool) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    await message.answer(_("C'est annulé.") if had_state else _("Il n'y avait rien à annuler."))
+    await show_main_menu(message, user, is_coordinator)
+
+
 @router.message(Command("help"))
 async def help_command(message: Message) -> None:
     await message.answer(_(

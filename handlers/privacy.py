@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.menu import MenuCb
+from handlers.replies import drop_keyboard
 from locales import N_
 from models.user import User
 from services import privacy
@@ -109,15 +110,12 @@ async def delete_button(query: CallbackQuery) -> None:
 async def keep(query: CallbackQuery) -> None:
     await query.answer(_("Rien n'a été effacé."))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(query.message)
 
 
 @router.callback_query(PrivacyCb.filter(F.action == "confirm_delete"))
 async def confirm_delete(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext,
                          fsm_storage: BaseStorage, bot: Bot) -> None:
-    if user.erased_at is not None and user.telegram_id is None:
-        await query.answer(_("Vos données sont déjà effacées."), show_alert=True)
-        return
     telegram_id = query.from_user.id
     await privacy.erase_user(session, user)
     await state.clear()
@@ -126,7 +124,7 @@ async def confirm_delete(query: CallbackQuery, session: AsyncSession, user: User
         await forget(telegram_id)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(query.message)
         await query.message.answer(_(
             "Vos données ont été effacées. Merci pour votre engagement ! Vous pouvez revenir à tout moment "
             "avec /start."))

@@ -21,6 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.menu import MenuCb, show_main_menu
 from handlers.privacy import privacy_notice
 from locales import BABEL_LOCALES, LOCALES
@@ -374,7 +375,7 @@ async def stale_signup_button(query: CallbackQuery, state: FSMContext, user: Use
 
 # -- typed answers -------------------------------------------------------------------------------------
 
-@router.message(Signup.language, F.text)
+@router.message(Signup.language, TYPED_ANSWER)
 async def typed_language(message: Message, state: FSMContext, session: AsyncSession, user: User,
                          i18n: I18n) -> None:
     text = (message.text or "").strip().lower()
@@ -389,7 +390,7 @@ async def typed_language(message: Message, state: FSMContext, session: AsyncSess
         await go(message, state, Signup.name if user.consent_at else Signup.consent, code)
 
 
-@router.message(Signup.name, F.text)
+@router.message(Signup.name, TYPED_ANSWER)
 async def typed_name(message: Message, state: FSMContext, user: User) -> None:
     try:
         name = users.clean_name(message.text or "")
@@ -400,7 +401,7 @@ async def typed_name(message: Message, state: FSMContext, user: User) -> None:
     await go(message, state, Signup.place, user.locale)
 
 
-@router.message(StateFilter(Signup.place, Signup.postal), F.text)
+@router.message(StateFilter(Signup.place, Signup.postal), TYPED_ANSWER)
 async def typed_place(message: Message, state: FSMContext, user: User) -> None:
     text = (message.text or "").strip()
     try:
@@ -415,7 +416,7 @@ async def typed_place(message: Message, state: FSMContext, user: User) -> None:
     await go(message, state, Signup.networks, user.locale)
 
 
-@router.message(StateFilter(Signup))
+@router.message(StateFilter(Signup), NOT_A_COMMAND)
 async def unexpected_input(message: Message, state: FSMContext, user: User) -> None:
     """Free text where a button was expected, a sticker, a photo: explain and ask again."""
     await message.answer(_("Je n'attends pas cela ici : répondez avec les boutons ci-dessous."))

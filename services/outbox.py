@@ -6,20 +6,25 @@ plain Bot API dicts ({"inline_keyboard": [[{"text": …, "callback_data": …}]]
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, event, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from locales import N_
 from models.base import utcnow
 from models.outbox import Campaign, CampaignStatus, DeliveryStatus, OutboxMessage
+from models.user import User
 from services.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096  # Bot API: sendMessage text is 1-4096 characters after entity parsing
 _INSERT_BATCH = 1000
@@ -135,6 +140,7 @@ async def enqueue(session: AsyncSession, campaign: Campaign, messages: Iterable[
         if len(batch) >= _INSERT_BATCH:
             await flush()
     await flush()
+    _notify_after_commit(session)
     # executemany gives no reliable rowcount with ON CONFLICT DO NOTHING on every driver: count instead
     return await _recipient_count(session, campaign.id) - before
 
@@ -190,5 +196,200 @@ async def set_campaign_status(session: AsyncSession, campaign_id: int, status: C
                    col(OutboxMessage.status) == DeliveryStatus.PENDING)
             .values(status=DeliveryStatus.CANCELLED))
         campaign.finished_at = utcnow()
+    elif status == CampaignStatus.RUNNING:
+        _notify_after_commit(session)
     await session.flush()
     return campaign
+
+
+# ----- waking the sender ------------------------------------------------------------------------------
+# An in-process sender is woken right after a transaction that enqueued commits (not before: it could
+# not see uncommitted rows); senders in other processes find the rows by polling.
+
+_listeners: list[Callable[[], None]] = []
+_PENDING_NOTICE = "outbox_enqueued"
+
+
+def add_enqueue_listener(callback: Callable[[], None]) -> None:
+    _listeners.append(callback)
+
+
+def remove_enqueue_listener(callback: Callable[[], None]) -> None:
+    if callback in _listeners:
+        _listeners.remove(callback)
+
+
+def _notify_after_commit(session: AsyncSession) -> None:
+    session.info[_PENDING_NOTICE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_PENDING_NOTICE, False):
+        for callback in list(_listeners):
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_NOTICE, None)
+
+
+# ----- the sender's side: claim, record --------------------------------------------------------------
+
+@dataclass
+class Claimed:
+    """A row the sender leased: everything needed to send it without touching the ORM."""
+
+    id: int
+    campaign_id: int
+    chat_id: int
+    user_id: int | None
+    parts: list[dict[str, Any]]
+    parts_sent: int
+    attempts: int
+    paid: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of one claimed row, written back in a batch."""
+
+    row_id: int
+    campaign_id: int
+    status: DeliveryStatus  # SENT, UNREACHABLE, FAILED, or PENDING (retry at retry_at; also a release)
+    parts_sent: int
+    user_id: int | None = None
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    uncount_attempt: bool = False  # a release: the row was never tried
+
+
+_CLAIM_COLUMNS = (
+    col(OutboxMessage.id), col(OutboxMessage.campaign_id), col(OutboxMessage.chat_id), col(OutboxMessage.user_id),
+    col(OutboxMessage.parts), col(OutboxMessage.parts_sent), col(OutboxMessage.attempts),
+)
+
+
+async def claim_due(session: AsyncSession, limit: int, lease: timedelta, now: datetime) -> list[Claimed]:
+    """Lease up to `limit` due rows of running campaigns (oldest first) and return them.
+
+    Due: pending with next_attempt_at reached, or sending with an expired lease (its sender died).
+    On PostgreSQL concurrent senders skip each other's locked rows (FOR UPDATE SKIP LOCKED); SQLite runs
+    one writer at a time (BEGIN IMMEDIATE), so the same statement is safe there too.
+    """
+    due = (
+        select(col(OutboxMessage.id))
+        .join(Campaign, col(Campaign.id) == col(OutboxMessage.campaign_id))
+        .where(col(Campaign.status) == CampaignStatus.RUNNING)
+        .where(
+            ((col(OutboxMessage.status) == DeliveryStatus.PENDING) & (col(OutboxMessage.next_attempt_at) <= now))
+            | ((col(OutboxMessage.status) == DeliveryStatus.SENDING) & (col(OutboxMessage.lease_until) < now))
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxMessage)  # type: ignore[arg-type]
+    )
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+        .values(status=DeliveryStatus.SENDING, lease_until=now + lease, attempts=col(OutboxMessage.attempts) + 1)
+        .returning(*_CLAIM_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    claimed = [Claimed(id=r[0], campaign_id=r[1], chat_id=r[2], user_id=r[3], parts=r[4], parts_sent=r[5],
+                       attempts=r[6]) for r in rows]
+    campaign_ids = {row.campaign_id for row in claimed}
+    if campaign_ids:
+        paid = set((await session.execute(
+            select(col(Campaign.id)).where(col(Campaign.id).in_(campaign_ids), col(Campaign.paid)))).scalars())
+        for row in claimed:
+            row.paid = row.campaign_id in paid
+    claimed.sort(key=lambda row: row.id)
+    return claimed
+
+
+async def record_deliveries(session: AsyncSession, deliveries: Sequence[Delivery], now: datetime) -> set[int]:
+    """Write a batch of outcomes (Core executemany, no ORM objects); returns campaigns that just finished."""
+    if not deliveries:
+        return set()
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    sent = [{"b_id": d.row_id, "b_parts": d.parts_sent, "b_mid": d.message_id}
+            for d in deliveries if d.status == DeliveryStatus.SENT]
+    if sent:
+        await session.execute(
+            update(table).where(table.c.id == bindparam("b_id"))
+            .values(status=DeliveryStatus.SENT, parts_sent=bindparam("b_parts"),
+                    telegram_message_id=bindparam("b_mid"), sent_at=now, lease_until=None, last_error=None)
+            .execution_options(synchronize_session=False), sent)
+    ended = [{"b_id": d.row_id, "b_status": str(d.status), "b_parts": d.parts_sent, "b_error": _clip(d.error)}
+             for d in deliveries if d.status in (DeliveryStatus.UNREACHABLE, DeliveryStatus.FAILED)]
+    if ended:
+        await session.execute(
+            update(table).where(table.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), parts_sent=bindparam("b_parts"), last_error=bindparam("b_error"),
+                    lease_until=None)
+            .execution_options(synchronize_session=False), ended)
+    retry = [{"b_id": d.row_id, "b_parts": d.parts_sent, "b_error": _clip(d.error), "b_at": d.retry_at or now,
+              "b_undo": 1 if d.uncount_attempt else 0}
+             for d in deliveries if d.status == DeliveryStatus.PENDING]
+    if retry:
+        await session.execute(
+            update(table).where(table.c.id == bindparam("b_id"), table.c.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.PENDING, parts_sent=bindparam("b_parts"), last_error=bindparam("b_error"),
+                    next_attempt_at=bindparam("b_at"), lease_until=None,
+                    attempts=table.c.attempts - bindparam("b_undo"))
+            .execution_options(synchronize_session=False), retry)
+    blocked = {d.user_id for d in deliveries if d.status == DeliveryStatus.UNREACHABLE and d.user_id is not None}
+    if blocked:
+        # the same rule as services.users.set_reachable, in one statement for the whole batch
+        await session.execute(
+            update(User).where(col(User.id).in_(blocked), col(User.blocked_at).is_(None)).values(blocked_at=now)
+            .execution_options(synchronize_session=False))
+    return await _finish_campaigns(session, {d.campaign_id for d in deliveries}, now)
+
+
+async def _finish_campaigns(session: AsyncSession, campaign_ids: set[int], now: datetime) -> set[int]:
+    """Stamp finished_at on campaigns with nothing left to send; a cancelled one drops its late retries."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.campaign_id).in_(
+            select(col(Campaign.id)).where(col(Campaign.id).in_(campaign_ids),
+                                           col(Campaign.status) == CampaignStatus.CANCELLED)),
+               col(OutboxMessage.status) == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED)
+        .execution_options(synchronize_session=False))
+    outstanding = exists().where(col(OutboxMessage.campaign_id) == col(Campaign.id),
+                                 col(OutboxMessage.status).in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)))
+    finished = (await session.execute(
+        update(Campaign)
+        .where(col(Campaign.id).in_(campaign_ids), col(Campaign.finished_at).is_(None), ~outstanding)
+        .values(finished_at=now)
+        .returning(col(Campaign.id))
+        .execution_options(synchronize_session=False))).scalars().all()
+    return {campaign_id for campaign_id in finished if campaign_id is not None}
+
+
+def _clip(error: str | None) -> str | None:
+    return error[:300] if error else error
+
+
+async def recover_claims(session: AsyncSession) -> int:
+    """Return every leased row to pending: only for a sole sender starting up (SQLite embedded mode)."""
+    result = await session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.status) == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.PENDING, lease_until=None)
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def outstanding_count(session: AsyncSession, *, include_paused: bool = False) -> int:
+    """Rows still to send (pending or being sent), in running campaigns unless include_paused."""
+    query = (select(func.count()).select_from(OutboxMessage)
+             .join(Campaign, col(Campaign.id) == col(OutboxMessage.campaign_id))
+             .where(col(OutboxMessage.status).in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING))))
+    if not include_paused:
+        query = query.where(col(Campaign.status) == CampaignStatus.RUNNING)
+    return int((await session.execute(query)).scalar_one())

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, create_app
 from bot.config import Settings
+from bot.delivery import Sender, create_sender
 from emulator import Emulator
 from emulator.client import TestUser
+from services.outbox import outstanding_count
 
 COORDINATOR_ID = 900_001
 
@@ -29,6 +31,10 @@ class BotHarness:
                                  database_url=database_url, **settings)
         self._app: App | None = None
         self._polling: asyncio.Task[None] | None = None
+        self.sender: Sender | None = None
+        self._sender_task: asyncio.Task[None] | None = None
+        # short retry backoff and request timeout so that fault stories run in well under a second
+        self.sender_options: dict[str, Any] = {"poll_interval": 0.2, "backoff_base": 0.1, "request_timeout": 2}
 
     @property
     def app(self) -> App:
@@ -41,6 +47,8 @@ class BotHarness:
         self._polling = asyncio.create_task(self._app.dispatcher.start_polling(
             self._app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
             allowed_updates=self._app.dispatcher.resolve_used_update_types()))
+        self.sender = create_sender(self._app.bot, self._app.sessions, self.settings, **self.sender_options)
+        self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
 
     async def stop(self) -> None:
         if self._app is None:
@@ -52,6 +60,11 @@ class BotHarness:
                 await asyncio.wait_for(self._polling, 5)
             except (TimeoutError, asyncio.CancelledError):
                 self._polling.cancel()
+        if self._sender_task is not None:
+            self._sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender_task
+            self._sender_task = None
         await self._app.close()
         self._app = None
 
@@ -59,6 +72,19 @@ class BotHarness:
         """Stop everything and start a new bot on the same database, as after a crash or deploy."""
         await self.stop()
         await self.start()
+
+    async def drain_outbox(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - the test-tool API takes a timeout
+        """Wait until the sender has sent (or given up on) every row of the running campaigns."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            async with self.session() as session:
+                left = await outstanding_count(session)
+            if left == 0 and (self.sender is None or self.sender.in_flight == 0):
+                return
+            if loop.time() > deadline:
+                raise AssertionError(f"outbox not drained after {timeout}s: {left} rows left")
+            await asyncio.sleep(0.05)
 
     def user(self, user_id: int, first_name: str = "Camille", language_code: str | None = "fr") -> TestUser:
         return self.emu.user(user_id, first_name, language_code=language_code)

@@ -64,3 +64,10 @@ async def test_expect_message_timeout_shows_transcript(emu: Emulator) -> None:
     with pytest.raises(AssertionError, match="Transcript of chat 1003") as info:
         await carol.expect_message(timeout=0.05)
     assert "user: 'hello'" in str(info.value)
+
+
+async def test_wait_idle_reports_a_bot_that_is_not_polling(emu: Emulator) -> None:
+    user = emu.user(1004)
+    await user.send("anyone?")
+    with pytest.raises(AssertionError, match="updates are still pending"):
+        await emu.wait_idle(timeout=0.1)

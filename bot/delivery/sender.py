@@ -1,0 +1,289 @@
+"""The one place that sends mass messages: claim outbox rows with a lease, send them within Telegram's
+limits, write the outcomes back in batches.
+
+Never holds a database transaction across a Bot API call: claim (one short transaction, commit), send,
+then record (short batched transactions). A row claimed but not yet recorded is "in flight"; at most
+`max_in_flight` rows are, which bounds what a crash can send twice (sendMessage has no idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.limits import ChatSpacing, LocalRateLimiter, RateLimiter
+from models.base import utcnow
+from models.outbox import DeliveryStatus
+from services import outbox
+from services.outbox import Claimed, Delivery
+
+log = logging.getLogger(__name__)
+
+MAX_429_PER_PART = 20
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    retried: int = 0
+    too_many_requests: int = 0
+    claims: int = 0
+    finished_campaigns: list[int] = field(default_factory=list)
+
+
+class Sender:
+    """Run with `await sender.run()` (a task); `wake()` after enqueueing in this process (done automatically
+    through services.outbox's commit hook)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        rate: float = 25.0,
+        paid: bool = False,
+        limiter: RateLimiter | None = None,
+        chat_interval: float = 1.0,
+        max_in_flight: int | None = None,
+        lease: float = 120.0,
+        poll_interval: float = 0.3,
+        flush_interval: float = 0.05,
+        max_attempts: int = 5,
+        backoff_base: float = 2.0,
+        backoff_max: float = 300.0,
+        request_timeout: float = 15.0,
+        recover_on_start: bool | None = None,
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.paid = paid
+        self.limiter: RateLimiter = limiter or LocalRateLimiter(rate)
+        self.chat_spacing = ChatSpacing(chat_interval)
+        # enough concurrent sends to cover the API latency at the full rate, and a bounded crash window
+        self.max_in_flight = max_in_flight or max(16, int(self.limiter.rate * 0.3))
+        self.lease = timedelta(seconds=lease)
+        self.poll_interval = poll_interval
+        self.flush_interval = flush_interval
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.request_timeout = request_timeout
+        self.recover_on_start = recover_on_start
+        self.stats = SenderStats()
+        self.on_finished: list[Callable[[set[int]], Any]] = []
+        self._wake = asyncio.Event()
+        self._slot_freed = asyncio.Event()
+        self._results: list[Delivery] = []
+        self._results_ready = asyncio.Event()
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unstarted: dict[int, Claimed] = {}
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        outbox.add_enqueue_listener(self.wake)
+        writer = asyncio.create_task(self._write_results(), name="outbox-writer")
+        try:
+            await self._recover()
+            await self._claim_loop()
+        finally:
+            outbox.remove_enqueue_listener(self.wake)
+            await self._shutdown(writer)
+
+    async def _recover(self) -> None:
+        recover = self.recover_on_start
+        if recover is None:
+            recover = self.sessions.kw["bind"].dialect.name == "sqlite"
+        if recover:
+            async with self.sessions.begin() as session:
+                count = await outbox.recover_claims(session)
+            if count:
+                log.info("sender: %d leased rows of a previous run returned to the queue", count)
+
+    async def _claim_loop(self) -> None:
+        batch_floor = max(1, self.max_in_flight // 4)
+        while True:
+            free = self.max_in_flight - self._in_flight
+            if free < batch_floor:
+                self._slot_freed.clear()
+                await self._slot_freed.wait()
+                continue
+            self._wake.clear()
+            async with self.sessions.begin() as session:
+                rows = await outbox.claim_due(session, free, self.lease, utcnow())
+            if not rows:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                continue
+            self.stats.claims += 1
+            for row in rows:
+                self._in_flight += 1
+                self._unstarted[row.id] = row
+                task = asyncio.create_task(self._deliver(row))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, row: Claimed) -> None:
+        try:
+            result = await self._send_row(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug must not stop the sender; the row comes back later
+            log.exception("sender: unexpected error on outbox row %s", row.id)
+            result = self._retry(row, row.parts_sent, f"internal: {type(error).__name__}")
+        self._results.append(result)
+        self._results_ready.set()
+
+    async def _send_row(self, row: Claimed) -> Delivery:
+        parts_sent = row.parts_sent
+        message_id: int | None = None
+        too_many = 0
+        while parts_sent < len(row.parts):
+            part = row.parts[parts_sent]
+            await self.chat_spacing.wait(row.chat_id)
+            await self.limiter.acquire()
+            self._unstarted.pop(row.id, None)
+            try:
+                message = await self.bot.send_message(
+                    chat_id=row.chat_id, text=part["text"], reply_markup=_markup(part.get("reply_markup")),
+                    allow_paid_broadcast=True if (self.paid or row.paid) else None,
+                    request_timeout=int(self.request_timeout))
+            except TelegramRetryAfter as error:
+                # Bot API: 429 parameters.retry_after; the flood limit is per bot, so everybody waits
+                self.stats.too_many_requests += 1
+                too_many += 1
+                await self.limiter.pause(float(error.retry_after))
+                if too_many > MAX_429_PER_PART:
+                    return self._retry(row, parts_sent, f"429 retry after {error.retry_after}")
+                continue
+            except TelegramForbiddenError as error:
+                # 403: blocked the bot or deactivated; they are unreachable until they write again
+                self.stats.unreachable += 1
+                return Delivery(row.id, row.campaign_id, DeliveryStatus.UNREACHABLE, parts_sent, user_id=row.user_id,
+                                error=f"403 {error.message}")
+            except TelegramUnauthorizedError as error:
+                log.error("sender: the bot token was refused (401); pausing 30 s")
+                await self.limiter.pause(30.0)
+                return self._retry(row, parts_sent, f"401 {error.message}")
+            except (TelegramServerError, TelegramNetworkError) as error:
+                # 5xx or no answer: may have arrived (a timeout) or not; retrying is at-least-once
+                return self._retry(row, parts_sent, f"{_code(error)} {error.message}")
+            except TelegramAPIError as error:
+                # other 4xx (bad HTML, too long, chat not found…): retrying cannot help
+                self.stats.failed += 1
+                return Delivery(row.id, row.campaign_id, DeliveryStatus.FAILED, parts_sent,
+                                error=f"{_code(error)} {error.message}")
+            parts_sent += 1
+            message_id = message.message_id
+        self.stats.sent += 1
+        return Delivery(row.id, row.campaign_id, DeliveryStatus.SENT, parts_sent, message_id=message_id)
+
+    def _retry(self, row: Claimed, parts_sent: int, error: str) -> Delivery:
+        if row.attempts >= self.max_attempts:
+            self.stats.failed += 1
+            return Delivery(row.id, row.campaign_id, DeliveryStatus.FAILED, parts_sent,
+                            error=f"{error} (after {row.attempts} attempts)")
+        self.stats.retried += 1
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (row.attempts - 1)) * random.uniform(0.75, 1.0)
+        asyncio.get_running_loop().call_later(delay + 0.01, self.wake)
+        return Delivery(row.id, row.campaign_id, DeliveryStatus.PENDING, parts_sent, error=error,
+                        retry_at=utcnow() + timedelta(seconds=delay))
+
+    async def _write_results(self) -> None:
+        while True:
+            await self._results_ready.wait()
+            await asyncio.sleep(self.flush_interval)  # gather a batch
+            await self._flush()
+
+    async def _flush(self) -> None:
+        self._results_ready.clear()
+        batch, self._results = self._results, []
+        if not batch:
+            return
+        for attempt in range(5):
+            try:
+                async with self.sessions.begin() as session:
+                    finished = await outbox.record_deliveries(session, batch, utcnow())
+                break
+            except Exception:
+                if attempt == 4:
+                    raise
+                log.exception("sender: recording %d outcomes failed; retrying", len(batch))
+                await asyncio.sleep(0.2 * (attempt + 1))
+        self._in_flight -= len(batch)
+        self._slot_freed.set()
+        if finished:
+            self.stats.finished_campaigns.extend(sorted(finished))
+            for callback in self.on_finished:
+                callback(finished)
+
+    async def _shutdown(self, writer: asyncio.Task[None]) -> None:
+        """Stop sending; record what finished, hand back rows never tried, leave the in-flight ones leased."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        released = [Delivery(row.id, row.campaign_id, DeliveryStatus.PENDING, row.parts_sent, uncount_attempt=True)
+                    for row in self._unstarted.values()]
+        self._unstarted.clear()
+        self._results.extend(released)
+        try:
+            await asyncio.shield(self._flush())
+        except Exception:
+            log.exception("sender: could not record the last outcomes on shutdown")
+
+
+def _code(error: TelegramAPIError) -> str:
+    if isinstance(error, TelegramNetworkError):
+        return "network"
+    if isinstance(error, TelegramServerError):
+        return "5xx"
+    return "4xx"
+
+
+def _markup(data: dict[str, Any] | None) -> Any:
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.model_validate(data)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.model_validate(data)
+    if data.get("remove_keyboard"):
+        return ReplyKeyboardRemove.model_validate(data)
+    return ForceReply.model_validate(data)
+
+
+def create_sender(bot: Bot, sessions: async_sessionmaker[AsyncSession], settings: Any, **overrides: Any) -> Sender:
+    """A sender configured from Settings (BOT_SEND_RATE, PAID_BROADCAST)."""
+    overrides.setdefault("rate", settings.bot_send_rate)
+    overrides.setdefault("paid", settings.paid_broadcast)
+    return Sender(bot, sessions, **overrides)
