@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.alert_answers import answer_markup
 from handlers.coordinator import CoordCb
-from handlers.filters import NOT_A_COMMAND
+from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from locales import N_, t
 from models.alerts import AlertStatus, Level
 from models.base import utcnow
@@ -293,7 +293,7 @@ def parse_areas(text: str) -> list[int]:
     return sorted(numbers)
 
 
-@router.message(NewAlert.areas, F.text)
+@router.message(NewAlert.areas, TYPED_ANSWER)
 async def typed_areas(message: Message, state: FSMContext, session: AsyncSession) -> None:
     try:
         areas = parse_areas(message.text or "")
@@ -344,7 +344,7 @@ async def skip_note(query: CallbackQuery, state: FSMContext, session: AsyncSessi
     await _go(_message_of(query), state, NewAlert.confirm, session)
 
 
-@router.message(NewAlert.note_fr, F.text)
+@router.message(NewAlert.note_fr, TYPED_ANSWER)
 async def typed_note_fr(message: Message, state: FSMContext, session: AsyncSession) -> None:
     note = (message.text or "").strip()
     if len(note) > alerts.NOTE_MAX:
@@ -361,7 +361,7 @@ async def skip_note_en(query: CallbackQuery, state: FSMContext, session: AsyncSe
     await _go(_message_of(query), state, NewAlert.confirm, session)
 
 
-@router.message(NewAlert.note_en, F.text)
+@router.message(NewAlert.note_en, TYPED_ANSWER)
 async def typed_note_en(message: Message, state: FSMContext, session: AsyncSession) -> None:
     note = (message.text or "").strip()
     if len(note) > alerts.NOTE_MAX:
