@@ -18,6 +18,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,7 +188,8 @@ async def _ask_confirm(message: Message, data: dict[str, Any], session: AsyncSes
     elif count == 0:
         lines.append(_("⚠️ Aucun volontaire joignable ne correspond : changez les arrondissements ou les réseaux."))
     else:
-        builder.button(text=_("✅ Envoyer à {n} volontaires").format(n=count), callback_data=DraftCb(action="send"))
+        label = ngettext("✅ Envoyer à {n} volontaire", "✅ Envoyer à {n} volontaires", count).format(n=count)
+        builder.button(text=label, callback_data=DraftCb(action="send"))
     builder.button(text=_("Modifier les arrondissements"), callback_data=DraftCb(action="edit_areas"))
     builder.button(text=_("Modifier les réseaux"), callback_data=DraftCb(action="edit_nets"))
     _cancel_button(builder)
@@ -395,7 +397,9 @@ async def _launch(query: CallbackQuery, session: AsyncSession, user: User, draft
     await query.answer()
     assert alert.id is not None
     message = _message_of(query)
-    await message.answer(_("🌡 Alerte n° {id} lancée : {n} volontaires vont la recevoir.").format(id=alert.id, n=count))
+    await message.answer(ngettext("🌡 Alerte n° {id} lancée : {n} volontaire va la recevoir.",
+                                  "🌡 Alerte n° {id} lancée : {n} volontaires vont la recevoir.", count).format(
+        id=alert.id, n=count))
     await _send_live_view(message, session, alert.id, user.locale)
 
 
@@ -548,7 +552,8 @@ async def set_level(query: CallbackQuery, callback_data: AlertOpCb, session: Asy
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer()
-    await _message_of(query).answer(_("Niveau changé : {level}. {n} volontaires prévenus.").format(
+    await _message_of(query).answer(ngettext("Niveau changé : {level}. {n} volontaire prévenu.",
+                                              "Niveau changé : {level}. {n} volontaires prévenus.", count).format(
         level=alerts.level_label(alert.level, user.locale), n=count))
 
 
@@ -559,7 +564,8 @@ async def extend(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncS
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
-    await query.answer(_("Alerte envoyée à {n} nouveaux volontaires.").format(n=count), show_alert=True)
+    await query.answer(ngettext("Alerte envoyée à {n} nouveau volontaire.",
+                                "Alerte envoyée à {n} nouveaux volontaires.", count).format(n=count), show_alert=True)
 
 
 @router.callback_query(AlertOpCb.filter(F.action == "close"))
@@ -584,7 +590,9 @@ async def close(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSe
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer()
-    await _message_of(query).answer(_("Alerte n° {id} clôturée : message de fin envoyé à {n} volontaires.").format(
+    await _message_of(query).answer(ngettext(
+        "Alerte n° {id} clôturée : message de fin envoyé à {n} volontaire.",
+        "Alerte n° {id} clôturée : message de fin envoyé à {n} volontaires.", count).format(
         id=callback_data.alert_id, n=count))
 
 

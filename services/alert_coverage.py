@@ -91,7 +91,7 @@ def coverage_text(coverage: Coverage, locale: str) -> str:
     ]
     for area in coverage.by_area:
         mark = "⚠️" if area.flagged else "•"
-        lines.append(t(locale, "{mark} {area} : {help} peuvent aider sur {recipients}, {answered} réponses",
+        lines.append(t(locale, "{mark} {area} : aide {help}/{recipients}, réponses {answered}",
                        mark=mark, area=areas_label([area.arrondissement], locale), help=area.help,
                        recipients=area.recipients, answered=area.answered))
     return "\n".join(lines)

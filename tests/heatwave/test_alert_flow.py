@@ -94,8 +94,8 @@ async def test_launch_answer_view_close_in_both_languages(harness: BotHarness) -
     assert "Réponses : 2 ; 🙋 peuvent aider : 1 ; ✅ ont vérifié : 0 ; 🚫 indisponibles : 1" in view.visible_text
     assert "Personnes vérifiées (nombre déclaré) : 3" in view.visible_text
     lines = view.visible_text.splitlines()
-    assert lines.index("⚠️ 12e : 0 peuvent aider sur 1, 1 réponses") < lines.index(
-        "• 11e : 1 peuvent aider sur 1, 1 réponses")  # where few can help comes first
+    # where few can help comes first
+    assert lines.index("⚠️ 12e : aide 0/1, réponses 1") < lines.index("• 11e : aide 1/1, réponses 1")
 
     await coord.tap("🗺 Carte", message=live)
     await coord.expect_callback_answer()
@@ -161,7 +161,7 @@ async def test_non_coordinators_and_forged_buttons_change_nothing(harness: BotHa
     await _people(harness)
     coord = harness.coordinator("fr")
     await _launch(harness, ["11"])
-    await coord.tap("✅ Envoyer à 1 volontaires", message=await coord.expect_message())
+    await coord.tap("✅ Envoyer à 1 volontaire", message=await coord.expect_message())
     await coord.expect_message()
     await coord.expect_message()
     await harness.drain_outbox()
