@@ -10,12 +10,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.fsm_storage import DatabaseStorage
 from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.middlewares.responses import KeepResponseModels
 from bot.middlewares.session import CommitBeforeSend, DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
@@ -43,6 +45,7 @@ def create_bot(settings: Settings) -> Bot:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url.rstrip("/")))
     bot = Bot(settings.bot_token.get_secret_value(), session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
+    bot.session.middleware(KeepResponseModels())
     bot.session.middleware(CommitBeforeSend())
     return bot
 
@@ -57,7 +60,9 @@ def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession
 
 def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSession],
                       storage: BaseStorage) -> Dispatcher:
-    dp = Dispatcher(storage=storage, fsm_storage=storage, settings=settings, sessions=sessions)
+    # One update at a time per user and chat: two quick taps must not race on the same conversation.
+    dp = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation(), fsm_storage=storage,
+                    settings=settings, sessions=sessions)
     # Outer middlewares on every update, cheapest refusal first.
     dp.update.outer_middleware(ThrottlingMiddleware(settings.throttle_rate))
     dp.update.outer_middleware(DbSessionMiddleware(sessions))

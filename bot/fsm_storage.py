@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bot.middlewares.session import current_session
 from models.base import utcnow
 from models.fsm import FsmRecord
+
+_CACHED_KEYS = 50_000
+_STAGED = "fsm_staged"  # session.info key: writes waiting for their transaction to commit
+
+Snapshot = tuple[str | None, dict[str, Any]]
 
 
 class DatabaseStorage(BaseStorage):
@@ -22,11 +29,14 @@ class DatabaseStorage(BaseStorage):
 
     Inside an update the storage works in that update's session, so a state change commits together
     with what the handler changed (and, on SQLite, never waits for a lock its own update holds).
+    Reads are served from a write-through cache that learns a write only once its transaction commits;
+    that is sound because in this mode one process owns the conversations (several workers use Redis).
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None):
         self._sessions = sessions
         self._keys = key_builder or DefaultKeyBuilder()
+        self._cache: OrderedDict[str, Snapshot] = OrderedDict()
 
     def _key(self, key: StorageKey) -> str:
         return self._keys.build(key)
@@ -40,46 +50,73 @@ class DatabaseStorage(BaseStorage):
         async with self._sessions.begin() as own:
             yield own
 
-    async def _record(self, session: AsyncSession, key: StorageKey) -> FsmRecord | None:
-        return await session.get(FsmRecord, self._key(key), populate_existing=True)
+    async def _read(self, key: str) -> Snapshot:
+        session = current_session()
+        if session is not None and key in session.info.get(_STAGED, {}):
+            return session.info[_STAGED][key][1]  # type: ignore[no-any-return]
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        async with self._session() as session:
+            record = await session.get(FsmRecord, key)
+            snapshot: Snapshot = (record.state, dict(record.data)) if record else (None, {})
+        self._remember(key, snapshot)
+        return snapshot
+
+    async def _write(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        async with self._session() as session:
+            record = await session.get(FsmRecord, key)
+            if record is None:
+                if state is not None or data:
+                    session.add(FsmRecord(key=key, state=state, data=data))
+            else:
+                record.state, record.data, record.updated_at = state, data, utcnow()
+            await session.flush()
+            session.info.setdefault(_STAGED, {})[key] = (self, (state, dict(data)))
+
+    def _remember(self, key: str, snapshot: Snapshot) -> None:
+        self._cache[key] = snapshot
+        self._cache.move_to_end(key)
+        while len(self._cache) > _CACHED_KEYS:
+            self._cache.popitem(last=False)
+
+    def _forget(self, key: str) -> None:
+        self._cache.pop(key, None)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        value = state.state if isinstance(state, State) else state
-        async with self._session() as session:
-            record = await self._record(session, key)
-            if record is None:
-                if value is not None:
-                    session.add(FsmRecord(key=self._key(key), state=value))
-            else:
-                record.state = value
-                record.updated_at = utcnow()
-            await session.flush()
+        name = self._key(key)
+        _, data = await self._read(name)
+        await self._write(name, state.state if isinstance(state, State) else state, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self._session() as session:
-            record = await self._record(session, key)
-            return record.state if record else None
+        return (await self._read(self._key(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self._session() as session:
-            record = await self._record(session, key)
-            if record is None:
-                if data:
-                    session.add(FsmRecord(key=self._key(key), data=dict(data)))
-            else:
-                record.data = dict(data)
-                record.updated_at = utcnow()
-            await session.flush()
+        name = self._key(key)
+        state, _ = await self._read(name)
+        await self._write(name, state, dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._session() as session:
-            record = await self._record(session, key)
-            return dict(record.data) if record else {}
+        return dict((await self._read(self._key(key)))[1])
 
     async def forget_user(self, user_id: int) -> None:
         """Drop every conversation of a user (used when they erase their data)."""
         async with self._session() as session:
             await session.execute(delete(FsmRecord).where(col(FsmRecord.key).like(f"%:{user_id}:%")))
+        for key in [key for key in self._cache if f":{user_id}:" in f"{key}:"]:
+            self._forget(key)
 
     async def close(self) -> None:
-        return None
+        self._cache.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _apply_staged(session: Session) -> None:
+    for key, (storage, snapshot) in session.info.pop(_STAGED, {}).items():
+        storage._remember(key, snapshot)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_staged(session: Session) -> None:
+    for key, (storage, _snapshot) in session.info.pop(_STAGED, {}).items():
+        storage._forget(key)

@@ -22,6 +22,7 @@ from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
+from handlers.keyboards import chunked, inline_keyboard
 from handlers.menu import MenuCb, show_main_menu
 from handlers.privacy import privacy_notice
 from locales import BABEL_LOCALES, LOCALES
@@ -77,15 +78,10 @@ def _spoken_name(code: str, locale: str) -> str:
 
 
 def _toggle_keyboard(action: str, options: dict[str, str], chosen: list[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value, label in options.items():
-        mark = "✅ " if value in chosen else ""
-        builder.button(text=f"{mark}{label}", callback_data=SignupCb(action=action, value=value))
-    builder.button(text=_("Continuer »"), callback_data=SignupCb(action="next"))
-    builder.button(text=_("« Retour"), callback_data=SignupCb(action="back"))
-    rows = [3] * (len(options) // 3) + ([len(options) % 3] if len(options) % 3 else []) + [2]
-    builder.adjust(*rows)
-    return builder.as_markup()
+    ticks = [(f"{'✅ ' if value in chosen else ''}{label}", SignupCb(action=action, value=value))
+             for value, label in options.items()]
+    return inline_keyboard([*chunked(ticks, 3), [(_("Continuer »"), SignupCb(action="next")),
+                                                  (_("« Retour"), SignupCb(action="back"))]])
 
 
 def _languages_options(locale: str) -> dict[str, str]:
@@ -141,14 +137,13 @@ async def ask(message: Message, step: State, data: dict[str, Any], locale: str) 
         await message.answer(_("Quel est votre nom ? (prénom et nom, ou comme vous voulez être appelé)"),
                              reply_markup=_with_back(InlineKeyboardBuilder()))
     elif step == Signup.place:
-        builder = InlineKeyboardBuilder()
-        for number in range(1, 21):
-            builder.button(text=str(number), callback_data=SignupCb(action="place", value=str(number)))
-        builder.button(text=_("Hors de Paris"), callback_data=SignupCb(action="place", value="out"))
+        numbers = [(str(number), SignupCb(action="place", value=str(number))) for number in range(1, 21)]
         await message.answer(
             _("Où habitez-vous ? Choisissez votre arrondissement, ou « Hors de Paris ».\n"
               "Vous pouvez aussi écrire votre code postal."),
-            reply_markup=_with_back(builder, sizes=(5, 5, 5, 5, 1, 1)),
+            reply_markup=inline_keyboard([*chunked(numbers, 5),
+                                          [(_("Hors de Paris"), SignupCb(action="place", value="out"))],
+                                          [(_("« Retour"), SignupCb(action="back"))]]),
         )
     elif step == Signup.postal:
         await message.answer(_("Quel est votre code postal ? (par exemple 93100)"),
