@@ -91,12 +91,12 @@ async def _launch(app: App) -> tuple[int, datetime]:
     return alert.id, utcnow()
 
 
-async def measure_delivery(recipients: int) -> dict[str, Any]:
+async def measure_delivery(recipients: int, send_rate: float) -> dict[str, Any]:
     """The alert to every recipient through the sender, emulator out of process at 30 msg/s."""
     async with EmulatorProcess(rate=FREE_RATE, latency=0.03, users=recipients, start_id=FIRST_ID, cpu=1) as emu:
         with tempfile.TemporaryDirectory() as scratch:
             app = create_app(_settings(emu.base_url, emu.token, Path(scratch) / "delivery.db",
-                                       bot_send_rate=FREE_RATE))
+                                       bot_send_rate=send_rate))
             assert app.bot is not None
             await upgrade_database(app.engine)
             await _volunteers(app.sessions, recipients)
@@ -126,7 +126,7 @@ async def measure_delivery(recipients: int) -> dict[str, Any]:
     elapsed = (last - confirmed_at).total_seconds() + enqueue_seconds
     floor = recipients / FREE_RATE
     return {
-        "recipients": recipients, "enqueue_s": round(enqueue_seconds, 2),
+        "recipients": recipients, "sender_rate": send_rate, "enqueue_s": round(enqueue_seconds, 2),
         "time_to_last_delivery_s": round(elapsed, 1), "floor_s": round(floor, 1),
         "ratio_to_floor": round(elapsed / floor, 3),
         "lost": recipients - len(per_chat), "duplicated": sum(count - 1 for count in per_chat.values() if count > 1),
@@ -255,8 +255,8 @@ async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]
     return {**_figures(seconds, latencies), "offered_per_s": round(recipients / window, 1)}
 
 
-async def main(recipients: int, window: float, baseline_sample: int) -> dict[str, Any]:
-    delivery = await measure_delivery(recipients)
+async def main(recipients: int, window: float, baseline_sample: int, send_rate: float) -> dict[str, Any]:
+    delivery = await measure_delivery(recipients, send_rate)
     sleep_loop = await measure_sleep_loop(min(baseline_sample, recipients))
     answers = await measure_answers(recipients, window)
     bare = await measure_bare_answers(recipients, window)
@@ -275,5 +275,8 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=15_000, help="volunteers who get the alert")
     parser.add_argument("--answer-window", type=float, default=60.0, help="seconds over which all answers arrive")
     parser.add_argument("--baseline-sample", type=int, default=300, help="recipients for the sleep-loop baseline")
+    parser.add_argument("--send-rate", type=float, default=29.0,
+                        help="BOT_SEND_RATE given to the sender (default 0.97 of the limit)")
     options = parser.parse_args()
-    print(json.dumps(asyncio.run(main(options.recipients, options.answer_window, options.baseline_sample))))
+    print(json.dumps(asyncio.run(main(options.recipients, options.answer_window, options.baseline_sample,
+                                      options.send_rate))))
