@@ -87,6 +87,10 @@ async def test_launch_answer_view_close_in_both_languages(harness: BotHarness) -
     await sam.tap("🚫 Not available", message=alert_en)  # changes their mind: last answer wins
     await sam.expect_callback_answer()
 
+    await camille.tap("📘 Le kit canicule", message=alert_fr)  # the kit from the alert opens anew
+    await camille.expect_callback_answer()
+    assert "Le Volontaire et la canicule" in (await camille.expect_message()).visible_text
+
     await coord.tap("🔄 Actualiser", message=live)
     await coord.expect_callback_answer()
     view = await coord.expect_edit()
@@ -200,6 +204,9 @@ async def test_no_recipients_and_two_alerts_on_one_arrondissement(harness: BotHa
     assert not any(label.startswith("✅ Envoyer") for label in empty.button_labels)
     await coord.tap("✖ Annuler", message=empty)
     assert "rien n'a été envoyé" in (await coord.expect_message()).text
+    coord.skip_seen()
+    await coord.tap("🟠 orange", message=coord.transcript[1])  # a button of the abandoned draft
+    assert "plus valable" in ((await coord.expect_callback_answer()).text or "")
 
     await _launch(harness, ["11", "12"])
     await coord.tap("✅ Envoyer à 2 volontaires", message=await coord.expect_message())
