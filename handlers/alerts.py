@@ -17,8 +17,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from bot.middlewares.roles import CoordinatorOnly
 from handlers.alert_answers import answer_markup
 from handlers.coordinator import CoordCb
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
+from handlers.keyboards import chunked, inline_keyboard
 from locales import N_, t
 from models.alerts import AlertStatus, Level
 from models.base import utcnow
@@ -98,8 +99,7 @@ async def show_alerts_home(message: Message, session: AsyncSession) -> None:
 
 
 def _locale() -> str:
-    from aiogram.utils.i18n import get_i18n
-
+    """The language of the update being handled (set by the i18n middleware)."""
     return get_i18n().current_locale
 
 
@@ -129,15 +129,13 @@ async def ask(message: Message, step: State, data: dict[str, Any], session: Asyn
         await message.answer(_("Quel niveau de vigilance canicule ?"), reply_markup=builder.as_markup())
     elif step == NewAlert.areas:
         chosen = set(data.get("areas", []))
-        builder.button(text=_("🗼 Tout Paris"), callback_data=DraftCb(action="all"))
-        for number in alerts.ALL_PARIS:
-            builder.button(text=("✅ " if number in chosen else "") + str(number),
-                           callback_data=DraftCb(action="area", value=str(number)))
-        builder.button(text=_("Continuer »"), callback_data=DraftCb(action="areas_ok"))
-        _cancel_button(builder)
-        builder.adjust(1, 5, 5, 5, 5, 2)
+        numbers = [(("✅ " if number in chosen else "") + str(number), DraftCb(action="area", value=str(number)))
+                   for number in alerts.ALL_PARIS]
+        keyboard = inline_keyboard([[(_("🗼 Tout Paris"), DraftCb(action="all"))], *chunked(numbers, 5),
+                                    [(_("Continuer »"), DraftCb(action="areas_ok")),
+                                     (_("✖ Annuler"), DraftCb(action="cancel"))]])
         await message.answer(_("Quels arrondissements ? « Tout Paris », ou touchez-en plusieurs puis « Continuer ». "
-                               "Vous pouvez aussi les écrire : 11, 12, 20."), reply_markup=builder.as_markup())
+                               "Vous pouvez aussi les écrire : 11, 12, 20."), reply_markup=keyboard)
     elif step == NewAlert.networks:
         chosen = set(data.get("networks", []))
         for name, label in alerts.NETWORKS.items():
@@ -276,7 +274,8 @@ async def areas_done(query: CallbackQuery, state: FSMContext, session: AsyncSess
     await _go(_message_of(query), state, NewAlert.confirm if data.get("editing") else NewAlert.networks, session)
 
 
-_AREAS_RE = re.compile(r"^[\d\s,;et&-]+$")
+_AREAS_RE = re.compile(r"^[\d\s,;&-]+$")
+_AND = re.compile(r"\b(?:et|and)\b")
 
 
 def parse_areas(text: str) -> list[int]:
@@ -284,7 +283,7 @@ def parse_areas(text: str) -> list[int]:
     cleaned = text.strip().lower()
     if cleaned in {"tout", "tout paris", "all", "all paris", "paris"}:
         return list(alerts.ALL_PARIS)
-    if not _AREAS_RE.match(cleaned):
+    if not _AREAS_RE.match(_AND.sub(",", cleaned)):
         raise DomainError(N_("Écrivez des numéros d'arrondissement (1 à 20), par exemple : 11, 12, 20."))
     numbers: set[int] = set()
     for start, end in re.findall(r"(\d+)(?:\s*-\s*(\d+))?", cleaned):

@@ -30,6 +30,7 @@ from models.alerts import (
     AnswerKind,
     Level,
 )
+from models.outbox import Campaign
 from models.user import User
 from services.errors import DomainError
 from services.outbox import Outgoing, Part, create_campaign, enqueue
@@ -362,7 +363,10 @@ async def change_level(session: AsyncSession, alert_id: int, level: int, *, now:
         return "\n\n".join([head, t(locale, "Arrondissements : {areas}.", areas=areas_label(areas, locale)),
                             t(locale, "Vous pouvez mettre à jour votre réponse avec les boutons.")])
 
-    count = await _send(session, alert, kind="alert_level", source_key=f"alert:{alert.id}:level:{now.timestamp():.0f}",
+    # one campaign per change: the n-th change of this alert (a timestamp could collide within a second)
+    changes = (await session.execute(select(func.count()).select_from(Campaign).where(
+        col(Campaign.source_key).like(f"alert:{alert.id}:level:%")))).scalar_one()
+    count = await _send(session, alert, kind="alert_level", source_key=f"alert:{alert.id}:level:{changes + 1}",
                         title=f"alert {alert.id} level {level}", rows=rows, text_for=text_for,
                         markup_for=markup_for)
     await session.flush()
