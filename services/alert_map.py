@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from io import BytesIO
 from itertools import pairwise
@@ -58,18 +58,26 @@ def share_colour(share: float | None) -> tuple[int, int, int]:
     return _STOPS[-1][1]
 
 
-def render_map(shares: Mapping[int, float | None], locale: str, title: str) -> bytes:
-    """PNG bytes: each arrondissement filled by its share (None or missing = grey, not covered)."""
+def projection() -> Callable[[float, float], tuple[float, float]]:
+    """lon/lat → pixel: equirectangular (a degree of longitude is shorter at Paris' latitude), fitted to the map."""
     shapes = load_arrondissements()
     lons = [x for rings, _c in shapes.values() for x, _y in rings[0]]
     lats = [y for rings, _c in shapes.values() for _x, y in rings[0]]
-    squash = math.cos(math.radians(sum(lats) / len(lats)))  # equirectangular: a degree of lon is shorter
-    span_x, span_y = (max(lons) - min(lons)) * squash, max(lats) - min(lats)
-    scale = min((WIDTH - 2 * MARGIN) / span_x, (HEIGHT - LEGEND - 2 * MARGIN) / span_y)
+    west, north = min(lons), max(lats)
+    squash = math.cos(math.radians(sum(lats) / len(lats)))
+    scale = min((WIDTH - 2 * MARGIN) / ((max(lons) - west) * squash),
+                (HEIGHT - LEGEND - 2 * MARGIN) / (north - min(lats)))
 
     def project(lon: float, lat: float) -> tuple[float, float]:
-        return (MARGIN + (lon - min(lons)) * squash * scale, MARGIN + 30 + (max(lats) - lat) * scale)
+        return (MARGIN + (lon - west) * squash * scale, MARGIN + 30 + (north - lat) * scale)
 
+    return project
+
+
+def render_map(shares: Mapping[int, float | None], locale: str, title: str) -> bytes:
+    """PNG bytes: each arrondissement filled by its share (None or missing = grey, not covered)."""
+    shapes = load_arrondissements()
+    project = projection()
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=18)
