@@ -614,9 +614,14 @@ async def confirm_proposal(query: CallbackQuery, callback_data: ProposalCb, sess
 
 
 
-def proposal_markup(level: int, locale: str) -> dict[str, Any]:
-    """The proposal's one-tap button, as a plain dict for the outbox."""
-    builder = InlineKeyboardBuilder()
-    builder.button(text=t(locale, "✅ Lancer l'alerte ({level}, tout Paris)", level=alerts.level_label(level, locale)),
-                   callback_data=ProposalCb(level=level))
-    return builder.as_markup().model_dump(exclude_none=True)
+def proposal_markup(level: int, locale: str, alert_id: int | None = None) -> dict[str, Any]:
+    """The proposal's one-tap button (launch, or raise the running alert), as a plain dict for the outbox."""
+    button: tuple[str, CallbackData]
+    if alert_id is not None:
+        button = (t(locale, "⬆️ Passer l'alerte n° {id} en {level}", id=alert_id,
+                    level=alerts.level_label(level, locale)),
+                  AlertOpCb(action="set_level", alert_id=alert_id, value=level))
+    else:
+        button = (t(locale, "✅ Lancer l'alerte ({level}, tout Paris)", level=alerts.level_label(level, locale)),
+                  ProposalCb(level=level))
+    return inline_keyboard([[button]]).model_dump(exclude_none=True)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales import N_, t
+from models.alerts import Alert
 from models.user import User
 from services.alerts import LEVEL_NAMES, level_label, open_alerts
 from services.errors import DomainError
@@ -85,26 +86,34 @@ def parse_vigilance(data: Any, department: str = PARIS_DEPARTMENT,
     return Vigilance(department, update_time, levels)
 
 
-def proposal_text(vigilance: Vigilance, locale: str) -> str:
+def proposal_text(vigilance: Vigilance, locale: str, running: Alert | None = None) -> str:
     level = vigilance.today
-    return "\n\n".join([
-        t(locale, "🌡 <b>Météo-France : Paris en vigilance canicule {level}</b>", level=level_label(level, locale)),
-        t(locale, "Proposition d'alerte : tout Paris, Volontaires du Climat, vigilance {level}. Rien n'est envoyé "
-                  "aux volontaires sans votre confirmation.", level=level_label(level, locale)),
-    ])
+    head = t(locale, "🌡 <b>Météo-France : Paris en vigilance canicule {level}</b>", level=level_label(level, locale))
+    if running is not None:
+        body = t(locale, "L'alerte n° {id} est en vigilance {current} : la passer en {level} ? Ses destinataires "
+                         "seront prévenus après votre confirmation.", id=running.id,
+                 current=level_label(running.level, locale), level=level_label(level, locale))
+    else:
+        body = t(locale, "Proposition d'alerte : tout Paris, Volontaires du Climat, vigilance {level}. Rien n'est "
+                         "envoyé aux volontaires sans votre confirmation.", level=level_label(level, locale))
+    return "\n\n".join([head, body])
 
 
 async def propose_alert(session: AsyncSession, vigilance: Vigilance, coordinators: list[User], *,
-                        markup_for: Callable[[int, str], dict[str, Any]]) -> int:
+                        markup_for: Callable[[int, str, int | None], dict[str, Any]]) -> int:
     """Tell coordinators (through the outbox) that Paris is orange or red; once per day and level.
 
-    Returns how many coordinators were told (0 if nothing to propose or already proposed).
+    With no alert running, the proposal is a new all-Paris alert; with one running at a lower level, it is
+    raising that alert. `markup_for(level, locale, alert id or None)` draws the one-tap button. Returns how
+    many coordinators were told (0 if there is nothing to propose or it was already proposed).
     """
     level = vigilance.today
     if level < PROPOSE_FROM or level not in LEVEL_NAMES:
         return 0
-    if any(alert.level >= level for alert in await open_alerts(session)):
+    running = await open_alerts(session)
+    if any(alert.level >= level for alert in running):
         return 0  # an alert at this level or higher is already running
+    lower = running[0] if running else None
     day = to_paris(vigilance.update_time).date().isoformat()
     campaign, new = await create_campaign(session, kind="alert_proposal", title=f"vigilance {day} level {level}",
                                           source_key=f"vigilance:{vigilance.department}:{day}:{level}")
@@ -114,6 +123,7 @@ async def propose_alert(session: AsyncSession, vigilance: Vigilance, coordinator
     if not reachable:
         raise DomainError(N_("Aucun coordinateur joignable pour la proposition d'alerte."))
     return await enqueue(session, campaign, [
-        Outgoing(person.telegram_id, [Part(proposal_text(vigilance, person.locale), markup_for(level, person.locale))],
+        Outgoing(person.telegram_id, [Part(proposal_text(vigilance, person.locale, lower),
+                                           markup_for(level, person.locale, lower.id if lower else None))],
                  person.id)
         for person in reachable if person.telegram_id is not None])

@@ -19,7 +19,7 @@ from models.outbox import Campaign, OutboxMessage
 from services import alerts
 from services.alert_coverage import alert_coverage
 from services.errors import DomainError
-from services.vigilance import VigilanceFormatError, parse_vigilance, propose_alert
+from services.vigilance import Vigilance, VigilanceFormatError, parse_vigilance, propose_alert
 from tests.factories import volunteer
 
 NOW = datetime(2026, 7, 23, 14, 0, tzinfo=UTC)
@@ -28,6 +28,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vigilance"
 
 def markup(alert_id: int, locale: str) -> dict[str, Any]:
     return {"inline_keyboard": [[{"text": f"{locale} ok", "callback_data": f"aa:{alert_id}:h"}]]}
+
+
+def proposal(level: int, locale: str, alert_id: int | None) -> dict[str, Any]:
+    return {"inline_keyboard": [[{"text": f"{locale} {alert_id}", "callback_data": f"av:{level}"}]]}
 
 
 @pytest.fixture
@@ -166,10 +170,21 @@ async def test_vigilance_proposal_goes_to_coordinators_once(sessions: async_sess
     async with sessions.begin() as session:
         coordinator = await volunteer(session, 9, locale="en", coordinator=True)
         await volunteer(session, 1, arrondissement=11)
-        assert await propose_alert(session, vigilance, [coordinator], markup_for=markup) == 1
-        assert await propose_alert(session, vigilance, [coordinator], markup_for=markup) == 0  # same day, level
+        assert await propose_alert(session, vigilance, [coordinator], markup_for=proposal) == 1
+        assert await propose_alert(session, vigilance, [coordinator], markup_for=proposal) == 0  # same day, level
         proposals = await _outbox(session, "alert_proposal")
         assert set(proposals) == {9} and "Nothing is sent to volunteers" in proposals[9]
         assert (await session.execute(select(func.count()).select_from(AlertRecipient))).scalar_one() == 0
-        yellow = parse_vigilance(json.loads((FIXTURES / "encours.json").read_text()), department="13")
-        assert await propose_alert(session, yellow, [coordinator], markup_for=markup) == 0
+        green = parse_vigilance(json.loads((FIXTURES / "encours.json").read_text()), department="13")
+        assert await propose_alert(session, green, [coordinator], markup_for=proposal) == 0
+
+        # an orange alert is running and Paris turns red: the proposal is to raise it
+        running, _count = await alerts.launch_alert(session, alerts.AlertDraft(3, alerts.ALL_PARIS), created_by=None,
+                                                    now=NOW, markup_for=markup)
+        red = parse_vigilance(json.loads((FIXTURES / "encours.json").read_text()), department="92")
+        red = Vigilance("75", red.update_time, red.levels)
+        assert await propose_alert(session, red, [coordinator], markup_for=proposal) == 1
+        rows = (await session.execute(select(OutboxMessage).join(Campaign).where(
+            col(Campaign.source_key).like("vigilance:75:%:4")))).scalars().all()
+        assert [row.parts[0]["reply_markup"]["inline_keyboard"][0][0]["text"] for row in rows] == [f"en {running.id}"]
+        assert f"Alert no. {running.id} is at 🟠 orange vigilance: move it to 🔴 red?" in rows[0].parts[0]["text"]
