@@ -190,3 +190,28 @@ async def test_poller_ignores_a_malformed_response(jobs: BotHarness, meteo_serve
     assert await poll_vigilance(settings) == 0
     async with jobs.session() as session:
         assert (await session.execute(select(Campaign))).first() is None
+
+
+async def test_a_volunteer_who_joins_later_gets_the_alert_only_when_extended(jobs: BotHarness) -> None:
+    await _volunteers(jobs)
+    await _launch_all_paris(jobs)
+    coord = jobs.coordinator("fr")
+    live = await coord.expect_message()
+    await jobs.drain_outbox()
+    newcomer = jobs.user(403, "Zoé", "en")
+    async with jobs.session() as session:
+        await volunteer(session, 403, locale="en", arrondissement=18)
+        await session.commit()
+    await jobs.drain_outbox()
+    await newcomer.expect_no_message()  # joined after the launch: not a recipient
+
+    coord.skip_seen()
+    await coord.tap("➕ Étendre aux nouveaux inscrits", message=live)
+    assert "1 nouveau volontaire" in ((await coord.expect_callback_answer()).text or "")
+    await jobs.drain_outbox()
+    alert = await newcomer.expect_message()
+    assert "Heat-wave alert" in alert.visible_text
+    await newcomer.tap("🙋 I can help", message=alert)
+    assert "Thank you, noted" in ((await newcomer.expect_callback_answer()).text or "")
+    await coord.tap("➕ Étendre aux nouveaux inscrits", message=live)
+    assert "0 nouveau volontaire" in ((await coord.expect_callback_answer()).text or "")
