@@ -381,18 +381,17 @@ async def edit_draft(query: CallbackQuery, callback_data: DraftCb, state: FSMCon
 
 @router.callback_query(NewAlert.confirm, DraftCb.filter(F.action == "send"))
 async def send_alert(query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User) -> None:
-    data = await state.get_data()
-    await state.clear()
-    await _launch(query, session, user, _draft(data))
+    if await _launch(query, session, user, _draft(await state.get_data())):
+        await state.clear()  # on a refusal the draft stays, so that it can be corrected
 
 
-async def _launch(query: CallbackQuery, session: AsyncSession, user: User, draft: alerts.AlertDraft) -> None:
+async def _launch(query: CallbackQuery, session: AsyncSession, user: User, draft: alerts.AlertDraft) -> bool:
     try:
         alert, count = await alerts.launch_alert(session, draft, created_by=user.id, now=utcnow(),
                                                  markup_for=answer_markup)
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
-        return
+        return False
     await query.answer()
     assert alert.id is not None
     message = _message_of(query)
@@ -400,6 +399,7 @@ async def _launch(query: CallbackQuery, session: AsyncSession, user: User, draft
                                   "🌡 Alerte n° {id} lancée : {n} volontaires vont la recevoir.", count).format(
         id=alert.id, n=count))
     await _send_live_view(message, session, alert.id, user.locale)
+    return True
 
 
 @router.callback_query(DraftCb.filter())
