@@ -188,3 +188,23 @@ async def test_vigilance_proposal_goes_to_coordinators_once(sessions: async_sess
             col(Campaign.source_key).like("vigilance:75:%:4")))).scalars().all()
         assert [row.parts[0]["reply_markup"]["inline_keyboard"][0][0]["text"] for row in rows] == [f"en {running.id}"]
         assert f"Alert no. {running.id} is at 🟠 orange vigilance: move it to 🔴 red?" in rows[0].parts[0]["text"]
+
+
+async def test_answers_are_in_the_volunteers_export_and_stay_anonymous_after_erasure(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    from services.privacy import erase_user, export_user_data
+
+    async with sessions.begin() as session:
+        person = await volunteer(session, 1, arrondissement=11)
+        alert, _count = await alerts.launch_alert(session, alerts.AlertDraft(3, (11,)), created_by=None, now=NOW,
+                                                  markup_for=markup)
+        assert alert.id is not None and person.id is not None
+        await alerts.record_people_checked(session, alert.id, person.id, 2, now=NOW)
+        export = await export_user_data(session, person)
+        assert export["records"]["alert_answers"][0]["people_checked"] == 2
+        assert {"alert_recipients", "alert_answer_events", "outbox"} <= set(export["records"])
+        await erase_user(session, person)
+    async with sessions.begin() as session:
+        coverage = await alert_coverage(session, alert.id)
+        # the count stays, attached to the anonymous row: nothing says who gave it
+        assert (coverage.total("checked"), coverage.total("people_checked")) == (1, 2)
