@@ -254,3 +254,17 @@ async def test_a_volunteer_known_to_have_blocked_the_bot_is_not_a_recipient(harn
     await _launch(harness, ["11", "12"])
     confirm = await coord.expect_message()
     assert "Destinataires : 1" in confirm.visible_text
+
+
+async def test_alerts_from_the_coordinator_menu_and_cancel(harness: BotHarness) -> None:
+    coord = harness.coordinator("en")
+    await coord.send("/coord")
+    await coord.tap("🌡 Heat-wave alerts", message=await coord.expect_message())
+    home = await coord.expect_message()
+    assert "Open alerts: 0" in home.visible_text
+    await coord.tap("➕ New alert", message=home)
+    await coord.expect_message()
+    await coord.send("/cancel")  # a command is never taken as an answer
+    assert "cancelled" in (await coord.expect_message()).text.lower()
+    async with harness.session() as session:
+        assert (await session.execute(select(Alert))).first() is None
