@@ -1,8 +1,9 @@
 """Inbound updates: many volunteers sign up at once through the emulator; a bare echo bot is the baseline.
 
-Both bots run the same way (aiogram polling the in-process Bot API emulator), so the ratio compares what
-our middlewares, database and FSM cost against aiogram itself. Latency is what a user sees: from their
-update to the bot's answer. Prints one JSON line.
+Two processes on two cores, so the measured bot has a core to itself: the *crowd* (the Bot API emulator
+and the simulated volunteers, who each wait for the bot's answer before their next step) and the *bot*
+(ours on a fresh SQLite file, or a bare aiogram echo bot, polling the crowd's emulator). Latency is what
+a volunteer sees: from their update to the bot's answer. Prints one JSON line.
 
     python -m benchmarks.updates [--users 300] [--paced-rate 200]
 """
@@ -13,20 +14,16 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from aiogram import Dispatcher, F
-from aiogram.types import CallbackQuery, Message
 from aiolimiter import AsyncLimiter
-from pydantic import SecretStr
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.db import upgrade_database
 from emulator import Emulator
 from emulator.client import TestUser
 
@@ -37,102 +34,111 @@ SIGNUP: list[tuple[str, str, str]] = [
     ("tap", "Arabe", "edit"), ("tap", "Continuer »", "message"), ("tap", "Premiers secours", "edit"),
     ("tap", "Continuer »", "message"), ("tap", "✅ Confirmer", "message"),
 ]
+ECHO = [("send", f"message {step}", "message") for step in range(len(SIGNUP))]
+TOKEN = "123:BENCH"
 
+
+def _pin(core: int) -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        if (os.cpu_count() or 1) > 1:
+            os.sched_setaffinity(0, {core})
+
+
+# -- the crowd: emulator + volunteers ------------------------------------------------------------------
 
 async def _step(user: TestUser, action: str, argument: str, answer: str) -> float:
     started = time.perf_counter()
     await (user.tap(argument) if action == "tap" else user.send(argument))
-    await (user.expect_edit(timeout=30) if answer == "edit" else user.expect_message(timeout=30))
+    await (user.expect_edit(timeout=60) if answer == "edit" else user.expect_message(timeout=60))
     return time.perf_counter() - started
 
 
-async def _drive(users: list[TestUser], steps: Callable[[TestUser], list[tuple[str, str, str]]],
-                 limiter: AsyncLimiter | None) -> tuple[float, list[float]]:
-    latencies: list[float] = []
+async def crowd(port_file: Path, users: int, script: str, paced_rate: float | None) -> dict[str, float]:
+    steps = SIGNUP if script == "signup" else ECHO
+    async with Emulator(TOKEN, default_timeout=60) as emu:
+        port_file.write_text(str(emu.port))  # noqa: ASYNC240 (once, before the clock starts)
+        # wait for the bot to start polling before the clock starts
+        await emu.state.changed.wait_for(lambda: emu.stats.total_requests > 0, 60)  # type: ignore[attr-defined]
+        people = [emu.user(1_000_000 + index, "Camille", language_code="fr") for index in range(users)]
+        limiter = AsyncLimiter(paced_rate, 1) if paced_rate else None
+        latencies: list[float] = []
 
-    async def one(user: TestUser) -> None:
-        for action, argument, answer in steps(user):
-            if limiter is not None:
-                await limiter.acquire()
-            latencies.append(await _step(user, action, argument, answer))
+        async def one(user: TestUser) -> None:
+            for action, argument, answer in steps:
+                if limiter is not None:
+                    await limiter.acquire()
+                latencies.append(await _step(user, action, argument, answer))
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one(user) for user in users))
-    return time.perf_counter() - started, latencies
-
-
-def _figures(seconds: float, latencies: list[float]) -> dict[str, float]:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(user) for user in people))
+        seconds = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100)
     return {"updates": len(latencies), "updates_per_s": round(len(latencies) / seconds, 1),
             "p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
 
 
-async def _with_bot(start: Callable[[Emulator], Awaitable[tuple[Dispatcher, object, Callable[[], Awaitable[None]]]]],
-                    run: Callable[[Emulator], Awaitable[dict[str, float]]]) -> dict[str, float]:
-    async with Emulator(default_timeout=30) as emu:
-        dispatcher, bot, close = await start(emu)
-        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                                               polling_timeout=1))  # type: ignore[arg-type]
-        try:
-            return await run(emu)
-        finally:
-            with contextlib.suppress(RuntimeError):
-                await dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(polling, 5)
-            await close()
+# -- the bots ------------------------------------------------------------------------------------------
 
+async def run_bot(kind: str, api_url: str, database: Path) -> None:
+    if kind == "echo":
+        from aiogram import Bot, Dispatcher, F
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+        from aiogram.types import Message
 
-async def measure_signup(users: int, paced_rate: float | None, first_id: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as scratch:
-        async def start(emu: Emulator) -> tuple[Dispatcher, object, Callable[[], Awaitable[None]]]:
-            settings = Settings(_env_file=None, bot_token=SecretStr(emu.token), bot_api_url=emu.base_url,
-                                database_url=f"sqlite+aiosqlite:///{Path(scratch) / 'bench.db'}",
-                                throttle_rate=1000.0)
-            app = create_app(settings)
-            await upgrade_database(app.engine)
-            return app.dispatcher, app.bot, app.close
-
-        async def run(emu: Emulator) -> dict[str, float]:
-            people = [emu.user(first_id + index, "Camille", language_code="fr") for index in range(users)]
-            limiter = AsyncLimiter(paced_rate, 1) if paced_rate else None
-            return _figures(*await _drive(people, lambda _user: SIGNUP, limiter))
-
-        return await _with_bot(start, run)
-
-
-async def measure_echo(users: int, paced_rate: float | None, first_id: int) -> dict[str, float]:
-    async def start(emu: Emulator) -> tuple[Dispatcher, object, Callable[[], Awaitable[None]]]:
         dispatcher = Dispatcher()
 
         @dispatcher.message(F.text)
         async def echo(message: Message) -> None:
             await message.answer(message.text or "")
 
-        @dispatcher.callback_query()
-        async def ack(query: CallbackQuery) -> None:
-            await query.answer()
+        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+        await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+        return
+    from pydantic import SecretStr
 
-        bot = emu.bot()
+    from bot.app import create_app
+    from bot.config import Settings
+    from bot.db import upgrade_database
 
-        async def close() -> None:
-            await bot.session.close()
-
-        return dispatcher, bot, close
-
-    async def run(emu: Emulator) -> dict[str, float]:
-        people = [emu.user(first_id + index, "Camille", language_code="fr") for index in range(users)]
-        texts = [("send", f"message {step}", "message") for step in range(len(SIGNUP))]
-        limiter = AsyncLimiter(paced_rate, 1) if paced_rate else None
-        return _figures(*await _drive(people, lambda _user: texts, limiter))
-
-    return await _with_bot(start, run)
+    settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), bot_api_url=api_url,
+                        database_url=f"sqlite+aiosqlite:///{database}", throttle_rate=1000.0)
+    app = create_app(settings)
+    assert app.bot is not None
+    await upgrade_database(app.engine)
+    await app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1)
 
 
-async def main(users: int, paced_rate: float) -> dict[str, object]:
-    echo = await measure_echo(users, None, 1_000_000)
-    signup = await measure_signup(users, None, 2_000_000)
-    paced = await measure_signup(max(50, users // 2), paced_rate, 3_000_000)
+# -- the run -------------------------------------------------------------------------------------------
+
+def measure(kind: str, users: int, paced_rate: float | None) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as scratch:
+        port_file = Path(scratch) / "port"
+        me = [sys.executable, "-m", "benchmarks.updates"]
+        crowd_process = subprocess.Popen([*me, "--role", "crowd", "--port-file", str(port_file), "--users",
+                                          str(users), "--script", "echo" if kind == "echo" else "signup",
+                                          *(["--paced-rate", str(paced_rate)] if paced_rate else [])],
+                                         stdout=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not port_file.exists() or not port_file.read_text():
+            if time.monotonic() > deadline or crowd_process.poll() is not None:
+                raise RuntimeError("the crowd did not start")
+            time.sleep(0.05)
+        bot_process = subprocess.Popen([*me, "--role", "bot", "--bot", kind, "--api-url",
+                                        f"http://127.0.0.1:{port_file.read_text()}",
+                                        "--database", str(Path(scratch) / "bench.db")])
+        try:
+            output, _ = crowd_process.communicate(timeout=600)
+        finally:
+            bot_process.kill()
+            bot_process.wait()
+        return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main(users: int, paced_rate: float) -> dict[str, object]:
+    echo = measure("echo", users, None)
+    signup = measure("signup", users, None)
+    paced = measure("signup", max(50, users // 2), paced_rate)
     return {
         "benchmark": "updates", "volunteers": users, "updates_per_volunteer": len(SIGNUP),
         "signup": signup, "echo_baseline": echo,
@@ -145,6 +151,19 @@ async def main(users: int, paced_rate: float) -> dict[str, object]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--paced-rate", type=float, default=200.0)
+    parser.add_argument("--paced-rate", type=float, default=None, help="updates/s offered (default 200)")
+    parser.add_argument("--role", choices=["main", "crowd", "bot"], default="main")
+    parser.add_argument("--port-file", type=Path)
+    parser.add_argument("--script", choices=["signup", "echo"], default="signup")
+    parser.add_argument("--bot", choices=["signup", "echo"], default="signup")
+    parser.add_argument("--api-url")
+    parser.add_argument("--database", type=Path)
     options = parser.parse_args()
-    print(json.dumps(asyncio.run(main(options.users, options.paced_rate))))
+    if options.role == "crowd":
+        _pin(0)
+        print(json.dumps(asyncio.run(crowd(options.port_file, options.users, options.script, options.paced_rate))))
+    elif options.role == "bot":
+        _pin(1)
+        asyncio.run(run_bot(options.bot, options.api_url, options.database))
+    else:
+        print(json.dumps(main(options.users, options.paced_rate or 200.0)))

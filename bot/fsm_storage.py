@@ -10,6 +10,7 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
 from sqlalchemy import delete, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -65,13 +66,12 @@ class DatabaseStorage(BaseStorage):
 
     async def _write(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         async with self._session() as session:
-            record = await session.get(FsmRecord, key)
-            if record is None:
-                if state is not None or data:
-                    session.add(FsmRecord(key=key, state=state, data=data))
-            else:
-                record.state, record.data, record.updated_at = state, data, utcnow()
-            await session.flush()
+            # one upsert statement: this runs on nearly every update
+            values = {"key": key, "state": state, "data": data, "updated_at": utcnow()}
+            insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)
+            statement = insert(FsmRecord).values(**values)
+            changed = {name: statement.excluded[name] for name in ("state", "data", "updated_at")}
+            await session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=changed))
             session.info.setdefault(_STAGED, {})[key] = (self, (state, dict(data)))
 
     def _remember(self, key: str, snapshot: Snapshot) -> None:

@@ -29,9 +29,12 @@ async def start_background(app: App) -> list[asyncio.Task[None]]:
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(_stop_on_cancel(scheduler), name="scheduler")]
     if app.bot is not None:
         from bot.delivery import create_sender
+        from bot.delivery.progress import ProgressReporter
 
-        sender = create_sender(app.bot, app.sessions, app.settings)
+        sender = create_sender(app.sessions, app.settings)
         tasks.append(asyncio.create_task(sender.run(), name="sender"))
+        reporter = ProgressReporter(app.bot, app.sessions)
+        tasks.append(asyncio.create_task(reporter.run(), name="progress"))
     return tasks
 
 

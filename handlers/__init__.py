@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
-from handlers import coordinator, fallback, language, membership, menu, privacy, signup
+from handlers import broadcast, coordinator, fallback, language, membership, menu, privacy, signup
 from handlers.alert_answers import router as alert_answers_router
 from handlers.alerts import router as alerts_router
 from handlers.kit import router as kit_router
@@ -22,6 +22,7 @@ def feature_routers() -> list[Router]:
         privacy.router,
         coordinator.router,
         signup.router,
+        broadcast.router,
         kit_router, alert_answers_router, alerts_router,  # heat-wave kit and alerts
         # features go above this line; fallback must stay last
         fallback.router,

@@ -44,6 +44,7 @@ class CoordEntry:
 # Each feature adds its coordinator entry here.
 COORD_ENTRIES: list[CoordEntry] = [
     CoordEntry("roles", N_("👥 Coordinateurs")),
+    CoordEntry("broadcast", N_("📣 Diffusion")),
     CoordEntry("alerts", N_("🌡 Alertes canicule")),
 ]
 

@@ -45,6 +45,8 @@ class Campaign(SQLModel, table=True):
     progress_message_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # when the final report was posted under the progress message (so a restart does not post it twice)
+    report_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OutboxMessage(SQLModel, table=True):

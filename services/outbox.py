@@ -385,6 +385,17 @@ async def recover_claims(session: AsyncSession) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def renew_leases(session: AsyncSession, row_ids: Sequence[int], lease: timedelta, now: datetime) -> None:
+    """Keep rows this sender still holds (waiting out a 429 pause, say) from being claimed by another."""
+    for start in range(0, len(row_ids), _INSERT_BATCH):
+        await session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(row_ids[start:start + _INSERT_BATCH]),
+                   col(OutboxMessage.status) == DeliveryStatus.SENDING)
+            .values(lease_until=now + lease)
+            .execution_options(synchronize_session=False))
+
+
 async def outstanding_count(session: AsyncSession, *, include_paused: bool = False) -> int:
     """Rows still to send (pending or being sent), in running campaigns unless include_paused."""
     query = (select(func.count()).select_from(OutboxMessage)

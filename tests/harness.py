@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App, create_app
 from bot.config import Settings
 from bot.delivery import Sender, create_sender
+from bot.delivery.progress import ProgressReporter
 from emulator import Emulator
 from emulator.client import TestUser
 from services.outbox import outstanding_count
@@ -33,6 +34,8 @@ class BotHarness:
         self._polling: asyncio.Task[None] | None = None
         self.sender: Sender | None = None
         self._sender_task: asyncio.Task[None] | None = None
+        self._reporter_task: asyncio.Task[None] | None = None
+        self.progress_interval = 0.3  # the live progress message is edited every 3 s in production
         # short retry backoff and request timeout so that fault stories run in well under a second
         self.sender_options: dict[str, Any] = {"poll_interval": 0.2, "backoff_base": 0.1, "request_timeout": 2}
 
@@ -47,8 +50,10 @@ class BotHarness:
         self._polling = asyncio.create_task(self._app.dispatcher.start_polling(
             self._app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
             allowed_updates=self._app.dispatcher.resolve_used_update_types()))
-        self.sender = create_sender(self._app.bot, self._app.sessions, self.settings, **self.sender_options)
+        self.sender = create_sender(self._app.sessions, self.settings, **self.sender_options)
         self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
+        reporter = ProgressReporter(self._app.bot, self._app.sessions, interval=self.progress_interval)
+        self._reporter_task = asyncio.create_task(reporter.run(), name="progress")
 
     async def stop(self) -> None:
         if self._app is None:
@@ -60,6 +65,11 @@ class BotHarness:
                 await asyncio.wait_for(self._polling, 5)
             except (TimeoutError, asyncio.CancelledError):
                 self._polling.cancel()
+        if self._reporter_task is not None:
+            self._reporter_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reporter_task
+            self._reporter_task = None
         if self._sender_task is not None:
             self._sender_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

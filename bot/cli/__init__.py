@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli import alerts, db, i18n
+from bot.cli import alerts, campaigns, db, i18n
 from bot.config import get_settings
 
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
@@ -14,6 +14,9 @@ app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_i
                   context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(db.app, name="db")
 app.add_typer(i18n.app, name="i18n")
+app.add_typer(campaigns.app, name="campaigns")
+app.command(name="broadcast")(campaigns.broadcast)
+app.command(name="sender")(campaigns.sender)
 app.add_typer(alerts.app, name="alerts")
 
 

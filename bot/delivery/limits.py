@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from typing import Protocol
 
 
@@ -25,40 +26,49 @@ class RateLimiter(Protocol):
 
 
 class LocalRateLimiter:
-    """A GCRA scheduler: each send reserves the next slot `1/rate` after the previous one.
+    """Telegram counts messages in any one-second window; so do we, at our end, with a little room.
 
-    Why not aiolimiter's leaky bucket: Telegram (and our emulator) count messages in any one-second
-    window. A bucket of capacity 1 loses the timer's lateness on every message (≈3% at 30/s) and a larger
-    capacity bursts past the window at the start. Reserved slots do neither: a late wake-up delays one
-    message, not the schedule, and the long-run rate is exactly `rate`.
+    Two rules, both in FIFO order under one lock: a GCRA schedule (each send reserves the slot `1/rate`
+    after the previous one, so a late wake-up delays one message, not the schedule) and a sliding window
+    (the n-th send is at least `window + safety` seconds after the (n-rate)-th). The window alone keeps
+    event-loop hiccups from bunching sends into a 429; the safety absorbs network jitter on the way.
+    Why not aiolimiter: its leaky bucket either loses each timer's lateness (capacity 1, ≈3% at 30/s) or
+    bursts past the window (capacity > 1), and Telegram answers a window overrun with a whole-bot pause.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, window: float = 1.0, safety: float = 0.02) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
         self._interval = 1.0 / rate
+        self._span = window + safety
+        self._stamps: deque[float] = deque(maxlen=max(1, int(rate * window)))
         self._next_slot = 0.0
+        self._lock = asyncio.Lock()
         self.paused_until = 0.0
         self.pauses = 0
 
     async def acquire(self) -> None:
-        while True:
-            now = time.monotonic()
-            slot = max(now, self._next_slot, self.paused_until)
-            self._next_slot = slot + self._interval
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            # a 429 that arrived while we slept moves every reserved slot after the pause
-            if self.paused_until <= slot:
-                return
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                slot = max(now, self._next_slot, self.paused_until)
+                if len(self._stamps) == self._stamps.maxlen:
+                    slot = max(slot, self._stamps[0] + self._span)
+                if slot > now:
+                    await asyncio.sleep(slot - now)
+                    now = time.monotonic()
+                # a 429 that arrived while we slept: wait for the end of the pause
+                if self.paused_until <= now:
+                    self._next_slot = max(slot, self._next_slot) + self._interval
+                    self._stamps.append(now)
+                    return
 
     async def pause(self, seconds: float) -> None:
         until = time.monotonic() + max(0.0, seconds)
         if until > self.paused_until:
             self.paused_until = until
             self.pauses += 1
-        self._next_slot = max(self._next_slot, self.paused_until)
 
 
 class ChatSpacing:

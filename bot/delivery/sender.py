@@ -17,19 +17,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.limits import ChatSpacing, LocalRateLimiter, RateLimiter
+from bot.delivery.transport import (
+    BadRequest,
+    BotApiTransport,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    ServerError,
+    Unauthorized,
+)
 from models.base import utcnow
 from models.outbox import DeliveryStatus
 from services import outbox
@@ -57,13 +56,13 @@ class Sender:
 
     def __init__(
         self,
-        bot: Bot,
+        transport: BotApiTransport,
         sessions: async_sessionmaker[AsyncSession],
         *,
         rate: float = 25.0,
         paid: bool = False,
         limiter: RateLimiter | None = None,
-        chat_interval: float = 1.0,
+        chat_interval: float = 1.05,
         max_in_flight: int | None = None,
         lease: float = 120.0,
         poll_interval: float = 0.3,
@@ -71,10 +70,9 @@ class Sender:
         max_attempts: int = 5,
         backoff_base: float = 2.0,
         backoff_max: float = 300.0,
-        request_timeout: float = 15.0,
         recover_on_start: bool | None = None,
     ) -> None:
-        self.bot = bot
+        self.transport = transport
         self.sessions = sessions
         self.paid = paid
         self.limiter: RateLimiter = limiter or LocalRateLimiter(rate)
@@ -87,7 +85,6 @@ class Sender:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
-        self.request_timeout = request_timeout
         self.recover_on_start = recover_on_start
         self.stats = SenderStats()
         self.on_finished: list[Callable[[set[int]], Any]] = []
@@ -98,6 +95,7 @@ class Sender:
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._unstarted: dict[int, Claimed] = {}
+        self._held: set[int] = set()  # ids claimed and not yet recorded
 
     @property
     def in_flight(self) -> int:
@@ -109,11 +107,13 @@ class Sender:
     async def run(self) -> None:
         outbox.add_enqueue_listener(self.wake)
         writer = asyncio.create_task(self._write_results(), name="outbox-writer")
+        renewer = asyncio.create_task(self._renew_leases(), name="outbox-leases")
         try:
             await self._recover()
             await self._claim_loop()
         finally:
             outbox.remove_enqueue_listener(self.wake)
+            renewer.cancel()
             await self._shutdown(writer)
 
     async def _recover(self) -> None:
@@ -143,11 +143,25 @@ class Sender:
                 continue
             self.stats.claims += 1
             for row in rows:
+                if row.id in self._held:  # our own lease ran out while it waited; it is still ours
+                    continue
+                self._held.add(row.id)
                 self._in_flight += 1
                 self._unstarted[row.id] = row
                 task = asyncio.create_task(self._deliver(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+
+    async def _renew_leases(self) -> None:
+        period = max(0.5, self.lease.total_seconds() / 3)
+        while True:
+            await asyncio.sleep(period)
+            if self._held:
+                try:
+                    async with self.sessions.begin() as session:
+                        await outbox.renew_leases(session, sorted(self._held), self.lease, utcnow())
+                except Exception:
+                    log.exception("sender: lease renewal failed")
 
     async def _deliver(self, row: Claimed) -> None:
         try:
@@ -170,11 +184,9 @@ class Sender:
             await self.limiter.acquire()
             self._unstarted.pop(row.id, None)
             try:
-                message = await self.bot.send_message(
-                    chat_id=row.chat_id, text=part["text"], reply_markup=_markup(part.get("reply_markup")),
-                    allow_paid_broadcast=True if (self.paid or row.paid) else None,
-                    request_timeout=int(self.request_timeout))
-            except TelegramRetryAfter as error:
+                message_id = await self.transport.send_message(
+                    row.chat_id, part["text"], part.get("reply_markup"), paid=self.paid or row.paid)
+            except RetryAfter as error:
                 # Bot API: 429 parameters.retry_after; the flood limit is per bot, so everybody waits
                 self.stats.too_many_requests += 1
                 too_many += 1
@@ -182,25 +194,25 @@ class Sender:
                 if too_many > MAX_429_PER_PART:
                     return self._retry(row, parts_sent, f"429 retry after {error.retry_after}")
                 continue
-            except TelegramForbiddenError as error:
+            except Forbidden as error:
                 # 403: blocked the bot or deactivated; they are unreachable until they write again
                 self.stats.unreachable += 1
                 return Delivery(row.id, row.campaign_id, DeliveryStatus.UNREACHABLE, parts_sent, user_id=row.user_id,
-                                error=f"403 {error.message}")
-            except TelegramUnauthorizedError as error:
+                                error=str(error))
+            except Unauthorized as error:
                 log.error("sender: the bot token was refused (401); pausing 30 s")
                 await self.limiter.pause(30.0)
-                return self._retry(row, parts_sent, f"401 {error.message}")
-            except (TelegramServerError, TelegramNetworkError) as error:
-                # 5xx or no answer: may have arrived (a timeout) or not; retrying is at-least-once
-                return self._retry(row, parts_sent, f"{_code(error)} {error.message}")
-            except TelegramAPIError as error:
+                return self._retry(row, parts_sent, str(error))
+            except ServerError as error:
+                return self._retry(row, parts_sent, f"5xx {error}")
+            except NetworkError as error:
+                # no answer: it may have arrived; retrying makes delivery at-least-once for in-flight rows
+                return self._retry(row, parts_sent, f"network {error.description}")
+            except BadRequest as error:
                 # other 4xx (bad HTML, too long, chat not found…): retrying cannot help
                 self.stats.failed += 1
-                return Delivery(row.id, row.campaign_id, DeliveryStatus.FAILED, parts_sent,
-                                error=f"{_code(error)} {error.message}")
+                return Delivery(row.id, row.campaign_id, DeliveryStatus.FAILED, parts_sent, error=str(error))
             parts_sent += 1
-            message_id = message.message_id
         self.stats.sent += 1
         return Delivery(row.id, row.campaign_id, DeliveryStatus.SENT, parts_sent, message_id=message_id)
 
@@ -237,6 +249,7 @@ class Sender:
                 log.exception("sender: recording %d outcomes failed; retrying", len(batch))
                 await asyncio.sleep(0.2 * (attempt + 1))
         self._in_flight -= len(batch)
+        self._held.difference_update(delivery.row_id for delivery in batch)
         self._slot_freed.set()
         if finished:
             self.stats.finished_campaigns.extend(sorted(finished))
@@ -260,30 +273,21 @@ class Sender:
             await asyncio.shield(self._flush())
         except Exception:
             log.exception("sender: could not record the last outcomes on shutdown")
+        await self.transport.close()
 
 
-def _code(error: TelegramAPIError) -> str:
-    if isinstance(error, TelegramNetworkError):
-        return "network"
-    if isinstance(error, TelegramServerError):
-        return "5xx"
-    return "4xx"
+def create_transport(settings: Any, *, timeout: float = 15.0) -> BotApiTransport:
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise RuntimeError("BOT_TOKEN is not set: the sender cannot send")
+    return BotApiTransport(settings.bot_token.get_secret_value(), settings.bot_api_url, timeout=timeout)
 
 
-def _markup(data: dict[str, Any] | None) -> Any:
-    if not data:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.model_validate(data)
-    if "keyboard" in data:
-        return ReplyKeyboardMarkup.model_validate(data)
-    if data.get("remove_keyboard"):
-        return ReplyKeyboardRemove.model_validate(data)
-    return ForceReply.model_validate(data)
+def create_sender(sessions: async_sessionmaker[AsyncSession], settings: Any, *, request_timeout: float = 15.0,
+                  **overrides: Any) -> Sender:
+    """A sender configured from Settings (BOT_TOKEN, BOT_API_URL, BOT_SEND_RATE, PAID_BROADCAST).
 
-
-def create_sender(bot: Bot, sessions: async_sessionmaker[AsyncSession], settings: Any, **overrides: Any) -> Sender:
-    """A sender configured from Settings (BOT_SEND_RATE, PAID_BROADCAST)."""
+    Its transport is closed when `run()` ends.
+    """
     overrides.setdefault("rate", settings.bot_send_rate)
     overrides.setdefault("paid", settings.paid_broadcast)
-    return Sender(bot, sessions, **overrides)
+    return Sender(create_transport(settings, timeout=request_timeout), sessions, **overrides)

@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('progress_message_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('report_sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source_key')

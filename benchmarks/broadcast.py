@@ -1,0 +1,196 @@
+"""Broadcast throughput against the Bot API emulator (out of process), with baselines from the same run.
+
+    python -m benchmarks.broadcast [--limit 30 --recipients 900 --paid-recipients 15000 --latency 0.03 ...]
+
+Prints one JSON line. Free tier: our outbox sender at a `--limit` msg/s emulator limit, python-telegram-bot's
+AIORateLimiter and the `sleep(0.05)` loop of common bot templates. Paid tier (allow_paid_broadcast, 1000/s
+limit): our sender, an unthrottled aiogram `asyncio.gather` on an unlimited emulator (this machine's
+ceiling for aiogram) and the same gather against the limit (what it loses to 429s), and PTB's limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bot.db import create_engine, create_sessionmaker, upgrade_database
+from bot.delivery.sender import Sender
+from bot.delivery.transport import BotApiTransport
+from emulator import EmulatorControl, EmulatorProcess
+from models.base import utcnow
+from models.user import User
+from services import outbox
+
+TOKEN = "123:ABC"
+
+
+async def _figures(control: EmulatorControl, ids: list[int], limit: float | None, seconds: float) -> dict[str, Any]:
+    stats = await control.stats(timestamps=True)
+    per_chat = Counter({int(chat): count for chat, count in stats["delivered_per_chat"].items()})
+    wanted = set(ids)
+    delivered = sum(1 for chat in wanted if per_chat[chat] > 0)
+    rate = stats["achieved_rate"]
+    figures = {
+        "recipients": len(ids), "delivered": delivered, "lost": len(ids) - delivered,
+        "duplicated": sum(max(0, per_chat[chat] - 1) for chat in wanted),
+        "msgs_per_s": round(rate, 1), "seconds": round(seconds, 2), "429s": stats["too_many_requests"],
+        "peak_per_s": stats["peak_per_second"],
+    }
+    if limit:
+        figures["fraction_of_limit"] = round(rate / limit, 3)
+    return figures
+
+
+async def run_ours(emu: EmulatorProcess, ids: list[int], *, limit: float, paid: bool, margin: float) -> dict[str, Any]:
+    """Our outbox and sender on a SQLite file: enqueue everything, then time until the outbox is empty."""
+    with tempfile.TemporaryDirectory() as directory:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}")
+        await upgrade_database(engine)
+        sessions = create_sessionmaker(engine)
+        now = utcnow()
+        async with sessions.begin() as session:
+            await session.execute(insert(User), [
+                {"telegram_id": chat, "locale": "fr" if chat % 2 else "en", "full_name": "V", "consent_at": now,
+                 "signed_up_at": now, "climate_volunteer": True, "solidarity_volunteer": False, "languages": [],
+                 "skills": [], "is_coordinator": False, "created_at": now, "updated_at": now} for chat in ids])
+            campaign, _ = await outbox.create_campaign(session, kind="benchmark", title="bench", paid=paid)
+            await outbox.enqueue(session, campaign, (
+                outbox.Outgoing(chat, [outbox.Part("Alerte canicule : buvez de l'eau." if chat % 2 else
+                                                   "Heat-wave alert: drink water.")]) for chat in ids))
+        await emu.control.reset(stats=True)
+        sender = Sender(BotApiTransport(TOKEN, emu.base_url), sessions, rate=limit * margin, paid=paid)
+        started = time.perf_counter()
+        task = asyncio.create_task(sender.run())
+        while True:
+            await asyncio.sleep(0.05)
+            async with sessions() as session:
+                if await outbox.outstanding_count(session) == 0 and sender.in_flight == 0:
+                    break
+        seconds = time.perf_counter() - started
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await engine.dispose()
+    return await _figures(emu.control, ids, limit, seconds)
+
+
+async def run_ptb(emu: EmulatorProcess, ids: list[int], *, limit: float, paid: bool) -> dict[str, Any]:
+    """python-telegram-bot's Bot with AIORateLimiter (its documented way to respect flood limits)."""
+    from telegram.ext import AIORateLimiter, ExtBot
+    from telegram.request import HTTPXRequest
+
+    await emu.control.reset(stats=True)
+    limiter = AIORateLimiter(overall_max_rate=limit, overall_time_period=1)
+    bot = ExtBot(TOKEN, base_url=f"{emu.base_url}/bot", rate_limiter=limiter,
+              request=HTTPXRequest(connection_pool_size=256))
+    started = time.perf_counter()
+    async with bot:
+        async def send(chat: int) -> None:
+            with contextlib.suppress(Exception):
+                await bot.send_message(chat, "Bonjour", allow_paid_broadcast=paid or None)
+
+        await asyncio.gather(*(send(chat) for chat in ids))
+    return await _figures(emu.control, ids, limit, time.perf_counter() - started)
+
+
+async def run_sleep_loop(emu: EmulatorProcess, ids: list[int], *, limit: float) -> dict[str, Any]:
+    """The broadcaster of common aiogram templates: one send, then sleep(0.05), errors skipped."""
+    await emu.control.reset(stats=True)
+    bot = _aiogram_bot(emu)
+    started = time.perf_counter()
+    try:
+        for chat in ids:
+            with contextlib.suppress(Exception):
+                await bot.send_message(chat, "Bonjour")
+            await asyncio.sleep(0.05)
+    finally:
+        await bot.session.close()
+    return await _figures(emu.control, ids, limit, time.perf_counter() - started)
+
+
+async def run_gather(emu: EmulatorProcess, ids: list[int], *, limit: float | None) -> dict[str, Any]:
+    """Unthrottled aiogram: every send at once with asyncio.gather (paid broadcast)."""
+    await emu.control.reset(stats=True)
+    bot = _aiogram_bot(emu)
+    started = time.perf_counter()
+    try:
+        async def send(chat: int) -> None:
+            with contextlib.suppress(Exception):
+                await bot.send_message(chat, "Bonjour", allow_paid_broadcast=True)
+
+        await asyncio.gather(*(send(chat) for chat in ids))
+    finally:
+        await bot.session.close()
+    return await _figures(emu.control, ids, limit, time.perf_counter() - started)
+
+
+def _aiogram_bot(emu: EmulatorProcess) -> Any:
+    from aiogram import Bot
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url), limit=256)
+    return Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    cpu = 1 if (os.cpu_count() or 1) > 1 and hasattr(os, "sched_setaffinity") else None
+    if cpu is not None:
+        os.sched_setaffinity(0, {0})  # the bot on core 0, the emulator on core 1
+    result: dict[str, Any] = {"limit": args.limit, "latency_s": args.latency, "margin": args.margin}
+    free_ids = list(range(1_000_000, 1_000_000 + args.recipients))
+    async with EmulatorProcess(TOKEN, rate=args.limit, latency=args.latency, users=args.recipients,
+                               start_id=1_000_000, cpu=cpu) as emu:
+        result["ours"] = await run_ours(emu, free_ids, limit=args.limit, paid=False, margin=args.margin)
+        if not args.skip_baselines:
+            base_ids = free_ids[:args.baseline_recipients]
+            result["ptb_aioratelimiter"] = await run_ptb(emu, base_ids, limit=args.limit, paid=False)
+            result["sleep_loop"] = await run_sleep_loop(emu, base_ids, limit=args.limit)
+    if args.paid_recipients:
+        paid_ids = list(range(2_000_000, 2_000_000 + args.paid_recipients))
+        async with EmulatorProcess(TOKEN, latency=args.latency, users=args.paid_recipients, start_id=2_000_000,
+                                   cpu=cpu) as emu:
+            await emu.control.configure(paid_rate=args.paid_limit)
+            paid: dict[str, Any] = {"limit": args.paid_limit}
+            paid["ours"] = await run_ours(emu, paid_ids, limit=args.paid_limit, paid=True, margin=args.margin)
+            if not args.skip_baselines:
+                await emu.control.configure(paid_rate=1_000_000)
+                paid["gather_unlimited"] = await run_gather(emu, paid_ids, limit=None)
+                await emu.control.configure(paid_rate=args.paid_limit)
+                paid["gather_limited"] = await run_gather(emu, paid_ids, limit=args.paid_limit)
+                paid["ptb_aioratelimiter"] = await run_ptb(emu, paid_ids[:args.paid_baseline_recipients],
+                                                           limit=args.paid_limit, paid=True)
+                ceiling = paid["gather_unlimited"]["msgs_per_s"]
+                paid["ours_vs_gather"] = round(paid["ours"]["msgs_per_s"] / ceiling, 3) if ceiling else None
+            result["paid"] = paid
+    return result
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=float, default=30.0, help="emulator send limit, msg/s (free tier)")
+    parser.add_argument("--recipients", type=int, default=900, help="recipients for our sender, free tier")
+    parser.add_argument("--baseline-recipients", type=int, default=300, help="recipients for baselines, free tier")
+    parser.add_argument("--paid-limit", type=float, default=1000.0, help="paid-broadcast limit, msg/s")
+    parser.add_argument("--paid-recipients", type=int, default=15000, help="0 skips the paid tier")
+    parser.add_argument("--paid-baseline-recipients", type=int, default=3000, help="recipients for PTB, paid tier")
+    parser.add_argument("--latency", type=float, default=0.03, help="emulator API latency, seconds")
+    parser.add_argument("--margin", type=float, default=1.0,
+                        help="our BOT_SEND_RATE as a fraction of the limit (room for network jitter)")
+    parser.add_argument("--skip-baselines", action="store_true")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(parse_args()))))

@@ -1,0 +1,141 @@
+"""Coordinator broadcasts: who is in a segment, how a long text is split, and enqueueing the campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from locales import LOCALES, N_, t
+from models.outbox import Campaign
+from models.user import User
+from services import outbox
+from services.errors import DomainError
+
+NETWORKS = ("climate", "solidarity")
+MAX_PARTS = 5  # a broadcast longer than 5 messages is refused: nobody reads it on a phone
+_NETWORK_LABELS = {"climate": N_("Volontaires du Climat"), "solidarity": N_("Volontaires de la Solidarité")}
+_LANGUAGE_LABELS = {"fr": N_("francophones"), "en": N_("anglophones")}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Who receives a broadcast; an empty segment is everyone reachable (signed up, not erased, not blocked)."""
+
+    network: str | None = None
+    arrondissements: tuple[int, ...] = field(default=())
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.network is not None and self.network not in NETWORKS:
+            raise DomainError(N_("Réseau inconnu : {network}."), network=self.network)
+        if self.language is not None and self.language not in LOCALES:
+            raise DomainError(N_("Langue inconnue : {language}."), language=self.language)
+        for number in self.arrondissements:
+            if not 1 <= number <= 20:
+                raise DomainError(N_("Paris compte 20 arrondissements (1 à 20)."))
+
+    def describe(self, locale: str) -> str:
+        parts: list[str] = []
+        if self.network:
+            parts.append(t(locale, _NETWORK_LABELS[self.network]))
+        if self.arrondissements:
+            numbers = ", ".join(str(n) for n in sorted(self.arrondissements))
+            parts.append(t(locale, "arrondissements {numbers}", numbers=numbers))
+        if self.language:
+            parts.append(t(locale, _LANGUAGE_LABELS[self.language]))
+        return " · ".join(parts) if parts else t(locale, "tous les inscrits joignables")
+
+
+def _reachable(segment: Segment) -> Any:
+    query = select(col(User.id), col(User.telegram_id), col(User.locale)).where(
+        col(User.signed_up_at).is_not(None), col(User.erased_at).is_(None), col(User.blocked_at).is_(None),
+        col(User.telegram_id).is_not(None))
+    if segment.network == "climate":
+        query = query.where(col(User.climate_volunteer))
+    elif segment.network == "solidarity":
+        query = query.where(col(User.solidarity_volunteer))
+    if segment.arrondissements:
+        query = query.where(col(User.arrondissement).in_(segment.arrondissements))
+    if segment.language:
+        query = query.where(col(User.locale) == segment.language)
+    return query
+
+
+async def count_recipients(session: AsyncSession, segment: Segment) -> int:
+    """The exact number of people the broadcast would reach now."""
+    inner = _reachable(segment).subquery()
+    return int((await session.execute(select(func.count()).select_from(inner))).scalar_one())
+
+
+def split_text(text: str, limit: int = outbox.TEXT_LIMIT) -> list[str]:
+    """Cut a long text into messages at paragraph boundaries (then lines, then words); refuse empty or huge."""
+    text = text.strip()
+    if not text:
+        raise DomainError(N_("Un message ne peut pas être vide."))
+    parts: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        joined = f"{current}\n\n{piece}" if current else piece
+        if len(joined) <= limit:
+            current = joined
+        else:
+            parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    if len(parts) > MAX_PARTS:
+        raise DomainError(N_("Ce texte ferait {count} messages ({max} au plus) : raccourcissez-le."),
+                          count=len(parts), max=MAX_PARTS)
+    return parts
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """Paragraphs, each short enough on its own (a huge paragraph is cut at lines, then spaces)."""
+    pieces: list[str] = []
+    for paragraph in (p.strip() for p in text.split("\n\n")):
+        if not paragraph:
+            continue
+        while len(paragraph) > limit:
+            cut = paragraph.rfind("\n", 0, limit)
+            if cut <= 0:
+                cut = paragraph.rfind(" ", 0, limit)
+            if cut <= 0:
+                cut = limit
+            pieces.append(paragraph[:cut].rstrip())
+            paragraph = paragraph[cut:].lstrip()
+        if paragraph:
+            pieces.append(paragraph)
+    return pieces
+
+
+async def start_broadcast(
+    session: AsyncSession,
+    *,
+    segment: Segment,
+    texts: dict[str, str],
+    title: str,
+    created_by: int | None = None,
+    report_chat_id: int | None = None,
+    paid: bool = False,
+    source_key: str | None = None,
+) -> tuple[Campaign, int]:
+    """Create the campaign and enqueue one message per recipient in their language (French when missing)."""
+    rendered = {locale: split_text(text) for locale, text in texts.items() if text is not None}
+    if not rendered:
+        raise DomainError(N_("Un message ne peut pas être vide."))
+    fallback = rendered.get("fr") or next(iter(rendered.values()))
+    recipients = (await session.execute(_reachable(segment))).all()
+    if not recipients:
+        raise DomainError(N_("Personne ne correspond à ce public : rien n'a été envoyé."))
+    campaign, _ = await outbox.create_campaign(session, kind="broadcast", title=title, created_by=created_by,
+                                               report_chat_id=report_chat_id, paid=paid, source_key=source_key)
+    messages = (
+        outbox.Outgoing(telegram_id, [outbox.Part(part) for part in rendered.get(locale, fallback)], user_id)
+        for user_id, telegram_id, locale in recipients
+    )
+    count = await outbox.enqueue(session, campaign, messages)
+    return campaign, count
