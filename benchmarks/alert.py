@@ -29,7 +29,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery
-from aiolimiter import AsyncLimiter
 from pydantic import SecretStr
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +40,7 @@ from bot.db import upgrade_database
 from bot.delivery import create_sender
 from emulator import Emulator
 from emulator.client import TestUser
+from emulator.methods import METHODS
 from emulator.process import EmulatorProcess
 from handlers.alert_answers import answer_markup
 from models.alerts import AlertAnswer
@@ -100,7 +100,7 @@ async def measure_delivery(recipients: int, send_rate: float) -> dict[str, Any]:
             assert app.bot is not None
             await upgrade_database(app.engine)
             await _volunteers(app.sessions, recipients)
-            sender = create_sender(app.bot, app.sessions, app.settings)
+            sender = create_sender(app.sessions, app.settings)
             running = asyncio.create_task(sender.run())
             try:
                 enqueue_started = time.perf_counter()
@@ -162,20 +162,38 @@ def _session(base_url: str) -> Any:
 
 
 async def _tap_all(people: list[TestUser], labels: list[str], window: float) -> tuple[float, list[float]]:
-    """Each person taps once; the taps are spread evenly over `window` seconds."""
-    limiter = AsyncLimiter(max(1.0, len(people) / window), 1)
-    latencies: list[float] = []
+    """Each person taps once, the taps spread evenly over `window` seconds; latency = tap → answerCallbackQuery.
 
-    async def one(person: TestUser, label: str) -> None:
-        await limiter.acquire()
-        started = time.perf_counter()
-        await person.tap(label)
-        await person.expect_callback_answer(timeout=120)
-        latencies.append(time.perf_counter() - started)
+    The answer time is taken inside the emulator's answerCallbackQuery handler, so thousands of taps in
+    flight do not each need a waiting coroutine (which would measure the test client, not the bot).
+    """
+    answered: dict[str, float] = {}
+    original = METHODS["answercallbackquery"]
 
+    all_answered = asyncio.Event()
+
+    async def timed_answer(state: Any, params: dict[str, Any]) -> Any:
+        answered.setdefault(str(params.get("callback_query_id")), time.perf_counter())
+        if len(answered) >= len(people):
+            all_answered.set()
+        return await original(state, params)
+
+    METHODS["answercallbackquery"] = timed_answer
+    tapped: dict[str, float] = {}
+    interval = window / len(people)
     started = time.perf_counter()
-    await asyncio.gather(*(one(person, label) for person, label in zip(people, labels, strict=True)))
-    return time.perf_counter() - started, latencies
+    try:
+        for index, (person, label) in enumerate(zip(people, labels, strict=True)):
+            delay = started + index * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tapped[await person.tap(label)] = time.perf_counter()
+        with contextlib.suppress(TimeoutError):  # an unanswered tap is reported, not waited for forever
+            await asyncio.wait_for(all_answered.wait(), 120)
+    finally:
+        METHODS["answercallbackquery"] = original
+    finished = max(answered.values(), default=time.perf_counter())
+    return finished - started, [answered[query] - at for query, at in tapped.items() if query in answered]
 
 
 def _figures(seconds: float, latencies: list[float]) -> dict[str, float]:
@@ -207,7 +225,7 @@ async def measure_answers(recipients: int, window: float) -> dict[str, Any]:
             await upgrade_database(app.engine)
             await _volunteers(app.sessions, recipients)
             alert_id, _at = await _launch(app)
-            sender = create_sender(app.bot, app.sessions, app.settings, rate=1000.0, paid=True)
+            sender = create_sender(app.sessions, app.settings, rate=1000.0, paid=True)
             running = asyncio.create_task(sender.run())
             try:  # deliver the alert first (not timed): the taps are on the delivered messages
                 while True:
@@ -229,7 +247,8 @@ async def measure_answers(recipients: int, window: float) -> dict[str, Any]:
             finally:
                 await app.close()
     return {**_figures(seconds, latencies), "offered_per_s": round(recipients / window, 1),
-            "answers_recorded": recorded, "lost": recipients - recorded}
+            "unanswered_taps": recipients - len(latencies), "answers_recorded": recorded,
+            "lost": recipients - recorded}
 
 
 async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]:
@@ -240,7 +259,6 @@ async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]
         markup = answer_markup(1, "fr")
         for person in people:
             await bot.send_message(person.id, "Alerte", reply_markup=markup)
-            await person.expect_message()
         dispatcher = Dispatcher()
 
         @dispatcher.callback_query()
