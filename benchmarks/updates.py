@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aiolimiter import AsyncLimiter
@@ -35,6 +36,8 @@ SIGNUP: list[tuple[str, str, str]] = [
     ("tap", "Continuer »", "message"), ("tap", "✅ Confirmer", "message"),
 ]
 ECHO = [("send", f"message {step}", "message") for step in range(len(SIGNUP))]
+FIRST_CONTACT = [("send", "/start", "message")]
+SCRIPTS = {"signup": SIGNUP, "echo": ECHO, "start": FIRST_CONTACT}
 TOKEN = "123:BENCH"
 
 
@@ -54,13 +57,14 @@ async def _step(user: TestUser, action: str, argument: str, answer: str) -> floa
 
 
 async def crowd(port_file: Path, users: int, script: str, paced_rate: float | None) -> dict[str, float]:
-    steps = SIGNUP if script == "signup" else ECHO
+    steps = SCRIPTS[script]
     async with Emulator(TOKEN, default_timeout=60) as emu:
         port_file.write_text(str(emu.port))  # noqa: ASYNC240 (once, before the clock starts)
         # wait for the bot to start polling before the clock starts
         await emu.state.changed.wait_for(lambda: emu.stats.total_requests > 0, 60)  # type: ignore[attr-defined]
         people = [emu.user(1_000_000 + index, "Camille", language_code="fr") for index in range(users)]
-        limiter = AsyncLimiter(paced_rate, 1) if paced_rate else None
+        # one update every 1/rate seconds: a steady offered load, not bursts of `rate` at once
+        limiter = AsyncLimiter(1, 1 / paced_rate) if paced_rate else None
         latencies: list[float] = []
 
         async def one(user: TestUser) -> None:
@@ -100,23 +104,29 @@ async def run_bot(kind: str, api_url: str, database: Path) -> None:
     from bot.app import create_app
     from bot.config import Settings
     from bot.db import upgrade_database
+    from bot.runner import polling_options
 
     settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), bot_api_url=api_url,
                         database_url=f"sqlite+aiosqlite:///{database}", throttle_rate=1000.0)
     app = create_app(settings)
     assert app.bot is not None
     await upgrade_database(app.engine)
-    await app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1)
+    await app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1,
+                                       **polling_options(app))  # type: ignore[arg-type]
 
 
 # -- the run -------------------------------------------------------------------------------------------
 
-def measure(kind: str, users: int, paced_rate: float | None) -> dict[str, float]:
+def measure(kind: str, users: int, paced_rate: float | None, script: str | None = None,
+            on_bot_idle: Callable[[int], None] | None = None,
+            on_done: Callable[[int], None] | None = None) -> dict[str, float]:
+    """Run one crowd against one bot; the callbacks get the bot's pid before and after the crowd."""
+    script = script or ("echo" if kind == "echo" else "signup")
     with tempfile.TemporaryDirectory() as scratch:
         port_file = Path(scratch) / "port"
         me = [sys.executable, "-m", "benchmarks.updates"]
         crowd_process = subprocess.Popen([*me, "--role", "crowd", "--port-file", str(port_file), "--users",
-                                          str(users), "--script", "echo" if kind == "echo" else "signup",
+                                          str(users), "--script", script,
                                           *(["--paced-rate", str(paced_rate)] if paced_rate else [])],
                                          stdout=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
@@ -128,7 +138,12 @@ def measure(kind: str, users: int, paced_rate: float | None) -> dict[str, float]
                                         f"http://127.0.0.1:{port_file.read_text()}",
                                         "--database", str(Path(scratch) / "bench.db")])
         try:
-            output, _ = crowd_process.communicate(timeout=600)
+            if on_bot_idle is not None:
+                time.sleep(3)  # started and polling, no user yet
+                on_bot_idle(bot_process.pid)
+            output, _ = crowd_process.communicate(timeout=900)
+            if on_done is not None:
+                on_done(bot_process.pid)
         finally:
             bot_process.kill()
             bot_process.wait()
@@ -154,7 +169,7 @@ if __name__ == "__main__":
     parser.add_argument("--paced-rate", type=float, default=None, help="updates/s offered (default 200)")
     parser.add_argument("--role", choices=["main", "crowd", "bot"], default="main")
     parser.add_argument("--port-file", type=Path)
-    parser.add_argument("--script", choices=["signup", "echo"], default="signup")
+    parser.add_argument("--script", choices=sorted(SCRIPTS), default="signup")
     parser.add_argument("--bot", choices=["signup", "echo"], default="signup")
     parser.add_argument("--api-url")
     parser.add_argument("--database", type=Path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -31,6 +32,15 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
     log_level: str = "INFO"
+    notice_feeds: Annotated[tuple[str, ...], NoDecode] = ()  # procurement feed URLs, comma-separated
+
+    @field_validator("notice_feeds", mode="before")
+    @classmethod
+    def _parse_feeds(cls, value: object) -> object:
+        return tuple(part.strip() for part in value.split(",") if part.strip()) if isinstance(value, str) else value
+    # The newsletter's default date: the first <weekday> (Monday=0) of the month at <time>, Paris time.
+    newsletter_weekday: int = Field(default=1, ge=0, le=6)
+    newsletter_time: time = Field(default=time(10, 0), description="never 02:00-03:00 (daylight saving)")
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod
@@ -46,6 +56,13 @@ class Settings(BaseSettings):
     @classmethod
     def _check_timezone(cls, value: str) -> str:
         ZoneInfo(value)
+        return value
+
+    @field_validator("newsletter_time")
+    @classmethod
+    def _check_newsletter_time(cls, value: time) -> time:
+        if time(2, 0) <= value < time(3, 0):
+            raise ValueError("02:00-03:00 is skipped or repeated when clocks change: choose another time")
         return value
 
     @property

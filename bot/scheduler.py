@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import make_url
 
 from bot.config import Settings
 
@@ -34,6 +36,11 @@ class JobSpec:
 
 # Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
 RECURRING_JOBS: list[JobSpec] = [
+    JobSpec("procurement-feeds", "bot.jobs.procurement:poll_notice_feeds", IntervalTrigger(hours=1)),
+    JobSpec("procurement-digest", "bot.jobs.procurement:send_notice_digests",
+            CronTrigger(hour=8, minute=0, timezone="Europe/Paris")),
+    JobSpec("newsletter:tick", "bot.jobs.newsletter:send_due_issues", IntervalTrigger(minutes=1)),
+    JobSpec("night_messages", "bot.jobs.night:send_night_messages", IntervalTrigger(minutes=10)),
     JobSpec("alerts.live_views", "bot.jobs.alerts:refresh_live_views", IntervalTrigger(seconds=5)),
     JobSpec("alerts.reminders", "bot.jobs.alerts:send_reminders", IntervalTrigger(seconds=30)),
     JobSpec("alerts.vigilance", "bot.jobs.alerts:poll_vigilance", IntervalTrigger(minutes=15)),
@@ -55,8 +62,16 @@ def job_context() -> App:
 
 def sync_database_url(url: str) -> str:
     """APScheduler 3's job store is synchronous: same database, synchronous driver."""
-    return (url.replace("sqlite+aiosqlite", "sqlite")
-               .replace("postgresql+asyncpg", "postgresql+psycopg"))
+    url = (url.replace("sqlite+aiosqlite", "sqlite")
+              .replace("postgresql+asyncpg", "postgresql+psycopg"))
+    parsed = make_url(url)
+    schema = parsed.query.get("search_path")
+    if isinstance(schema, str):
+        # psycopg takes no search_path argument (see bot.db.create_engine): pass it as a server option
+        parsed = parsed.difference_update_query(["search_path"]).update_query_dict(
+            {"options": f"-csearch_path={schema}"})
+        return parsed.render_as_string(hide_password=False)
+    return url
 
 
 def create_scheduler(settings: Settings) -> AsyncIOScheduler:

@@ -7,7 +7,20 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
-from handlers import broadcast, coordinator, fallback, language, membership, menu, privacy, signup
+from handlers import (
+    broadcast,
+    coordinator,
+    fallback,
+    language,
+    membership,
+    menu,
+    newsletter,
+    night,
+    night_coord,
+    privacy,
+    signup,
+    tenders,
+)
 from handlers.alert_answers import router as alert_answers_router
 from handlers.alerts import router as alerts_router
 from handlers.kit import router as kit_router
@@ -21,8 +34,12 @@ def feature_routers() -> list[Router]:
         language.router,
         privacy.router,
         coordinator.router,
+        newsletter.router,
         signup.router,
+        tenders.router,
         broadcast.router,
+        night.router,
+        night_coord.router,
         kit_router, alert_answers_router, alerts_router,  # heat-wave kit and alerts
         # features go above this line; fallback must stay last
         fallback.router,

@@ -12,10 +12,13 @@ BOT_COMMANDS: list[tuple[str, str]] = [
     ("start", N_("S'inscrire ou reprendre")),
     ("menu", N_("Menu principal")),
     ("language", N_("Changer de langue")),
+    ("newsletter", N_("La Lettre du Climat, chaque mois")),
     ("privacy", N_("Notice de confidentialité")),
     ("mydata", N_("Recevoir mes données")),
     ("delete", N_("Effacer mes données")),
     ("cancel", N_("Abandonner l'action en cours")),
+    ("tenders", N_("Avis de marchés publics (entreprises)")),
+    ("search", N_("Chercher un avis de marché")),
     ("help", N_("Aide")),
     ("kit", N_("Le kit canicule du volontaire")),
 ]

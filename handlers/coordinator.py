@@ -44,7 +44,10 @@ class CoordEntry:
 # Each feature adds its coordinator entry here.
 COORD_ENTRIES: list[CoordEntry] = [
     CoordEntry("roles", N_("👥 Coordinateurs")),
+    CoordEntry("tenders", N_("📑 Marchés publics")),
     CoordEntry("broadcast", N_("📣 Diffusion")),
+    CoordEntry("newsletter", N_("📰 Lettre du Climat")),
+    CoordEntry("night", N_("🌙 Nuit de la Solidarité")),
     CoordEntry("alerts", N_("🌡 Alertes canicule")),
 ]
 

@@ -43,8 +43,11 @@ def _coordinator(_user: User, coordinator: bool) -> bool:
 # Each feature adds its line here (in menu order); `visible` hides what does not apply to this user.
 MENU_ENTRIES: list[MenuEntry] = [
     MenuEntry("profile", N_("👤 Mon profil"), _signed_up),
+    MenuEntry("newsletter", N_("📰 Lettre du Climat"), lambda _u, _c: True),
+    MenuEntry("night", N_("🌙 Nuit de la Solidarité"), _signed_up),
     MenuEntry("language", N_("🌐 Langue"), lambda _u, _c: True),
     MenuEntry("privacy", N_("🔒 Mes données"), lambda _u, _c: True),
+    MenuEntry("tenders", N_("📑 Marchés publics"), lambda _u, _c: True),
     MenuEntry("kit", N_("📘 Kit canicule"), lambda _u, _c: True),
     MenuEntry("coord", N_("🛠 Menu coordinateur"), _coordinator),
 ]

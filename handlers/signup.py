@@ -21,6 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import newsletter
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.keyboards import chunked, inline_keyboard
 from handlers.menu import MenuCb, show_main_menu
@@ -357,6 +358,8 @@ async def confirm(query: CallbackQuery, state: FSMContext, session: AsyncSession
         else _("Votre profil est à jour.")
     await _message_of(query).answer(text)
     await show_main_menu(_message_of(query), user, is_coordinator)
+    if first_time:
+        await newsletter.offer_after_signup(_message_of(query), session, user)
 
 
 @router.callback_query(SignupCb.filter())

@@ -28,3 +28,19 @@ async def volunteer(
     session.add(user)
     await session.flush()
     return user
+
+
+async def sme_subscription(session: AsyncSession, telegram_id: int, *, locale: str = "fr", **criteria: object) -> int:
+    """An SME (no volunteer signup) who consented and holds one procurement subscription; returns its id."""
+    from models.procurement import Subscription, TenderConsent
+
+    user = User(telegram_id=telegram_id, locale=locale)
+    session.add(user)
+    await session.flush()
+    assert user.id is not None
+    session.add(TenderConsent(user_id=user.id))
+    subscription = Subscription(user_id=user.id, **criteria)  # type: ignore[arg-type]
+    session.add(subscription)
+    await session.flush()
+    assert subscription.id is not None
+    return subscription.id

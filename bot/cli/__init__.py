@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli import alerts, campaigns, db, i18n
+from bot.cli import alerts, campaigns, db, i18n, newsletter, night, notices
 from bot.config import get_settings
 
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
@@ -17,6 +17,9 @@ app.add_typer(i18n.app, name="i18n")
 app.add_typer(campaigns.app, name="campaigns")
 app.command(name="broadcast")(campaigns.broadcast)
 app.command(name="sender")(campaigns.sender)
+app.add_typer(notices.app, name="notices")
+app.add_typer(newsletter.app, name="newsletter")
+app.add_typer(night.app, name="night")
 app.add_typer(alerts.app, name="alerts")
 
 

@@ -1,1 +1,1 @@
-"""Scheduled jobs, one module per feature; each is idempotent (the database remembers what was done)."""
+"""Timed work, one module per feature; functions are referenced by name from bot/scheduler.py RECURRING_JOBS."""

@@ -1,0 +1,183 @@
+"""`volunteer-bot night`: solve an instance from CSV files, form an edition's teams, import sectors and leaders."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.config import get_settings
+
+app = typer.Typer(help="Night of Solidarity: team assignment and imports.", no_args_is_help=True)
+
+
+def _fail(problems: list[str]) -> None:
+    for problem in problems:
+        typer.echo(problem, err=True)
+    raise typer.Exit(2)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail([f"{path}: {error}"])
+        raise  # unreachable: _fail exits
+
+
+@app.command()
+def solve(
+    volunteers: Path = typer.Option(..., "--volunteers", help="V.csv: volunteer_id,arrondissement_prefs,"
+                                    "experienced,group,can_lead (then any extra columns)."),
+    teams: Path = typer.Option(..., "--teams", help="T.csv: team_id,arrondissement,min_volunteers,max_volunteers,"
+                               "leader_id (then any extra columns)."),
+    out: Path = typer.Option(..., "--out", help="A.csv to write: volunteer_id,team_id,role."),
+) -> None:
+    """Form teams from files; prints one JSON line (assigned, unassigned, teams filled, objective, bound…)."""
+    from services.night_assignment import solve as solve_instance
+    from services.night_csv import CsvError, read_teams, read_volunteers, write_assignment
+
+    try:
+        people, team_list = read_volunteers(_read(volunteers)), read_teams(_read(teams))
+    except CsvError as error:
+        _fail(error.problems)
+        return
+    result = solve_instance(people, team_list)
+    out.write_text(write_assignment(people, result.placements), encoding="utf-8")
+    typer.echo(json.dumps({
+        "assigned": len(result.placements), "unassigned": len(people) - len(result.placements),
+        "teams_filled": len({p.team_id for p in result.placements.values()}), "teams": len(team_list),
+        "objective": result.objective, "bound": result.bound, "gap": round(result.gap, 6),
+        "seconds": round(result.seconds, 3), "violations": len(result.violations),
+    }))
+
+
+def _run(work: Any) -> Any:
+    async def _main() -> Any:
+        from bot.db import create_engine, create_sessionmaker
+
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_main())
+
+
+@app.command()
+def create(
+    night_date: str = typer.Argument(..., help="Date of the night, YYYY-MM-DD."),
+    deadline: str = typer.Argument(..., help="Last day of registration, YYYY-MM-DD."),
+    name: str = typer.Option("", "--name", help="Name shown to volunteers."),
+) -> None:
+    """Create an edition; prints its id."""
+    from locales import DEFAULT_LOCALE
+    from models.base import utcnow
+    from services import night
+    from services.errors import DomainError
+
+    try:
+        day, last = date.fromisoformat(night_date), date.fromisoformat(deadline)
+    except ValueError as error:
+        _fail([str(error)])
+        return
+
+    async def work(session: Any) -> int:
+        edition = await night.create_edition(session, name=name or f"Nuit de la Solidarité {day.year}",
+                                             night_date=day, deadline=last, now=utcnow())
+        return edition.id or 0
+
+    try:
+        typer.echo(str(_run(work)))
+    except DomainError as error:
+        _fail([error.render(DEFAULT_LOCALE)])
+
+
+@app.command()
+def assign(edition: int = typer.Argument(..., help="Edition id.")) -> None:
+    """Form the edition's teams (like the coordinator's button); prints the summary as one JSON line."""
+    from locales import DEFAULT_LOCALE
+    from models.base import utcnow
+    from services import night
+    from services.errors import DomainError
+
+    async def work(session: Any) -> dict[str, Any]:
+        summary = await night.form_teams(session, await night.get_edition(session, edition), utcnow())
+        return {"sectors": summary.sectors, "teams_formed": summary.formed, "assigned": summary.assigned,
+                "unassigned": summary.unassigned, "by_rank": summary.by_rank,
+                "groups_kept": summary.groups_kept, "groups": summary.groups,
+                "uncovered": [code for code, _reason in summary.uncovered],
+                "objective": summary.objective, "bound": summary.bound}
+
+    try:
+        typer.echo(json.dumps(_run(work)))
+    except DomainError as error:
+        _fail([error.render(DEFAULT_LOCALE)])
+
+
+@app.command("import-sectors")
+def import_sectors(edition: int = typer.Argument(..., help="Edition id."),
+                   path: Path = typer.Argument(..., help="CSV: code,arrondissement,kind,meeting_point,"
+                                               "meeting_address,meeting_time,min_volunteers,max_volunteers,"
+                                               "leader_code")) -> None:
+    """Create or update sectors; all or nothing."""
+    from locales import DEFAULT_LOCALE
+    from services import night
+    from services.errors import DomainError
+    from services.night_csv import CsvError, read_sectors
+
+    try:
+        rows = read_sectors(_read(path))
+    except CsvError as error:
+        _fail(error.problems)
+        return
+
+    async def work(session: Any) -> int:
+        found = await night.get_edition(session, edition)
+        for line, row in enumerate(rows, start=2):
+            try:
+                await night.add_sector(session, found, row)
+            except DomainError as error:  # the transaction rolls back: nothing of the file stays
+                raise CsvError([f"line {line}: " + error.render(DEFAULT_LOCALE)]) from None
+        return len(rows)
+
+    try:
+        typer.echo(f"{_run(work)} sectors imported.")
+    except DomainError as error:
+        _fail([error.render(DEFAULT_LOCALE)])
+    except CsvError as error:
+        _fail(error.problems)
+
+
+@app.command("import-leaders")
+def import_leaders(edition: int = typer.Argument(..., help="Edition id."),
+                   path: Path = typer.Argument(..., help="CSV: code,first_name,organisation,telegram_id")) -> None:
+    """Create or update team leaders; all or nothing."""
+    from locales import DEFAULT_LOCALE
+    from services import night
+    from services.errors import DomainError
+    from services.night_csv import CsvError, read_leaders
+
+    try:
+        rows = read_leaders(_read(path))
+    except CsvError as error:
+        _fail(error.problems)
+        return
+
+    async def work(session: Any) -> int:
+        found = await night.get_edition(session, edition)
+        for code, first_name, organisation, telegram_id in rows:
+            await night.add_leader(session, found, code=code, first_name=first_name, organisation=organisation,
+                                   telegram_id=telegram_id)
+        return len(rows)
+
+    try:
+        typer.echo(f"{_run(work)} leaders imported.")
+    except DomainError as error:
+        _fail([error.render(DEFAULT_LOCALE)])

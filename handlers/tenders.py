@@ -1,0 +1,678 @@
+"""Procurement notices for SMEs: /tenders (consent, subscriptions by buttons), /search, unsubscribe, digests.
+
+No volunteer signup is needed. A subscription is written on one summary screen (the draft lives in the
+FSM); each criterion has its own screen and goes back to the summary. Typing is accepted where it makes
+sense (CPV label search, keywords, amounts, search words); anything else asks the same question again.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.middlewares.roles import CoordinatorOnly
+from handlers.coordinator import CoordCb
+from handlers.menu import MenuCb
+from models.procurement import Notice, Subscription
+from models.user import User
+from services import cpv, tenders
+from services.errors import DomainError
+from services.notice_matching import KINDS, PLACES
+
+router = Router(name="tenders")
+coordinator_router = Router(name="tenders-coordinator")
+coordinator_router.message.middleware(CoordinatorOnly())
+coordinator_router.callback_query.middleware(CoordinatorOnly())
+router.include_router(coordinator_router)
+
+BROWSE_PAGE = 8
+LABEL_WIDTH = 48
+
+
+class Tenders(StatesGroup):
+    consent = State()
+    summary = State()
+    cpv = State()
+    keywords = State()
+    places = State()
+    amount = State()
+    kinds = State()
+    frequency = State()
+    search = State()
+
+
+class TdCb(CallbackData, prefix="td"):
+    """A step of the subscription flow; `value` is a code, a place, a kind… depending on the action."""
+
+    action: str
+    value: str = ""
+    page: int = 0
+
+
+class TsCb(CallbackData, prefix="ts"):
+    """Managing one stored subscription (checked to be the tapper's own on every tap)."""
+
+    action: str
+    sub: int
+
+
+class TuCb(CallbackData, prefix="tu"):
+    """One-tap unsubscribe under a delivered notice (services.tenders.UNSUBSCRIBE_DATA)."""
+
+    subscription_id: int
+
+
+class TpCb(CallbackData, prefix="tp"):
+    """A page of a daily digest (services.tenders.DIGEST_PAGE_DATA)."""
+
+    digest_id: int
+    page: int
+
+
+AMOUNT_PRESETS = {"any": (None, None), "small": (None, 40_000.0), "medium": (40_000.0, 200_000.0),
+                  "large": (200_000.0, None)}
+
+
+def _message_of(query: CallbackQuery) -> Message:
+    assert isinstance(query.message, Message)
+    return query.message
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_WIDTH else text[:LABEL_WIDTH - 1] + "…"
+
+
+async def _draft(state: FSMContext) -> tenders.Draft:
+    return tenders.Draft.from_dict((await state.get_data()).get("draft") or {})
+
+
+async def _keep(state: FSMContext, draft: tenders.Draft) -> None:
+    await state.update_data(draft=draft.as_dict())
+
+
+# -- screens -------------------------------------------------------------------------------------------
+
+async def show_home(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+    """Consent first if not given; then the person's subscriptions and what they can do."""
+    if not await tenders.has_consent(session, user):
+        await state.set_state(Tenders.consent)
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("✅ J'accepte"), callback_data=TdCb(action="consent", value="yes"))
+        builder.button(text=_("Non merci"), callback_data=TdCb(action="consent", value="no"))
+        await message.answer(_(
+            "<b>Avis de marchés publics</b>\nRecevez les marchés de la Ville qui concernent votre métier.\n\n"
+            "Pour cela nous gardons vos critères d'abonnement et votre identifiant Telegram, rien d'autre, "
+            "jusqu'à ce que vous les supprimiez (/delete efface tout). D'accord ?"),
+            reply_markup=builder.as_markup())
+        return
+    await state.clear()
+    subscriptions = await tenders.list_subscriptions(session, user)
+    builder = InlineKeyboardBuilder()
+    for subscription in subscriptions:
+        builder.button(text=_subscription_label(subscription, user.locale),
+                       callback_data=TsCb(action="show", sub=subscription.id or 0))
+    builder.button(text=_("➕ Nouvel abonnement"), callback_data=TdCb(action="new"))
+    builder.button(text=_("🔎 Chercher un avis"), callback_data=TdCb(action="search"))
+    builder.adjust(1)
+    text = _("<b>Vos abonnements aux marchés publics</b>") + "\n"
+    text += _("Vous en avez {n}.").format(n=len(subscriptions)) if subscriptions else \
+        _("Vous n'en avez pas encore : créez-en un.")
+    await message.answer(text, reply_markup=builder.as_markup())
+
+
+def _subscription_label(subscription: Subscription, locale: str) -> str:
+    mark = "⏸" if subscription.paused else "🔔"
+    what = [cpv.label_for_prefix(p, locale) for p in subscription.cpv_prefixes] + list(subscription.keywords)
+    return _short(f"{mark} {', '.join(what)}")
+
+
+async def show_summary(message: Message, state: FSMContext, user: User, *, edit: bool = False) -> None:
+    await state.set_state(Tenders.summary)
+    data = await state.get_data()
+    draft = await _draft(state)
+    title = _("<b>Modifier l'abonnement</b>") if data.get("editing_id") else _("<b>Nouvel abonnement</b>")
+    builder = InlineKeyboardBuilder()
+    for field, label in (("cpv", _("🧰 Métiers (CPV)")), ("keywords", _("🔤 Mots-clés")), ("places", _("📍 Lieux")),
+                         ("amount", _("💶 Montant")), ("kinds", _("📄 Types d'avis")), ("frequency", _("⏰ Envoi"))):
+        builder.button(text=label, callback_data=TdCb(action="field", value=field))
+    builder.button(text=_("✅ Enregistrer"), callback_data=TdCb(action="save"))
+    builder.button(text=_("Annuler"), callback_data=TdCb(action="cancel"))
+    builder.adjust(2, 2, 2, 1, 1)
+    text = f"{title}\n{tenders.describe(draft, user.locale)}\n\n" + _("Touchez un critère pour le changer.")
+    if edit:
+        await message.edit_text(text, reply_markup=builder.as_markup())
+    else:
+        await message.answer(text, reply_markup=builder.as_markup())
+
+
+def _back_button(builder: InlineKeyboardBuilder, label: str | None = None) -> None:
+    builder.button(text=label or _("« Retour"), callback_data=TdCb(action="back"))
+
+
+async def show_cpv(message: Message, state: FSMContext, user: User) -> None:
+    await state.set_state(Tenders.cpv)
+    draft = await _draft(state)
+    builder = InlineKeyboardBuilder()
+    for prefix in draft.cpv_prefixes:
+        builder.button(text=_short(f"❌ {prefix} {cpv.label_for_prefix(prefix, user.locale)}"),
+                       callback_data=TdCb(action="remove", value=prefix))
+    builder.button(text=_("📂 Parcourir les catégories"), callback_data=TdCb(action="browse"))
+    _back_button(builder, _("« Terminé"))
+    builder.adjust(1)
+    await message.answer(_("<b>Métiers (codes CPV)</b>\nÉcrivez un mot pour chercher (en français ou en anglais, "
+                           "par exemple « nettoyage » ou « cleaning »), ou parcourez les catégories.\n"
+                           "Touchez ❌ pour retirer un code choisi."), reply_markup=builder.as_markup())
+
+
+def _browse_markup(code8: str | None, page: int, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    children = cpv.children_of(code8)
+    pages = max(1, -(-len(children) // BROWSE_PAGE))
+    page = max(0, min(page, pages - 1))
+    builder = InlineKeyboardBuilder()
+    sizes: list[int] = []
+    for child in children[page * BROWSE_PAGE:(page + 1) * BROWSE_PAGE]:
+        builder.button(text=_short(f"{child.prefix} · {child.label(locale)}"),
+                       callback_data=TdCb(action="browse", value=child.code8))
+        sizes.append(1)
+    nav = 0
+    if page > 0:
+        builder.button(text="‹", callback_data=TdCb(action="browse", value=code8 or "", page=page - 1))
+        nav += 1
+    if page < pages - 1:
+        builder.button(text="›", callback_data=TdCb(action="browse", value=code8 or "", page=page + 1))
+        nav += 1
+    if nav:
+        sizes.append(nav)
+    node = cpv.get(code8) if code8 else None
+    if node is not None:
+        builder.button(text=_short(_("➕ Choisir « {label} »").format(label=node.label(locale))),
+                       callback_data=TdCb(action="add", value=node.prefix))
+        builder.button(text=_("⬆️ Remonter"), callback_data=TdCb(action="browse", value=node.parent or ""))
+        sizes += [1, 1]
+    builder.button(text=_("« Retour"), callback_data=TdCb(action="field", value="cpv"))
+    sizes.append(1)
+    builder.adjust(*sizes)
+    if node is None:
+        text = _("<b>Catégories CPV</b> (page {page}/{pages})\nChoisissez une division.").format(
+            page=page + 1, pages=pages)
+    elif children:
+        text = _("<b>{code} {label}</b> (page {page}/{pages})\nChoisissez-la, ou descendez dans une "
+                 "sous-catégorie.").format(code=node.prefix, label=escape(node.label(locale)), page=page + 1,
+                                           pages=pages)
+    else:
+        text = _("<b>{code} {label}</b>\nC'est la catégorie la plus précise.").format(
+            code=node.prefix, label=escape(node.label(locale)))
+    return text, builder.as_markup()
+
+
+async def show_places(message: Message, state: FSMContext, *, edit: bool = False) -> None:
+    await state.set_state(Tenders.places)
+    draft = await _draft(state)
+    builder = InlineKeyboardBuilder()
+    for place in PLACES:
+        mark = "✅ " if place in draft.places else ""
+        builder.button(text=mark + _(tenders.PLACE_LABELS[place]), callback_data=TdCb(action="place", value=place))
+    _back_button(builder, _("« Terminé"))
+    builder.adjust(2, 2, 2, 1)
+    text = _("<b>Lieux</b>\nCochez où les marchés doivent s'exécuter (rien de coché : partout).")
+    if edit:
+        await message.edit_text(text, reply_markup=builder.as_markup())
+    else:
+        await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def show_kinds(message: Message, state: FSMContext, *, edit: bool = False) -> None:
+    await state.set_state(Tenders.kinds)
+    draft = await _draft(state)
+    builder = InlineKeyboardBuilder()
+    for kind in KINDS:
+        mark = "✅ " if kind in draft.kinds else ""
+        builder.button(text=mark + _(tenders.KIND_LABELS[kind]), callback_data=TdCb(action="kind", value=kind))
+    _back_button(builder, _("« Terminé"))
+    builder.adjust(1)
+    text = _("<b>Types d'avis</b>\n• Appels d'offres ouverts : vous pouvez répondre maintenant.\n"
+             "• Marchés attribués : qui a gagné quoi.\n• Marchés à renouveler : attribués, ils se terminent dans "
+             "les six mois ; le prochain appel d'offres approche.")
+    if edit:
+        await message.edit_text(text, reply_markup=builder.as_markup())
+    else:
+        await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def show_field(message: Message, state: FSMContext, user: User, field: str) -> None:
+    if field == "cpv":
+        await show_cpv(message, state, user)
+    elif field == "keywords":
+        await state.set_state(Tenders.keywords)
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("Aucun mot-clé"), callback_data=TdCb(action="nokw"))
+        _back_button(builder)
+        builder.adjust(1)
+        await message.answer(_("<b>Mots-clés</b>\nÉcrivez-les séparés par des virgules, par exemple : "
+                               "nettoyage, voirie. Les accents et les pluriels ne comptent pas."),
+                             reply_markup=builder.as_markup())
+    elif field == "places":
+        await show_places(message, state)
+    elif field == "amount":
+        await state.set_state(Tenders.amount)
+        builder = InlineKeyboardBuilder()
+        for key, label in (("any", _("Tous montants")), ("small", _("Jusqu'à 40 000 €")),
+                           ("medium", _("De 40 000 à 200 000 €")), ("large", _("Plus de 200 000 €"))):
+            builder.button(text=label, callback_data=TdCb(action="amount", value=key))
+        _back_button(builder)
+        builder.adjust(2, 2, 1)
+        await message.answer(_("<b>Montant</b>\nChoisissez une fourchette, ou écrivez-la en euros "
+                               "(par exemple 40000-200000, « > 90000 » ou « max 40000 »)."),
+                             reply_markup=builder.as_markup())
+    elif field == "kinds":
+        await show_kinds(message, state)
+    elif field == "frequency":
+        await state.set_state(Tenders.frequency)
+        builder = InlineKeyboardBuilder()
+        for key in ("instant", "daily"):
+            builder.button(text=_(tenders.FREQUENCY_LABELS[key]), callback_data=TdCb(action="freq", value=key))
+        _back_button(builder)
+        builder.adjust(1)
+        await message.answer(_("<b>Envoi</b>\nRecevoir chaque avis aussitôt, ou un seul résumé chaque matin ?"),
+                             reply_markup=builder.as_markup())
+
+
+async def show_subscription(message: Message, subscription: Subscription, locale: str) -> None:
+    builder = InlineKeyboardBuilder()
+    sub = subscription.id or 0
+    builder.button(text=_("✏️ Modifier"), callback_data=TsCb(action="edit", sub=sub))
+    if subscription.paused:
+        builder.button(text=_("▶️ Reprendre"), callback_data=TsCb(action="resume", sub=sub))
+    else:
+        builder.button(text=_("⏸ Mettre en pause"), callback_data=TsCb(action="pause", sub=sub))
+    builder.button(text=_("🗑 Supprimer"), callback_data=TsCb(action="delete", sub=sub))
+    builder.button(text=_("« Mes abonnements"), callback_data=TdCb(action="home"))
+    builder.adjust(2, 1, 1)
+    status = _("⏸ En pause : vous ne recevez rien.") if subscription.paused else _("🔔 Actif")
+    await message.answer(f"{tenders.describe(tenders.Draft.of(subscription), locale)}\n{status}",
+                         reply_markup=builder.as_markup())
+
+
+async def _reply_search(message: Message, session: AsyncSession, user: User, query: str) -> None:
+    try:
+        total, found = await tenders.search_notices(session, query)
+    except DomainError as error:
+        await message.answer(error.render(user.locale))
+        return
+    if not found:
+        await message.answer(_("Aucun avis ne correspond à « {query} ».").format(query=escape(query)))
+        return
+    header = _("{total} avis trouvés pour « {query} » ; les {n} plus récents :").format(
+        total=total, query=escape(query), n=len(found))
+    blocks = [tenders.render_notice(notice, user.locale) for notice in found]
+    await message.answer(header + "\n\n" + tenders.paginate(blocks)[0])
+
+
+# -- entry points --------------------------------------------------------------------------------------
+
+@router.message(Command("tenders"))
+async def tenders_command(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+    await show_home(message, session, user, state)
+
+
+@router.callback_query(MenuCb.filter(F.item == "tenders"))
+async def tenders_from_menu(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
+    await query.answer()
+    await show_home(_message_of(query), session, user, state)
+
+
+@router.message(Command("search"))
+async def search_command(message: Message, command: CommandObject, session: AsyncSession, user: User,
+                         state: FSMContext) -> None:
+    if command.args and command.args.strip():
+        await _reply_search(message, session, user, command.args.strip())
+        return
+    await state.set_state(Tenders.search)
+    await message.answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un code CPV."))
+
+
+@router.callback_query(TdCb.filter(F.action == "consent"))
+async def chose_consent(query: CallbackQuery, callback_data: TdCb, session: AsyncSession, user: User,
+                        state: FSMContext) -> None:
+    await query.answer()
+    if callback_data.value != "yes":
+        await state.clear()
+        await _message_of(query).answer(_("C'est noté : rien n'a été enregistré. Revenez quand vous voulez avec "
+                                          "/tenders."))
+        return
+    await tenders.give_consent(session, user)
+    await show_home(_message_of(query), session, user, state)
+
+
+@router.callback_query(TdCb.filter(F.action == "home"))
+async def home_button(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
+    await query.answer()
+    await show_home(_message_of(query), session, user, state)
+
+
+@router.callback_query(TdCb.filter(F.action == "search"))
+async def search_button(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(Tenders.search)
+    await _message_of(query).answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un "
+                                      "code CPV."))
+
+
+@router.callback_query(TdCb.filter(F.action == "new"))
+async def new_subscription(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
+    if not await tenders.has_consent(session, user):
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await show_home(_message_of(query), session, user, state)
+        return
+    await query.answer()
+    await state.set_data({"draft": tenders.Draft().as_dict()})
+    await show_summary(_message_of(query), state, user)
+
+
+# -- the draft -----------------------------------------------------------------------------------------
+
+_DRAFT_STATES = StateFilter(Tenders.summary, Tenders.cpv, Tenders.keywords, Tenders.places, Tenders.amount,
+                            Tenders.kinds, Tenders.frequency)
+_FIELDS = ("cpv", "keywords", "places", "amount", "kinds", "frequency")
+
+
+@router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "field"))
+async def open_field(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+    if callback_data.value not in _FIELDS:
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        return
+    await query.answer()
+    await show_field(_message_of(query), state, user, callback_data.value)
+
+
+@router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "back"))
+async def back_to_summary(query: CallbackQuery, state: FSMContext, user: User) -> None:
+    await query.answer()
+    await show_summary(_message_of(query), state, user)
+
+
+@router.callback_query(Tenders.cpv, TdCb.filter(F.action == "browse"))
+async def browse(query: CallbackQuery, callback_data: TdCb, user: User) -> None:
+    code8 = callback_data.value or None
+    if code8 is not None and cpv.get(code8) is None:
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        return
+    await query.answer()
+    text, markup = _browse_markup(code8, callback_data.page, user.locale)
+    await _message_of(query).edit_text(text, reply_markup=markup)
+
+
+@router.callback_query(Tenders.cpv, TdCb.filter(F.action.in_({"add", "remove"})))
+async def add_or_remove_cpv(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+    draft = await _draft(state)
+    prefix = callback_data.value
+    if callback_data.action == "add":
+        entry = cpv.get(prefix.ljust(8, "0")) if prefix.isdigit() and len(prefix) <= 8 else None
+        if entry is None or entry.prefix != prefix:
+            await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+            return
+        if prefix not in draft.cpv_prefixes:
+            if len(draft.cpv_prefixes) >= tenders.MAX_CPV:
+                await query.answer(_("{max} codes au plus.").format(max=tenders.MAX_CPV), show_alert=True)
+                return
+            draft.cpv_prefixes.append(prefix)
+        await query.answer(_("Ajouté : {label}").format(label=_short(entry.label(user.locale))))
+    else:
+        if prefix not in draft.cpv_prefixes:
+            await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+            return
+        draft.cpv_prefixes.remove(prefix)
+        await query.answer(_("Retiré."))
+    await _keep(state, draft)
+    await show_cpv(_message_of(query), state, user)
+
+
+@router.message(Tenders.cpv, F.text, ~F.text.startswith("/"))
+async def typed_cpv_search(message: Message, user: User) -> None:
+    text = message.text or ""
+    found = cpv.search(text)
+    code = cpv.get(text.strip())
+    if code is not None and code not in found:
+        found.insert(0, code)
+    if not found:
+        await message.answer(_("Aucune catégorie ne contient « {query} ». Essayez un autre mot, ou parcourez "
+                               "les catégories.").format(query=escape(text[:100])))
+        return
+    builder = InlineKeyboardBuilder()
+    for entry in found:
+        builder.button(text=_short(f"➕ {entry.prefix} · {entry.label(user.locale)}"),
+                       callback_data=TdCb(action="add", value=entry.prefix))
+    builder.button(text=_("« Retour"), callback_data=TdCb(action="field", value="cpv"))
+    builder.adjust(1)
+    await message.answer(_("Catégories pour « {query} » : touchez pour ajouter.").format(query=escape(text[:100])),
+                         reply_markup=builder.as_markup())
+
+
+@router.message(Tenders.keywords, F.text, ~F.text.startswith("/"))
+async def typed_keywords(message: Message, state: FSMContext, user: User) -> None:
+    try:
+        keywords = tenders.parse_keywords(message.text or "")
+    except DomainError as error:
+        await message.answer(error.render(user.locale))
+        return
+    draft = await _draft(state)
+    draft.keywords = keywords
+    await _keep(state, draft)
+    await show_summary(message, state, user)
+
+
+@router.callback_query(Tenders.keywords, TdCb.filter(F.action == "nokw"))
+async def no_keywords(query: CallbackQuery, state: FSMContext, user: User) -> None:
+    await query.answer()
+    draft = await _draft(state)
+    draft.keywords = []
+    await _keep(state, draft)
+    await show_summary(_message_of(query), state, user)
+
+
+@router.callback_query(Tenders.places, TdCb.filter(F.action == "place"))
+async def toggle_place(query: CallbackQuery, callback_data: TdCb, state: FSMContext) -> None:
+    if callback_data.value not in PLACES:
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        return
+    await query.answer()
+    draft = await _draft(state)
+    place = callback_data.value
+    draft.places.remove(place) if place in draft.places else draft.places.append(place)
+    await _keep(state, draft)
+    await show_places(_message_of(query), state, edit=True)
+
+
+@router.callback_query(Tenders.kinds, TdCb.filter(F.action == "kind"))
+async def toggle_kind(query: CallbackQuery, callback_data: TdCb, state: FSMContext) -> None:
+    if callback_data.value not in KINDS:
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        return
+    await query.answer()
+    draft = await _draft(state)
+    kind = callback_data.value
+    draft.kinds.remove(kind) if kind in draft.kinds else draft.kinds.append(kind)
+    await _keep(state, draft)
+    await show_kinds(_message_of(query), state, edit=True)
+
+
+@router.callback_query(Tenders.amount, TdCb.filter(F.action == "amount"))
+async def chose_amount(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+    if callback_data.value not in AMOUNT_PRESETS:
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        return
+    await query.answer()
+    draft = await _draft(state)
+    draft.amount_min, draft.amount_max = AMOUNT_PRESETS[callback_data.value]
+    await _keep(state, draft)
+    await show_summary(_message_of(query), state, user)
+
+
+@router.message(Tenders.amount, F.text, ~F.text.startswith("/"))
+async def typed_amount(message: Message, state: FSMContext, user: User) -> None:
+    try:
+        low, high = tenders.parse_amount_range(message.text or "")
+    except DomainError as error:
+        await message.answer(error.render(user.locale))
+        return
+    draft = await _draft(state)
+    draft.amount_min, draft.amount_max = low, high
+    await _keep(state, draft)
+    await show_summary(message, state, user)
+
+
+@router.callback_query(Tenders.frequency, TdCb.filter(F.action == "freq"))
+async def chose_frequency(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+    if callback_data.value not in tenders.FREQUENCY_LABELS:
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        return
+    await query.answer()
+    draft = await _draft(state)
+    draft.frequency = callback_data.value
+    await _keep(state, draft)
+    await show_summary(_message_of(query), state, user)
+
+
+@router.callback_query(Tenders.summary, TdCb.filter(F.action == "save"))
+async def save(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
+    data = await state.get_data()
+    try:
+        await tenders.save_subscription(session, user, await _draft(state), data.get("editing_id"))
+    except DomainError as error:
+        await query.answer(error.render(user.locale), show_alert=True)
+        return
+    await query.answer()
+    await state.clear()
+    await _message_of(query).answer(_("✅ Abonnement enregistré. Vous recevrez les avis qui correspondent."))
+    await show_home(_message_of(query), session, user, state)
+
+
+@router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "cancel"))
+async def cancel_draft(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
+    await query.answer(_("Abandonné : rien n'a changé."))
+    await show_home(_message_of(query), session, user, state)
+
+
+@router.callback_query(TdCb.filter())
+async def stale_draft_button(query: CallbackQuery, state: FSMContext, user: User) -> None:
+    """A button of a screen the conversation has left (or forged): say so and show the current screen."""
+    await query.answer(_("Ce bouton n'est plus valable."))
+    if await state.get_state() in {s.state for s in (Tenders.summary, Tenders.cpv, Tenders.keywords, Tenders.places,
+                                                     Tenders.amount, Tenders.kinds, Tenders.frequency)}:
+        await show_summary(_message_of(query), state, user)
+
+
+@router.message(Tenders.search, F.text, ~F.text.startswith("/"))
+async def typed_search(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+    await state.clear()
+    await _reply_search(message, session, user, message.text or "")
+
+
+@router.message(StateFilter(Tenders), ~F.text.startswith("/"))
+async def unexpected_input(message: Message, session: AsyncSession, state: FSMContext, user: User) -> None:
+    """Free text where buttons were expected, a sticker, a photo: explain and show the screen again."""
+    await message.answer(_("Je n'attends pas cela ici : répondez avec les boutons ci-dessous."))
+    current = await state.get_state()
+    if current == Tenders.consent.state:
+        await show_home(message, session, user, state)
+    elif current is not None and current in (Tenders.places.state, Tenders.kinds.state, Tenders.frequency.state):
+        await show_field(message, state, user, current.split(":")[-1])
+    else:
+        await show_summary(message, state, user)
+
+
+# -- stored subscriptions ------------------------------------------------------------------------------
+
+@router.callback_query(TsCb.filter())
+async def manage(query: CallbackQuery, callback_data: TsCb, session: AsyncSession, user: User,
+                 state: FSMContext) -> None:
+    try:
+        subscription = await tenders.get_own_subscription(session, user, callback_data.sub)
+        action = callback_data.action
+        if action in ("pause", "resume"):
+            subscription = await tenders.set_paused(session, user, callback_data.sub, action == "pause")
+        elif action == "confirm":
+            await tenders.delete_subscription(session, user, callback_data.sub)
+    except DomainError as error:
+        await query.answer(error.render(user.locale), show_alert=True)
+        return
+    message = _message_of(query)
+    if action == "show":
+        await query.answer()
+        await show_subscription(message, subscription, user.locale)
+    elif action in ("pause", "resume"):
+        await query.answer(_("En pause.") if action == "pause" else _("Repris."))
+        await show_subscription(message, subscription, user.locale)
+    elif action == "edit":
+        await query.answer()
+        await state.set_data({"draft": tenders.Draft.of(subscription).as_dict(), "editing_id": subscription.id})
+        await show_summary(message, state, user)
+    elif action == "delete":
+        await query.answer()
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("Oui, supprimer"), callback_data=TsCb(action="confirm", sub=callback_data.sub))
+        builder.button(text=_("Non, garder"), callback_data=TsCb(action="show", sub=callback_data.sub))
+        builder.adjust(2)
+        await message.answer(_("Supprimer cet abonnement ? Vous ne recevrez plus ces avis."),
+                             reply_markup=builder.as_markup())
+    elif action == "confirm":
+        await query.answer(_("Abonnement supprimé."))
+        await show_home(message, session, user, state)
+    else:
+        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+
+
+@router.callback_query(TuCb.filter())
+async def unsubscribe(query: CallbackQuery, callback_data: TuCb, session: AsyncSession, user: User) -> None:
+    """The button under every delivered notice: one tap deletes that subscription."""
+    try:
+        await tenders.delete_subscription(session, user, callback_data.subscription_id)
+    except DomainError as error:
+        await query.answer(error.render(user.locale), show_alert=True)
+        return
+    await query.answer(_("Vous êtes désabonné."))
+    message = _message_of(query)
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(_("🔕 Abonnement supprimé : vous ne recevrez plus ces avis. /tenders pour gérer vos "
+                           "abonnements."))
+
+
+@router.callback_query(TpCb.filter())
+async def digest_page(query: CallbackQuery, callback_data: TpCb, session: AsyncSession, user: User) -> None:
+    try:
+        digest = await tenders.get_own_digest(session, user, callback_data.digest_id)
+    except DomainError as error:
+        await query.answer(error.render(user.locale), show_alert=True)
+        return
+    await query.answer()
+    text, markup = await tenders.digest_page(session, digest, callback_data.page, user.locale)
+    await _message_of(query).edit_text(text, reply_markup=InlineKeyboardMarkup.model_validate(markup)
+                                       if markup else None)
+
+
+# -- coordinators --------------------------------------------------------------------------------------
+
+@coordinator_router.callback_query(CoordCb.filter(F.item == "tenders"))
+async def coordinator_overview(query: CallbackQuery, session: AsyncSession, user: User) -> None:
+    await query.answer()
+    counts: dict[str, Any] = {
+        "notices": (await session.execute(select(func.count()).select_from(Notice))).scalar_one(),
+        "subscriptions": (await session.execute(select(func.count()).select_from(Subscription))).scalar_one(),
+        "last": (await session.execute(select(func.max(Notice.updated_at)))).scalar_one(),
+    }
+    last = _("jamais") if counts["last"] is None else counts["last"].strftime("%Y-%m-%d %H:%M UTC")
+    await _message_of(query).answer(_(
+        "<b>Marchés publics</b>\nAvis en base : {notices}\nAbonnements : {subscriptions}\nDernier import : {last}\n"
+        "Importer : <code>volunteer-bot notices import FICHIER_OU_URL</code>").format(
+        notices=counts["notices"], subscriptions=counts["subscriptions"], last=last))

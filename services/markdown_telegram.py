@@ -1,0 +1,264 @@
+"""Markdown (CommonMark, via markdown-it-py) to Telegram HTML, and splitting it into messages Telegram accepts.
+
+Telegram's HTML knows no paragraphs, lists or headings (https://core.telegram.org/bots/api#html-style):
+paragraphs become blank lines, list items "•" or "1." lines, headings bold lines, raw HTML is shown as text.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+TEXT_LIMIT = 4096  # Bot API: sendMessage text is 1-4096 characters
+_BLOCK_SEPARATOR = "\n\n"
+_SAFE_SCHEMES = ("http://", "https://", "tg://", "mailto:")
+_TAG = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"</?([a-z-]+)")
+# Break after a line end, or after a sentence end followed by space; entities (&amp;) are never cut.
+_SENTENCE = re.compile(r"(?<=\n)|(?<=[.!?…;:])\s+")
+_WORD = re.compile(r"(?<=\s)")
+_CHAR = re.compile(r"&[#a-zA-Z0-9]+;|.", re.DOTALL)
+
+_parser = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+_INLINE_TAGS = {"strong": "b", "em": "i", "s": "s"}
+
+
+def markdown_to_html(source: str) -> str:
+    """The whole document as Telegram HTML, blocks separated by blank lines."""
+    return _BLOCK_SEPARATOR.join(markdown_blocks(source))
+
+
+def markdown_blocks(source: str) -> list[str]:
+    """Top-level blocks (paragraphs, lists, headings…), each balanced Telegram HTML on its own."""
+    tokens = _parser.parse(source)
+    return [block for block in _Renderer(tokens).blocks() if block.strip()]
+
+
+class _Renderer:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+
+    def blocks(self) -> list[str]:
+        blocks: list[str] = []
+        lines: list[str] = []
+        lists: list[list[Any]] = []  # per open list: [ordered?, next number]
+        marker: str | None = None  # the bullet waiting for the first line of a list item
+        heading = quoted = False
+        for token in self.tokens:
+            kind = token.type
+            indent = "   " * max(len(lists) - 1, 0)
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                lists.append([kind == "ordered_list_open", int(token.attrGet("start") or 1)])
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                lists.pop()
+            elif kind == "list_item_open":
+                ordered, number = lists[-1]
+                marker = f"{number}." if ordered else "•"
+                lists[-1][1] += 1
+            elif kind == "blockquote_open":
+                quoted = True
+            elif kind == "heading_open":
+                heading = True
+            elif kind == "inline":
+                text = self.inline(token.children or [])
+                if heading:
+                    text = f"<b>{text}</b>"
+                    heading = False
+                lines.append(self._prefixed(text, indent, marker, lists))
+                marker = None
+            elif kind in ("fence", "code_block"):
+                language = (token.info or "").strip().split(" ")[0]
+                attribute = f' class="language-{escape(language, quote=True)}"' if language else ""
+                code = escape(token.content.rstrip(chr(10)), quote=False)
+                lines.append(f"<pre><code{attribute}>{code}</code></pre>")
+            elif kind == "hr":
+                lines.append("———")
+            elif kind == "html_block":
+                lines.append(escape(token.content.rstrip(chr(10)), quote=False))
+            if token.level == 0 and token.nesting <= 0:
+                text = "\n".join(line for line in lines if line.strip())
+                lines = []
+                if text and quoted:
+                    text = f"<blockquote>{text}</blockquote>"
+                quoted = quoted and kind != "blockquote_close"
+                if text and not quoted:
+                    blocks.append(text)
+                elif text:
+                    lines.append(text)
+        return blocks
+
+    @staticmethod
+    def _prefixed(text: str, indent: str, marker: str | None, lists: list[list[Any]]) -> str:
+        if not lists:
+            return text
+        lead = f"{indent}{marker} " if marker else indent + "   "
+        return lead + text.replace("\n", "\n" + indent + "   ")
+
+    def inline(self, children: list[Token]) -> str:
+        out: list[str] = []
+        links: list[bool] = []
+        for child in children:
+            kind = child.type
+            if kind == "text":
+                out.append(escape(child.content, quote=False))
+            elif kind in ("softbreak", "hardbreak"):
+                out.append("\n")
+            elif kind == "code_inline":
+                out.append(f"<code>{escape(child.content, quote=False)}</code>")
+            elif kind.endswith("_open") and kind[:-5] in _INLINE_TAGS:
+                out.append(f"<{_INLINE_TAGS[kind[:-5]]}>")
+            elif kind.endswith("_close") and kind[:-6] in _INLINE_TAGS:
+                out.append(f"</{_INLINE_TAGS[kind[:-6]]}>")
+            elif kind == "link_open":
+                href = str(child.attrGet("href") or "")
+                usable = href.lower().startswith(_SAFE_SCHEMES)
+                links.append(usable)
+                if usable:
+                    out.append(f'<a href="{escape(href, quote=True)}">')
+            elif kind == "link_close":
+                if links.pop():
+                    out.append("</a>")
+            elif kind == "image":
+                alt = escape(child.content or "image", quote=False)
+                src = str(child.attrGet("src") or "")
+                out.append(f'<a href="{escape(src, quote=True)}">{alt}</a>' if src.lower().startswith(
+                    _SAFE_SCHEMES[:2]) else alt)
+            elif kind == "html_inline":
+                out.append(escape(child.content, quote=False))
+        return "".join(out)
+
+
+# -- splitting -----------------------------------------------------------------------------------------
+
+def split_html(blocks: list[str], limit: int = TEXT_LIMIT) -> list[str]:
+    """Pack blocks into messages of at most `limit` characters, breaking between blocks when possible.
+
+    A block longer than a message is cut at line or sentence ends (then words, then characters),
+    closing the open tags at the end of one part and reopening them at the start of the next.
+    """
+    parts: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}{_BLOCK_SEPARATOR}{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+            current = ""
+        if len(block) <= limit:
+            current = block
+            continue
+        pieces = _split_block(block, limit)
+        parts.extend(pieces[:-1])
+        current = pieces[-1]
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _split_block(block: str, limit: int) -> list[str]:
+    parts: list[str] = []
+    stack: list[str] = []  # open tags, as written (with attributes), to reopen in the next part
+    current = ""
+    has_text = False
+
+    def closing(extra: str = "") -> str:
+        names = [_tag_name(tag) for tag in ([*stack, extra] if extra else stack)]
+        return "".join(f"</{name}>" for name in reversed(names))
+
+    def cut() -> None:
+        nonlocal current, has_text
+        parts.append(current.rstrip() + closing())
+        current = "".join(stack)
+        has_text = False
+
+    for atom in _atoms(block, limit):
+        if atom.startswith("</"):
+            stack.pop()
+            current += atom
+        elif atom.startswith("<"):
+            # room for the tag, its closing tag and at least a few characters, or it opens in the next part
+            if has_text and len(current) + len(atom) + len(closing(atom)) + 16 > limit:
+                cut()
+            stack.append(atom)
+            current += atom
+        else:
+            if has_text and len(current) + len(atom) + len(closing()) > limit:
+                cut()
+                atom = atom.lstrip()
+            current += atom
+            has_text = has_text or bool(atom.strip())
+    if has_text:
+        parts.append(current)
+    return [part for part in (_drop_empty_tags(part) for part in parts) if part]
+
+
+def _tag_name(tag: str) -> str:
+    match = _TAG_NAME.match(tag)
+    assert match is not None
+    return match.group(1)
+
+
+def _atoms(block: str, limit: int) -> list[str]:
+    """Tags, and text cut at sentence ends (then words, then characters) into pieces a part can hold."""
+    # a piece must fit in a part next to the tags that may be open around it
+    room = max(limit // 4, 1)
+    atoms: list[str] = []
+    for chunk in _TAG.split(block):
+        if not chunk:
+            continue
+        if chunk.startswith("<"):
+            atoms.append(chunk)
+            continue
+        for sentence in _split_keep(chunk, _SENTENCE):
+            if len(sentence) <= room:
+                atoms.append(sentence)
+                continue
+            for word in _split_keep(sentence, _WORD):
+                if len(word) <= room:
+                    atoms.append(word)
+                    continue
+                atoms.extend(_chunks(word, room))
+    return atoms
+
+
+def _split_keep(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """Cut `text` after each match, keeping every character (the separator stays with the left piece)."""
+    pieces: list[str] = []
+    start = 0
+    for match in pattern.finditer(text):
+        end = match.end()
+        if end > start:
+            pieces.append(text[start:end])
+            start = end
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """Fixed-size pieces that never cut an HTML entity (&amp;) in two."""
+    pieces: list[str] = []
+    current = ""
+    for char in _CHAR.findall(text):
+        if len(current) + len(char) > size:
+            pieces.append(current)
+            current = ""
+        current += char
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _drop_empty_tags(part: str) -> str:
+    """Remove `<b></b>` pairs a cut can leave around nothing but whitespace."""
+    previous = None
+    while previous != part:
+        previous = part
+        part = re.sub(r"<([a-z-]+)(?: [^>]*)?>(\s*)</\1>", r"\2", part)
+    return part.strip()

@@ -1,0 +1,545 @@
+"""Night of Solidarity rules: editions, sectors, registration, forming and publishing teams, the night itself.
+
+Registration: answers can be changed until the deadline; withdrawing and registering late stay possible
+until the night starts. Once teams are published, a withdrawal or a late registration is absorbed by
+`services.night_publication` with the fewest changes, and only the people whose team changed are told.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import delete, func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from locales import N_
+from models.night import (
+    NightAssignment,
+    NightEdition,
+    NightLeader,
+    NightRegistration,
+    NightRole,
+    NightSector,
+    SectorKind,
+)
+from models.user import User
+from services import night_assignment as solver
+from services.errors import DomainError
+from services.timing import paris_datetime, utc
+
+MAX_PREFERENCES = 3
+GROUP_MAX = 4  # a volunteer and up to 3 friends
+NIGHT_START = time(22, 0)
+NIGHT_HOURS = 3  # 22:00 to 01:00
+CHECK_IN_OPENS = timedelta(hours=2)  # "I'm here" works from two hours before the meeting time
+SECTOR_KINDS: dict[str, str] = {
+    SectorKind.STREET: N_("rue"),
+    SectorKind.STATION: N_("hall de gare"),
+    SectorKind.BUILDING_HALLS: N_("halls d'immeubles"),
+    SectorKind.HOSPITAL: N_("hôpital"),
+    SectorKind.OTHER: N_("autre"),
+}
+_GROUP_CODE = re.compile(r"^[A-Z0-9-]{3,24}$")
+
+
+# -- editions, sectors and leaders ---------------------------------------------------------------------
+
+def night_start(edition: NightEdition) -> datetime:
+    return utc(paris_datetime(edition.night_date, NIGHT_START))
+
+
+def night_end(edition: NightEdition) -> datetime:
+    return night_start(edition) + timedelta(hours=NIGHT_HOURS)
+
+
+async def create_edition(session: AsyncSession, *, name: str, night_date: date, deadline: date,
+                         now: datetime) -> NightEdition:
+    """A new edition; registrations close at the end of `deadline` (23:59 Paris time)."""
+    closes = utc(paris_datetime(deadline, time(23, 59)))
+    edition = NightEdition(name=name.strip()[:80] or "Nuit de la Solidarité", night_date=night_date,
+                           registration_deadline=closes)
+    if night_start(edition) <= now:
+        raise DomainError(N_("La date de la nuit est déjà passée."))
+    if closes >= night_start(edition):
+        raise DomainError(N_("La clôture des inscriptions doit précéder la nuit."))
+    session.add(edition)
+    await session.flush()
+    return edition
+
+
+async def get_edition(session: AsyncSession, edition_id: int) -> NightEdition:
+    edition = await session.get(NightEdition, edition_id)
+    if edition is None:
+        raise DomainError(N_("Édition introuvable."))
+    return edition
+
+
+async def current_edition(session: AsyncSession, now: datetime) -> NightEdition | None:
+    """The next night not over yet, else none (a past edition is only read through the CLI)."""
+    editions = (await session.execute(select(NightEdition).order_by(col(NightEdition.night_date)))).scalars()
+    return next((edition for edition in editions if night_end(edition) > now), None)
+
+
+async def add_leader(session: AsyncSession, edition: NightEdition, *, code: str, first_name: str,
+                     organisation: str | None = None, telegram_id: int | None = None) -> NightLeader:
+    """Register a team leader, or update the one with this code."""
+    code, first_name = code.strip(), " ".join(first_name.split())
+    if not code or not first_name:
+        raise DomainError(N_("Un responsable a besoin d'un code et d'un prénom."))
+    user_id = None
+    if telegram_id is not None:
+        user = (await session.execute(select(User).where(col(User.telegram_id) == telegram_id))).scalar_one_or_none()
+        user_id = user.id if user is not None else None
+    leader = (await session.execute(select(NightLeader).where(
+        col(NightLeader.edition_id) == edition.id, col(NightLeader.code) == code))).scalar_one_or_none()
+    if leader is None:
+        assert edition.id is not None
+        leader = NightLeader(edition_id=edition.id, code=code, first_name=first_name)
+        session.add(leader)
+    leader.first_name, leader.organisation, leader.user_id = first_name[:64], organisation, user_id
+    await session.flush()
+    return leader
+
+
+@dataclass(frozen=True)
+class SectorInput:
+    code: str
+    arrondissement: int
+    kind: str
+    meeting_point: str
+    meeting_address: str
+    meeting_time: time
+    min_volunteers: int = 3
+    max_volunteers: int = 4
+    leader_code: str | None = None
+
+
+async def add_sector(session: AsyncSession, edition: NightEdition, data: SectorInput) -> NightSector:
+    """Create or update the sector with this code."""
+    if not data.code.strip():
+        raise DomainError(N_("Un secteur a besoin d'un code."))
+    if not 1 <= data.arrondissement <= 20:
+        raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
+    if data.kind not in SECTOR_KINDS:
+        raise DomainError(N_("Type de secteur inconnu : {kind}."), kind=data.kind)
+    if not 1 <= data.min_volunteers <= data.max_volunteers <= 10:
+        raise DomainError(N_("Taille d'équipe impossible : il faut 1 ≤ minimum ≤ maximum ≤ 10."))
+    if not data.meeting_point.strip() or not data.meeting_address.strip():
+        raise DomainError(N_("Un secteur a besoin d'un point de rendez-vous et de son adresse."))
+    leader_id = None
+    if data.leader_code:
+        leader = (await session.execute(select(NightLeader).where(
+            col(NightLeader.edition_id) == edition.id, col(NightLeader.code) == data.leader_code))).scalar_one_or_none()
+        if leader is None:
+            raise DomainError(N_("Responsable inconnu : {code}."), code=data.leader_code)
+        leader_id = leader.id
+    meeting_at = utc(paris_datetime(edition.night_date, data.meeting_time))
+    if meeting_at >= night_start(edition) or meeting_at < night_start(edition) - timedelta(hours=6):
+        raise DomainError(N_("Le rendez-vous doit être dans les six heures avant 22 h."))
+    sector = (await session.execute(select(NightSector).where(
+        col(NightSector.edition_id) == edition.id, col(NightSector.code) == data.code.strip()))).scalar_one_or_none()
+    if sector is None:
+        assert edition.id is not None
+        sector = NightSector(edition_id=edition.id, code=data.code.strip(), arrondissement=data.arrondissement,
+                             meeting_point="", meeting_address="", meeting_at=meeting_at)
+        session.add(sector)
+    sector.arrondissement, sector.kind = data.arrondissement, data.kind
+    sector.meeting_point, sector.meeting_address = data.meeting_point.strip()[:120], data.meeting_address.strip()[:200]
+    sector.meeting_at, sector.leader_id = meeting_at, leader_id
+    sector.min_volunteers, sector.max_volunteers = data.min_volunteers, data.max_volunteers
+    await session.flush()
+    return sector
+
+
+async def list_sectors(session: AsyncSession, edition: NightEdition) -> list[NightSector]:
+    return list((await session.execute(select(NightSector).where(col(NightSector.edition_id) == edition.id)
+                                       .order_by(col(NightSector.code)))).scalars())
+
+
+# -- registration ---------------------------------------------------------------------------------------
+
+def clean_preferences(values: Iterable[int]) -> list[int]:
+    """One to three distinct arrondissements, in the order given (most wanted first)."""
+    ranked: list[int] = []
+    for value in values:
+        if not 1 <= value <= 20:
+            raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
+        if value not in ranked:
+            ranked.append(value)
+    if not ranked:
+        raise DomainError(N_("Choisissez au moins un arrondissement."))
+    if len(ranked) > MAX_PREFERENCES:
+        raise DomainError(N_("Trois arrondissements au plus."))
+    return ranked
+
+
+def parse_preferences(text: str) -> list[int]:
+    """Typed preferences such as "18, 19 10" or "18e 19e"."""
+    numbers = re.findall(r"\d+", text)
+    if not numbers:
+        raise DomainError(N_("Écrivez des numéros d'arrondissement, par exemple : 18 19 10."))
+    return clean_preferences(int(number) for number in numbers)
+
+
+def clean_group_code(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    code = text.strip().upper().replace(" ", "-")
+    if not _GROUP_CODE.match(code):
+        raise DomainError(N_("Un code de groupe a 3 à 24 lettres ou chiffres, par exemple AMIS-18."))
+    return code
+
+
+def is_experienced(registration: NightRegistration) -> bool:
+    """Has done the night before, by their own answer.
+
+    Seam: once the training feature lands, `trainings_attended(session, user_id) > 0` should count too.
+    """
+    return not registration.first_time
+
+
+async def get_registration(session: AsyncSession, edition: NightEdition, user_id: int) -> NightRegistration | None:
+    query = select(NightRegistration).where(col(NightRegistration.edition_id) == edition.id,
+                                            col(NightRegistration.user_id) == user_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def active_registrations(session: AsyncSession, edition: NightEdition) -> list[NightRegistration]:
+    return list((await session.execute(select(NightRegistration).where(
+        col(NightRegistration.edition_id) == edition.id, col(NightRegistration.withdrawn_at).is_(None))
+        .order_by(col(NightRegistration.id)))).scalars())
+
+
+@dataclass(frozen=True)
+class Answers:
+    arrondissements: list[int]
+    first_time: bool
+    languages: list[str] = field(default_factory=list)
+    group_code: str | None = None
+    can_lead: bool = False
+    access_constraint: str | None = None
+
+
+async def register(session: AsyncSession, edition: NightEdition, user: User, answers: Answers,
+                   now: datetime) -> tuple[NightRegistration, bool]:
+    """Record (or change) a registration; the flag says it was new and came after the deadline."""
+    assert user.id is not None and edition.id is not None
+    if now >= night_start(edition):
+        raise DomainError(N_("Les inscriptions sont closes : la nuit a commencé."))
+    existing = await get_registration(session, edition, user.id)
+    active = existing is not None and existing.withdrawn_at is None
+    if active and now >= edition.registration_deadline:
+        raise DomainError(N_("La date limite est passée : votre inscription ne peut plus être modifiée, "
+                             "mais vous pouvez toujours vous retirer."))
+    prefs = clean_preferences(answers.arrondissements)
+    group = clean_group_code(answers.group_code)
+    if group is not None:
+        others = (await session.execute(select(func.count()).where(
+            col(NightRegistration.edition_id) == edition.id, col(NightRegistration.group_code) == group,
+            col(NightRegistration.withdrawn_at).is_(None), col(NightRegistration.user_id) != user.id))).scalar_one()
+        if others >= GROUP_MAX:
+            raise DomainError(N_("Le groupe {code} est complet ({max} personnes au plus)."), code=group, max=GROUP_MAX)
+    access = " ".join((answers.access_constraint or "").split())[:200] or None
+    registration = existing or NightRegistration(edition_id=edition.id, user_id=user.id)
+    registration.arrondissements, registration.first_time = prefs, answers.first_time
+    registration.languages = sorted(set(answers.languages))
+    registration.group_code, registration.access_constraint = group, access
+    registration.can_lead = answers.can_lead and not answers.first_time  # leading needs a past night
+    registration.withdrawn_at, registration.updated_at = None, now
+    if existing is None:
+        session.add(registration)
+    await session.flush()
+    return registration, not active and now >= edition.registration_deadline
+
+
+async def withdraw(session: AsyncSession, edition: NightEdition, user: User, now: datetime) -> NightAssignment | None:
+    """Withdraw; returns the team place they left (the caller repairs it when teams are published)."""
+    assert user.id is not None
+    registration = await get_registration(session, edition, user.id)
+    if registration is None or registration.withdrawn_at is not None:
+        raise DomainError(N_("Vous n'êtes pas inscrit à cette nuit."))
+    if now >= night_end(edition):
+        raise DomainError(N_("Cette nuit est terminée."))
+    registration.withdrawn_at = registration.updated_at = now
+    place = await assignment_of(session, edition, user.id)
+    if place is not None:
+        await session.delete(place)
+    await session.flush()
+    return place
+
+
+async def assignment_of(session: AsyncSession, edition: NightEdition, user_id: int) -> NightAssignment | None:
+    return (await session.execute(select(NightAssignment).where(
+        col(NightAssignment.edition_id) == edition.id, col(NightAssignment.user_id) == user_id))).scalar_one_or_none()
+
+
+# -- forming the teams ----------------------------------------------------------------------------------
+
+def solver_input(registrations: Sequence[NightRegistration],
+                 sectors: Sequence[NightSector]) -> tuple[list[solver.Volunteer], list[solver.Team]]:
+    """Registrations and sectors as the solver's plain values (ids are database ids as text)."""
+    sizes: dict[str, int] = defaultdict(int)
+    for registration in registrations:
+        if registration.group_code:
+            sizes[registration.group_code] += 1
+    volunteers = [solver.Volunteer(
+        str(r.user_id), tuple(r.arrondissements), is_experienced(r),
+        r.group_code if r.group_code and sizes[r.group_code] > 1 else None, r.can_lead) for r in registrations]
+    teams = [solver.Team(str(s.id), s.arrondissement, s.min_volunteers, s.max_volunteers,
+                         str(s.leader_id) if s.leader_id else None) for s in sectors]
+    return volunteers, teams
+
+
+@dataclass
+class FormSummary:
+    sectors: int
+    formed: int
+    assigned: int
+    unassigned: int
+    by_rank: list[int]  # people placed in their 1st, 2nd, 3rd choice, then elsewhere
+    first_timers: dict[int, int]  # first-timers per team → how many teams
+    groups_kept: int
+    groups: int
+    uncovered: list[tuple[str, str]]  # sector code, reason msgid
+    objective: int = 0
+    bound: int = 0
+
+
+async def form_teams(session: AsyncSession, edition: NightEdition, now: datetime) -> FormSummary:
+    """Run the solver and store its plan as the edition's draft teams (before publication only)."""
+    if edition.published_at is not None:
+        raise DomainError(N_("Les équipes sont déjà publiées : les changements se font un par un."))
+    if now >= night_start(edition):
+        raise DomainError(N_("Cette nuit est terminée."))
+    registrations = await active_registrations(session, edition)
+    sectors = await list_sectors(session, edition)
+    if not sectors:
+        raise DomainError(N_("Aucun secteur : ajoutez d'abord les secteurs de cette édition."))
+    volunteers, teams = solver_input(registrations, sectors)
+    result = solver.solve(volunteers, teams)
+    if result.violations:  # pragma: no cover - the solver dissolves anything invalid before returning
+        raise RuntimeError(f"assignment breaks {len(result.violations)} rules")
+    await session.execute(delete(NightAssignment).where(col(NightAssignment.edition_id) == edition.id))
+    assert edition.id is not None
+    for volunteer in volunteers:
+        placement = result.placements.get(volunteer.id)
+        if placement is not None:
+            session.add(NightAssignment(edition_id=edition.id, user_id=int(volunteer.id),
+                                        sector_id=int(placement.team_id), role=placement.role))
+    edition.formed_at = now
+    await session.flush()
+    summary = await summarise(session, edition)
+    summary.objective, summary.bound = result.objective, result.bound
+    return summary
+
+
+async def edition_assignments(session: AsyncSession, edition: NightEdition) -> list[NightAssignment]:
+    return list((await session.execute(select(NightAssignment).where(col(NightAssignment.edition_id) == edition.id)
+                                       .order_by(col(NightAssignment.id)))).scalars())
+
+
+async def summarise(session: AsyncSession, edition: NightEdition) -> FormSummary:
+    """What the coordinator reads before publishing: coverage, preferences met, first-timers, groups."""
+    registrations = await active_registrations(session, edition)
+    sectors = await list_sectors(session, edition)
+    assignments = {a.user_id: a for a in await edition_assignments(session, edition)}
+    sector_of = {s.id: s for s in sectors}
+    by_rank = [0] * (MAX_PREFERENCES + 1)
+    team_first: dict[int, int] = defaultdict(int)
+    groups: dict[str, set[int | None]] = defaultdict(set)
+    for registration in registrations:
+        placed = assignments.get(registration.user_id)
+        if registration.group_code:
+            groups[registration.group_code].add(placed.sector_id if placed else None)
+        if placed is None:
+            continue
+        arrondissement = sector_of[placed.sector_id].arrondissement
+        prefs = registration.arrondissements
+        by_rank[prefs.index(arrondissement) if arrondissement in prefs else MAX_PREFERENCES] += 1
+        if placed.role == NightRole.MEMBER and registration.first_time:
+            team_first[placed.sector_id] += 1
+    formed = {a.sector_id for a in assignments.values()}
+    first_timers: dict[int, int] = defaultdict(int)
+    for sector_id in formed:
+        first_timers[team_first[sector_id]] += 1
+    real_groups = {code: places for code, places in groups.items()
+                   if sum(r.group_code == code for r in registrations) > 1}
+    uncovered = [(s.code, _uncovered_reason(s, registrations, assignments, sector_of))
+                 for s in sectors if s.id not in formed]
+    return FormSummary(
+        sectors=len(sectors), formed=len(formed), assigned=len(assignments),
+        unassigned=len(registrations) - len(assignments), by_rank=by_rank, first_timers=dict(first_timers),
+        groups_kept=sum(len(places) == 1 and None not in places for places in real_groups.values()),
+        groups=len(real_groups), uncovered=uncovered)
+
+
+def _uncovered_reason(sector: NightSector, registrations: Sequence[NightRegistration],
+                      assignments: dict[int, NightAssignment], sector_of: dict[int | None, NightSector]) -> str:
+    wanting = [r for r in registrations if sector.arrondissement in r.arrondissements]
+    if sector.leader_id is None and not any(r.can_lead for r in wanting):
+        return N_("pas de responsable : personne ne peut mener une équipe dans cet arrondissement")
+    free = [r for r in registrations if r.user_id not in assignments]
+    if len(free) < sector.min_volunteers:
+        return N_("pas assez de volontaires : tous les inscrits sont déjà dans une équipe")
+    return N_("pas assez de volontaires ayant choisi cet arrondissement")
+
+
+async def move_volunteer(session: AsyncSession, edition: NightEdition, telegram_id: int,
+                         sector_code: str) -> NightAssignment:
+    """A coordinator's hand adjustment: put this registered volunteer in that sector's team, as a member."""
+    user = (await session.execute(select(User).where(col(User.telegram_id) == telegram_id))).scalar_one_or_none()
+    registration = await get_registration(session, edition, user.id) if user and user.id else None
+    if user is None or registration is None or registration.withdrawn_at is not None:
+        raise DomainError(N_("Cette personne n'est pas inscrite à cette nuit."))
+    sector = (await session.execute(select(NightSector).where(
+        col(NightSector.edition_id) == edition.id, col(NightSector.code) == sector_code))).scalar_one_or_none()
+    if sector is None:
+        raise DomainError(N_("Secteur inconnu : {code}."), code=sector_code)
+    assert user.id is not None and edition.id is not None and sector.id is not None
+    place = await assignment_of(session, edition, user.id)
+    if place is not None and place.sector_id == sector.id:
+        raise DomainError(N_("Cette personne est déjà dans cette équipe."))
+    if await team_size(session, sector.id) >= sector.max_volunteers:
+        raise DomainError(N_("L'équipe {code} est complète ({max} volontaires)."), code=sector.code,
+                          max=sector.max_volunteers)
+    if place is None:
+        place = NightAssignment(edition_id=edition.id, user_id=user.id, sector_id=sector.id)
+        session.add(place)
+    place.sector_id, place.role = sector.id, NightRole.MEMBER
+    await session.flush()
+    return place
+
+
+async def team_size(session: AsyncSession, sector_id: int) -> int:
+    """Members of a team, its leader not counted."""
+    return (await session.execute(select(func.count()).where(
+        col(NightAssignment.sector_id) == sector_id, col(NightAssignment.role) == NightRole.MEMBER))).scalar_one()
+
+
+# -- the night -------------------------------------------------------------------------------------------
+
+async def check_in(session: AsyncSession, edition: NightEdition, user: User, now: datetime) -> NightSector:
+    """"I'm here" at the meeting point; tapping twice changes nothing."""
+    assert user.id is not None
+    place = await assignment_of(session, edition, user.id)
+    if place is None or edition.published_at is None:
+        raise DomainError(N_("Vous n'êtes dans aucune équipe pour cette nuit."))
+    sector = await session.get(NightSector, place.sector_id)
+    assert sector is not None
+    if now < sector.meeting_at - CHECK_IN_OPENS:
+        raise DomainError(N_("C'est trop tôt : ce bouton marche à partir de deux heures avant le rendez-vous."))
+    if now >= night_end(edition):
+        raise DomainError(N_("Cette nuit est terminée."))
+    place.present_at = place.present_at or now
+    await session.flush()
+    return sector
+
+
+@dataclass
+class TeamPresence:
+    sector: NightSector
+    leader: str
+    present: list[str]
+    missing: list[str]
+
+
+@dataclass
+class MeetingPoint:
+    name: str
+    address: str
+    teams: list[TeamPresence]
+
+
+async def may_see_presence(session: AsyncSession, edition: NightEdition, user: User, is_coordinator: bool) -> bool:
+    if is_coordinator:
+        return True
+    assert user.id is not None
+    place = await assignment_of(session, edition, user.id)
+    if place is not None and place.role == NightRole.LEADER:
+        return True
+    return (await session.execute(select(func.count()).where(
+        col(NightLeader.edition_id) == edition.id, col(NightLeader.user_id) == user.id))).scalar_one() > 0
+
+
+async def presence_board(session: AsyncSession, edition: NightEdition, user: User,
+                         is_coordinator: bool) -> list[MeetingPoint]:
+    """Who is present per meeting point: all of them for coordinators, a leader's own meeting point otherwise."""
+    if not await may_see_presence(session, edition, user, is_coordinator):
+        raise DomainError(N_("Seuls les responsables d'équipe et les coordinateurs voient les présences."))
+    sectors = await list_sectors(session, edition)
+    if not is_coordinator:
+        assert user.id is not None
+        own = await _led_sectors(session, edition, user.id)
+        points = {(s.meeting_point, s.meeting_address) for s in sectors if s.id in own}
+        sectors = [s for s in sectors if (s.meeting_point, s.meeting_address) in points]
+    rows = (await session.execute(select(NightAssignment, User).join(User, col(User.id) == NightAssignment.user_id)
+                                  .where(col(NightAssignment.edition_id) == edition.id)
+                                  .order_by(col(User.full_name)))).all()
+    leaders = {leader.id: leader.first_name for leader in (await session.execute(
+        select(NightLeader).where(col(NightLeader.edition_id) == edition.id))).scalars()}
+    points_out: dict[tuple[str, str], MeetingPoint] = {}
+    for sector in sectors:
+        team = TeamPresence(sector, leaders.get(sector.leader_id, "—"), [], [])
+        for place, person in rows:
+            if place.sector_id != sector.id:
+                continue
+            name = first_name(person)
+            if place.role == NightRole.LEADER:
+                team.leader = name
+            (team.present if place.present_at else team.missing).append(name)
+        key = (sector.meeting_point, sector.meeting_address)
+        points_out.setdefault(key, MeetingPoint(key[0], key[1], [])).teams.append(team)
+    return list(points_out.values())
+
+
+async def _led_sectors(session: AsyncSession, edition: NightEdition, user_id: int) -> set[int | None]:
+    led: set[int | None] = {a.sector_id for a in await edition_assignments(session, edition)
+           if a.user_id == user_id and a.role == NightRole.LEADER}
+    leader_ids = {leader.id for leader in (await session.execute(select(NightLeader).where(
+        col(NightLeader.edition_id) == edition.id, col(NightLeader.user_id) == user_id))).scalars()}
+    led |= {s.id for s in await list_sectors(session, edition) if s.leader_id in leader_ids}
+    return set(led)
+
+
+def first_name(user: User) -> str:
+    return (user.full_name or "—").split()[0]
+
+
+async def reinforce(session: AsyncSession, edition: NightEdition, sector_id: int, user: User,
+                    is_coordinator: bool, now: datetime) -> NightAssignment:
+    """One tap on the night: move a present member from the best-staffed team at the same meeting point
+    into this team, which has fewer present members than its minimum. Returns the moved place."""
+    if not await may_see_presence(session, edition, user, is_coordinator):
+        raise DomainError(N_("Seuls les responsables d'équipe et les coordinateurs voient les présences."))
+    short = await session.get(NightSector, sector_id)
+    if short is None or short.edition_id != edition.id:
+        raise DomainError(N_("Secteur inconnu : {code}."), code=str(sector_id))
+    if not is_coordinator:
+        assert user.id is not None
+        led = await _led_sectors(session, edition, user.id)
+        points = {(s.meeting_point, s.meeting_address) for s in await list_sectors(session, edition) if s.id in led}
+        if (short.meeting_point, short.meeting_address) not in points:
+            raise DomainError(N_("Ce secteur ne part pas de votre point de rendez-vous."))
+    places = await edition_assignments(session, edition)
+    present: dict[int, list[NightAssignment]] = defaultdict(list)
+    for place in places:
+        if place.present_at is not None and place.role == NightRole.MEMBER:
+            present[place.sector_id].append(place)
+    if len(present[sector_id]) >= short.min_volunteers:
+        raise DomainError(N_("Cette équipe a déjà assez de présents."))
+    donors = [s for s in await list_sectors(session, edition)
+              if s.id != sector_id and (s.meeting_point, s.meeting_address) == (short.meeting_point,
+                                                                                 short.meeting_address)
+              and len(present[s.id or 0]) > s.min_volunteers]
+    if not donors:
+        raise DomainError(N_("Aucune équipe de ce point de rendez-vous n'a de présent en trop."))
+    donor = max(donors, key=lambda s: (len(present[s.id or 0]) - s.min_volunteers, s.code))
+    moved = sorted(present[donor.id or 0], key=lambda p: p.id or 0)[-1]
+    moved.sector_id = sector_id
+    await session.flush()
+    return moved
