@@ -124,7 +124,8 @@ async def open_alerts(session: AsyncSession) -> list[Alert]:
 def areas_label(areas: Sequence[int], locale: str) -> str:
     if tuple(areas) == ALL_PARIS:
         return t(locale, "tout Paris")
-    return ", ".join(t(locale, "1er") if number == 1 else t(locale, "{n}e", n=number) for number in areas)
+    # Paris' own way of writing an arrondissement ("1er", "11e"), also usual in English guides to the city
+    return ", ".join("1er" if number == 1 else f"{number}e" for number in areas)
 
 
 def level_label(level: int, locale: str) -> str:
