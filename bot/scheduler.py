@@ -43,6 +43,9 @@ RECURRING_JOBS: list[JobSpec] = [
     JobSpec("night_messages", "bot.jobs.night:send_night_messages", IntervalTrigger(minutes=10)),
     JobSpec("training-reminders", "bot.jobs.training:send_training_reminders", IntervalTrigger(minutes=1)),
     JobSpec("training-erased-seats", "bot.jobs.training:release_erased_seats", IntervalTrigger(minutes=5)),
+    JobSpec("alerts.live_views", "bot.jobs.alerts:refresh_live_views", IntervalTrigger(seconds=5)),
+    JobSpec("alerts.reminders", "bot.jobs.alerts:send_reminders", IntervalTrigger(seconds=30)),
+    JobSpec("alerts.vigilance", "bot.jobs.alerts:poll_vigilance", IntervalTrigger(minutes=15)),
 ]
 
 _context: App | None = None

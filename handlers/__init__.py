@@ -8,9 +8,12 @@ from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
 from handlers import (
+    alert_answers,
+    alerts,
     broadcast,
     coordinator,
     fallback,
+    kit,
     language,
     membership,
     menu,
@@ -41,6 +44,9 @@ def feature_routers() -> list[Router]:
         night_coord.router,
         training.router,
         training_coordinator.router,
+        kit.router,
+        alert_answers.router,
+        alerts.router,
         # features go above this line; fallback must stay last
         fallback.router,
     ]

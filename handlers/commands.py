@@ -21,6 +21,7 @@ BOT_COMMANDS: list[tuple[str, str]] = [
     ("tenders", N_("Avis de marchés publics (entreprises)")),
     ("search", N_("Chercher un avis de marché")),
     ("help", N_("Aide")),
+    ("kit", N_("Le kit canicule du volontaire")),
 ]
 
 

@@ -49,6 +49,7 @@ COORD_ENTRIES: list[CoordEntry] = [
     CoordEntry("newsletter", N_("📰 Lettre du Climat")),
     CoordEntry("night", N_("🌙 Nuit de la Solidarité")),
     CoordEntry("trainings", N_("📚 Formations")),
+    CoordEntry("alerts", N_("🌡 Alertes canicule")),
 ]
 
 

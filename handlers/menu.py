@@ -45,6 +45,7 @@ def _coordinator(_user: User, coordinator: bool) -> bool:
 MENU_ENTRIES: list[MenuEntry] = [
     MenuEntry("training", N_("📚 Formations"), _signed_up),
     MenuEntry("night", N_("🌙 Nuit de la Solidarité"), _signed_up),
+    MenuEntry("kit", N_("📘 Kit canicule"), lambda _u, _c: True),
     MenuEntry("newsletter", N_("📰 Lettre du Climat"), lambda _u, _c: True),
     MenuEntry("tenders", N_("📑 Marchés publics"), lambda _u, _c: True),
     MenuEntry("profile", N_("👤 Mon profil"), _signed_up),

@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli import campaigns, db, i18n, newsletter, night, notices, training
+from bot.cli import alerts, campaigns, db, i18n, newsletter, night, notices, training
 from bot.config import get_settings
 
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
@@ -21,6 +21,7 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(newsletter.app, name="newsletter")
 app.add_typer(night.app, name="night")
 app.add_typer(training.app, name="trainings")
+app.add_typer(alerts.app, name="alerts")
 
 
 @app.command()

@@ -1,0 +1,300 @@
+"""A heat-wave alert at scale: delivery to every recipient at Telegram's free-tier limit, then their answers.
+
+1. Delivery: N volunteers (15,000 by default) get the alert through the outbox and the real sender, against
+   the Bot API emulator in its own process limited to 30 messages/s (429 beyond). Reported: time from the
+   coordinator's confirmation to the last delivery, against the floor N/30 s, as a ratio (1.0 = at the
+   limit); lost and duplicated messages. Baseline in the same run: the `sleep(0.05)` loop of common bot
+   templates on a sample of the same recipients.
+2. Answers: N answers (one tap per recipient) offered within a minute to the real bot (middlewares, SQLite,
+   answer recording, button update), with the in-process emulator. Reported: updates/s, p50/p99 from the tap
+   to the bot's callback answer, answers lost. Baseline in the same run: a bare aiogram bot that only answers
+   the same callback queries.
+
+    python -m benchmarks.alert [--recipients 15000] [--answer-window 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import CallbackQuery
+from pydantic import SecretStr
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from bot.app import App, create_app
+from bot.config import Settings
+from bot.db import upgrade_database
+from bot.delivery import create_sender
+from emulator import Emulator
+from emulator.client import TestUser
+from emulator.methods import METHODS
+from emulator.process import EmulatorProcess
+from handlers.alert_answers import answer_markup
+from models.alerts import AlertAnswer
+from models.base import utcnow
+from models.outbox import DeliveryStatus, OutboxMessage
+from models.user import User
+from services import alerts
+from services.outbox import outstanding_count
+
+FREE_RATE = 30.0
+FIRST_ID = 5_000_000
+LABELS = {"fr": ("🙋 Je peux aider", "✅ J'ai vérifié mes voisins", "🚫 Pas disponible"),
+          "en": ("🙋 I can help", "✅ I checked on my neighbours", "🚫 Not available")}
+
+
+def _locale(index: int) -> str:
+    return "en" if index % 2 == 0 else "fr"
+
+
+def _label(index: int) -> str:
+    """Each volunteer's answer, in their language: the three answers in turn."""
+    return LABELS[_locale(index)][(index // 2) % 3]
+
+
+def _settings(base_url: str, token: str, database: Path, **extra: Any) -> Settings:
+    return Settings(_env_file=None, bot_token=SecretStr(token), bot_api_url=base_url,
+                    database_url=f"sqlite+aiosqlite:///{database}", **extra)
+
+
+async def _volunteers(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
+    """Signed-up Climate Volunteers spread over the 20 arrondissements, half of them in English."""
+    now = utcnow()
+    rows = [{"telegram_id": FIRST_ID + index, "locale": _locale(index),
+             "full_name": f"Volontaire {index}", "arrondissement": index % 20 + 1, "climate_volunteer": True,
+             "solidarity_volunteer": False, "languages": [], "skills": [], "is_coordinator": False,
+             "consent_at": now, "signed_up_at": now, "created_at": now, "updated_at": now}
+            for index in range(count)]
+    async with sessions.begin() as session:
+        for start in range(0, count, 2000):
+            await session.execute(insert(User), rows[start:start + 2000])
+
+
+async def _launch(app: App) -> tuple[int, datetime]:
+    async with app.sessions.begin() as session:
+        alert, _count = await alerts.launch_alert(session, alerts.AlertDraft(3, alerts.ALL_PARIS), created_by=None,
+                                                  now=utcnow(), markup_for=answer_markup)
+    assert alert.id is not None
+    return alert.id, utcnow()
+
+
+async def measure_delivery(recipients: int, send_rate: float) -> dict[str, Any]:
+    """The alert to every recipient through the sender, emulator out of process at 30 msg/s."""
+    async with EmulatorProcess(rate=FREE_RATE, latency=0.03, users=recipients, start_id=FIRST_ID, cpu=1) as emu:
+        with tempfile.TemporaryDirectory() as scratch:
+            app = create_app(_settings(emu.base_url, emu.token, Path(scratch) / "delivery.db",
+                                       bot_send_rate=send_rate))
+            assert app.bot is not None
+            await upgrade_database(app.engine)
+            await _volunteers(app.sessions, recipients)
+            sender = create_sender(app.sessions, app.settings)
+            running = asyncio.create_task(sender.run())
+            try:
+                enqueue_started = time.perf_counter()
+                _alert_id, confirmed_at = await _launch(app)
+                enqueue_seconds = time.perf_counter() - enqueue_started
+                sender.wake()
+                while True:
+                    async with app.sessions() as session:
+                        if await outstanding_count(session) == 0 and sender.in_flight == 0:
+                            break
+                    await asyncio.sleep(0.5)
+                async with app.sessions() as session:
+                    last = (await session.execute(select(func.max(col(OutboxMessage.sent_at))))).scalar_one()
+                    sent = (await session.execute(select(func.count()).where(
+                        col(OutboxMessage.status) == DeliveryStatus.SENT))).scalar_one()
+            finally:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+                await app.close()
+        stats = await emu.control.stats()
+    per_chat = stats["delivered_per_chat"]
+    elapsed = (last - confirmed_at).total_seconds() + enqueue_seconds
+    floor = recipients / FREE_RATE
+    return {
+        "recipients": recipients, "sender_rate": send_rate, "enqueue_s": round(enqueue_seconds, 2),
+        "time_to_last_delivery_s": round(elapsed, 1), "floor_s": round(floor, 1),
+        "ratio_to_floor": round(elapsed / floor, 3),
+        "lost": recipients - len(per_chat), "duplicated": sum(count - 1 for count in per_chat.values() if count > 1),
+        "sent_rows": sent, "http_429": stats["too_many_requests"],
+    }
+
+
+async def measure_sleep_loop(sample: int) -> dict[str, Any]:
+    """Baseline: the template broadcaster (send, then sleep 0.05 s), same emulator limits, `sample` recipients."""
+    async with EmulatorProcess(rate=FREE_RATE, latency=0.03, users=sample, start_id=FIRST_ID, cpu=1) as emu:
+        bot = Bot(emu.token, session=_session(emu.base_url))
+        lost = 0
+        started = time.perf_counter()
+        try:
+            for index in range(sample):
+                try:
+                    await bot.send_message(FIRST_ID + index, "Alerte canicule")
+                except Exception:  # the template logs and moves on: that message is lost
+                    lost += 1
+                await asyncio.sleep(0.05)
+        finally:
+            await bot.session.close()
+        elapsed = time.perf_counter() - started
+    return {"recipients": sample, "seconds": round(elapsed, 1),
+            "ratio_to_floor": round(elapsed / (sample / FREE_RATE), 3), "lost": lost}
+
+
+def _session(base_url: str) -> Any:
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    return AiohttpSession(api=TelegramAPIServer.from_base(base_url))
+
+
+async def _tap_all(people: list[TestUser], labels: list[str], window: float) -> tuple[float, list[float]]:
+    """Each person taps once, the taps spread evenly over `window` seconds; latency = tap → answerCallbackQuery.
+
+    The answer time is taken inside the emulator's answerCallbackQuery handler, so thousands of taps in
+    flight do not each need a waiting coroutine (which would measure the test client, not the bot).
+    """
+    answered: dict[str, float] = {}
+    original = METHODS["answercallbackquery"]
+
+    all_answered = asyncio.Event()
+
+    async def timed_answer(state: Any, params: dict[str, Any]) -> Any:
+        answered.setdefault(str(params.get("callback_query_id")), time.perf_counter())
+        if len(answered) >= len(people):
+            all_answered.set()
+        return await original(state, params)
+
+    METHODS["answercallbackquery"] = timed_answer
+    tapped: dict[str, float] = {}
+    interval = window / len(people)
+    started = time.perf_counter()
+    try:
+        for index, (person, label) in enumerate(zip(people, labels, strict=True)):
+            delay = started + index * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tapped[await person.tap(label)] = time.perf_counter()
+        with contextlib.suppress(TimeoutError):  # an unanswered tap is reported, not waited for forever
+            await asyncio.wait_for(all_answered.wait(), 120)
+    finally:
+        METHODS["answercallbackquery"] = original
+    finished = max(answered.values(), default=time.perf_counter())
+    return finished - started, [answered[query] - at for query, at in tapped.items() if query in answered]
+
+
+def _figures(seconds: float, latencies: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"updates": len(latencies), "updates_per_s": round(len(latencies) / seconds, 1),
+            "p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
+
+
+async def _polling(dispatcher: Dispatcher, bot: Bot, run: Callable[[], Awaitable[Any]]) -> Any:
+    task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
+                                                        polling_timeout=1))
+    try:
+        return await run()
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, 5)
+
+
+async def measure_answers(recipients: int, window: float) -> dict[str, Any]:
+    """Every recipient answers once within `window` seconds; the real bot on SQLite records them."""
+    async with Emulator(default_timeout=120) as emu:
+        people = [emu.user(FIRST_ID + index, "Camille", language_code="fr") for index in range(recipients)]
+        with tempfile.TemporaryDirectory() as scratch:
+            app = create_app(_settings(emu.base_url, emu.token, Path(scratch) / "answers.db", throttle_rate=1000.0,
+                                       bot_send_rate=1000.0, paid_broadcast=True))
+            assert app.bot is not None
+            await upgrade_database(app.engine)
+            await _volunteers(app.sessions, recipients)
+            alert_id, _at = await _launch(app)
+            sender = create_sender(app.sessions, app.settings, rate=1000.0, paid=True)
+            running = asyncio.create_task(sender.run())
+            try:  # deliver the alert first (not timed): the taps are on the delivered messages
+                while True:
+                    async with app.sessions() as session:
+                        if await outstanding_count(session) == 0 and sender.in_flight == 0:
+                            break
+                    await asyncio.sleep(0.2)
+            finally:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+            labels = [_label(index) for index in range(recipients)]
+            try:
+                seconds, latencies = await _polling(app.dispatcher, app.bot,
+                                                    lambda: _tap_all(people, labels, window))
+                async with app.sessions() as session:
+                    recorded = (await session.execute(select(func.count()).where(
+                        col(AlertAnswer.alert_id) == alert_id))).scalar_one()
+            finally:
+                await app.close()
+    return {**_figures(seconds, latencies), "offered_per_s": round(recipients / window, 1),
+            "unanswered_taps": recipients - len(latencies), "answers_recorded": recorded,
+            "lost": recipients - recorded}
+
+
+async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]:
+    """Baseline: aiogram alone answering the same taps, no middleware, no database."""
+    async with Emulator(default_timeout=120) as emu:
+        people = [emu.user(FIRST_ID + index, "Camille", language_code="fr") for index in range(recipients)]
+        bot = emu.bot()
+        markup = answer_markup(1, "fr")
+        for person in people:
+            await bot.send_message(person.id, "Alerte", reply_markup=markup)
+        dispatcher = Dispatcher()
+
+        @dispatcher.callback_query()
+        async def ack(query: CallbackQuery) -> None:
+            await query.answer("ok")
+
+        try:
+            seconds, latencies = await _polling(dispatcher, bot, lambda: _tap_all(
+                people, ["🙋 Je peux aider"] * recipients, window))
+        finally:
+            await bot.session.close()
+    return {**_figures(seconds, latencies), "offered_per_s": round(recipients / window, 1)}
+
+
+async def main(recipients: int, window: float, baseline_sample: int, send_rate: float) -> dict[str, Any]:
+    delivery = await measure_delivery(recipients, send_rate)
+    sleep_loop = await measure_sleep_loop(min(baseline_sample, recipients))
+    answers = await measure_answers(recipients, window)
+    bare = await measure_bare_answers(recipients, window)
+    return {
+        "benchmark": "alert", "recipients": recipients, "rate_limit": FREE_RATE,
+        "delivery": delivery, "delivery_baseline_sleep_loop": sleep_loop,
+        "answers": answers, "answers_baseline_bare_aiogram": bare,
+        "answers_ratio_to_bare": round(answers["updates_per_s"] / bare["updates_per_s"], 3),
+        "targets": {"delivery_ratio_to_floor": "<= 1.03 (>= 0.97 of the limit)", "lost": 0, "duplicated": 0,
+                    "answers_lost": 0, "answers_p99_ms": "< 50"},
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipients", type=int, default=15_000, help="volunteers who get the alert")
+    parser.add_argument("--answer-window", type=float, default=60.0, help="seconds over which all answers arrive")
+    parser.add_argument("--baseline-sample", type=int, default=300, help="recipients for the sleep-loop baseline")
+    parser.add_argument("--send-rate", type=float, default=29.0,
+                        help="BOT_SEND_RATE given to the sender (default 0.97 of the limit)")
+    options = parser.parse_args()
+    print(json.dumps(asyncio.run(main(options.recipients, options.answer_window, options.baseline_sample,
+                                      options.send_rate))))
