@@ -19,7 +19,10 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -34,10 +37,11 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bot.app import App, create_app
+from bot.app import App, create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.db import upgrade_database
 from bot.delivery import create_sender
+from bot.runner import polling_options
 from emulator import Emulator
 from emulator.client import TestUser
 from emulator.methods import METHODS
@@ -52,8 +56,15 @@ from services.outbox import outstanding_count
 
 FREE_RATE = 30.0
 FIRST_ID = 5_000_000
+TOKEN = "123:ALERT"
 LABELS = {"fr": ("🙋 Je peux aider", "✅ J'ai vérifié mes voisins", "🚫 Pas disponible"),
           "en": ("🙋 I can help", "✅ I checked on my neighbours", "🚫 Not available")}
+
+
+def _pin(core: int) -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        if (os.cpu_count() or 1) > 1:
+            os.sched_setaffinity(0, {core})
 
 
 def _locale(index: int) -> str:
@@ -202,9 +213,9 @@ def _figures(seconds: float, latencies: list[float]) -> dict[str, float]:
             "p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
 
 
-async def _polling(dispatcher: Dispatcher, bot: Bot, run: Callable[[], Awaitable[Any]]) -> Any:
+async def _polling(dispatcher: Dispatcher, bot: Bot, run: Callable[[], Awaitable[Any]], **options: Any) -> Any:
     task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                                        polling_timeout=1))
+                                                        polling_timeout=1, **options))
     try:
         return await run()
     finally:
@@ -214,41 +225,73 @@ async def _polling(dispatcher: Dispatcher, bot: Bot, run: Callable[[], Awaitable
             await asyncio.wait_for(task, 5)
 
 
-async def measure_answers(recipients: int, window: float) -> dict[str, Any]:
-    """Every recipient answers once within `window` seconds; the real bot on SQLite records them."""
-    async with Emulator(default_timeout=120) as emu:
-        people = [emu.user(FIRST_ID + index, "Camille", language_code="fr") for index in range(recipients)]
-        with tempfile.TemporaryDirectory() as scratch:
-            app = create_app(_settings(emu.base_url, emu.token, Path(scratch) / "answers.db", throttle_rate=1000.0,
-                                       bot_send_rate=1000.0, paid_broadcast=True))
-            assert app.bot is not None
-            await upgrade_database(app.engine)
-            await _volunteers(app.sessions, recipients)
-            alert_id, _at = await _launch(app)
-            sender = create_sender(app.sessions, app.settings, rate=1000.0, paid=True)
-            running = asyncio.create_task(sender.run())
-            try:  # deliver the alert first (not timed): the taps are on the delivered messages
-                while True:
-                    async with app.sessions() as session:
-                        if await outstanding_count(session) == 0 and sender.in_flight == 0:
-                            break
-                    await asyncio.sleep(0.2)
-            finally:
-                running.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await running
-            labels = [_label(index) for index in range(recipients)]
-            try:
-                seconds, latencies = await _polling(app.dispatcher, app.bot,
-                                                    lambda: _tap_all(people, labels, window))
-                async with app.sessions() as session:
-                    recorded = (await session.execute(select(func.count()).where(
-                        col(AlertAnswer.alert_id) == alert_id))).scalar_one()
-            finally:
-                await app.close()
+def measure_answers(recipients: int, window: float) -> dict[str, Any]:
+    """Every recipient answers once within `window` seconds; the real bot on SQLite records them.
+
+    Two processes, as in benchmarks/updates.py, so the bot has a core of its own: the *crowd* (the Bot API
+    emulator, the alert message in every chat with the real answer buttons, and the volunteers tapping)
+    and the *bot* (`volunteer-bot run`'s polling on a database holding the launched alert).
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        port_file, database = Path(scratch) / "port", Path(scratch) / "answers.db"
+        me = [sys.executable, "-m", "benchmarks.alert"]
+        crowd = subprocess.Popen([*me, "--role", "crowd", "--port-file", str(port_file), "--recipients",
+                                  str(recipients), "--answer-window", str(window)], stdout=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not port_file.exists() or not port_file.read_text():
+            if time.monotonic() > deadline or crowd.poll() is not None:
+                raise RuntimeError("the crowd did not start")
+            time.sleep(0.05)
+        bot = subprocess.Popen([*me, "--role", "bot", "--api-url", f"http://127.0.0.1:{port_file.read_text()}",
+                                "--database", str(database), "--recipients", str(recipients)])
+        try:
+            output, _ = crowd.communicate(timeout=900)
+        finally:
+            bot.terminate()
+            bot.wait(30)
+        figures = json.loads(output.strip().splitlines()[-1])
+        recorded = asyncio.run(_recorded_answers(database))
+    return {**figures, "answers_recorded": recorded, "lost": recipients - recorded}
+
+
+async def _recorded_answers(database: Path) -> int:
+    from bot.db import create_engine
+
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).select_from(AlertAnswer))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def _answer_crowd(port_file: Path, recipients: int, window: float) -> dict[str, Any]:
+    """The emulator and the volunteers: show the alert (alert 1 of the bot's fresh database), then tap."""
+    async with Emulator(TOKEN, default_timeout=120) as emu:
+        people = [emu.user(FIRST_ID + index, "Camille", language_code=_locale(index)) for index in range(recipients)]
+        bot = emu.bot()
+        markups = {locale: answer_markup(1, locale) for locale in LABELS}
+        for index, person in enumerate(people):
+            await bot.send_message(person.id, "Alerte canicule", reply_markup=markups[_locale(index)])
+        await bot.session.close()
+        port_file.write_text(str(emu.port))  # noqa: ASYNC240 (once, before the clock starts)
+        # the clock starts once the bot polls
+        await emu.state.changed.wait_for(lambda: emu.stats.by_method.get("getUpdates", 0) > 0, 120)
+        seconds, latencies = await _tap_all(people, [_label(index) for index in range(recipients)], window)
     return {**_figures(seconds, latencies), "offered_per_s": round(recipients / window, 1),
-            "unanswered_taps": recipients - len(latencies), "answers_recorded": recorded,
-            "lost": recipients - recorded}
+            "unanswered_taps": recipients - len(latencies)}
+
+
+async def _answer_bot(api_url: str, database: Path, recipients: int) -> None:
+    """Our bot, polled as `volunteer-bot run` polls, on a database where the alert was launched."""
+    app = create_app(_settings(api_url, TOKEN, database, throttle_rate=1000.0))
+    assert app.bot is not None
+    await upgrade_database(app.engine)
+    await _volunteers(app.sessions, recipients)
+    await _launch(app)  # the outbox rows stay queued: the crowd shows the alert itself
+    freeze_startup_objects()
+    await app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1,
+                                       **polling_options(app))  # type: ignore[arg-type]
 
 
 async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]:
@@ -276,7 +319,7 @@ async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]
 async def main(recipients: int, window: float, baseline_sample: int, send_rate: float) -> dict[str, Any]:
     delivery = await measure_delivery(recipients, send_rate)
     sleep_loop = await measure_sleep_loop(min(baseline_sample, recipients))
-    answers = await measure_answers(recipients, window)
+    answers = await asyncio.to_thread(measure_answers, recipients, window)
     bare = await measure_bare_answers(recipients, window)
     return {
         "benchmark": "alert", "recipients": recipients, "rate_limit": FREE_RATE,
@@ -293,8 +336,20 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=15_000, help="volunteers who get the alert")
     parser.add_argument("--answer-window", type=float, default=60.0, help="seconds over which all answers arrive")
     parser.add_argument("--baseline-sample", type=int, default=300, help="recipients for the sleep-loop baseline")
+    parser.add_argument("--role", choices=["main", "crowd", "bot"], default="main")
+    parser.add_argument("--port-file", type=Path)
+    parser.add_argument("--api-url")
+    parser.add_argument("--database", type=Path)
     parser.add_argument("--send-rate", type=float, default=29.0,
                         help="BOT_SEND_RATE given to the sender (default 0.97 of the limit)")
     options = parser.parse_args()
+    if options.role == "crowd":
+        _pin(0)
+        print(json.dumps(asyncio.run(_answer_crowd(options.port_file, options.recipients, options.answer_window))))
+        raise SystemExit(0)
+    if options.role == "bot":
+        _pin(1)
+        asyncio.run(_answer_bot(options.api_url, options.database, options.recipients))
+        raise SystemExit(0)
     print(json.dumps(asyncio.run(main(options.recipients, options.answer_window, options.baseline_sample,
                                       options.send_rate))))
