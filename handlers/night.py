@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.menu import MenuCb
 from locales import BABEL_LOCALES, N_
-from locales.formatting import format_day, format_when
+from locales.formatting import format_arrondissement, format_day, format_when
 from models.base import utcnow
 from models.night import NightEdition
 from models.user import User
@@ -112,7 +112,7 @@ def registration_data(registration: Any) -> dict[str, Any]:
 
 
 def registration_text(data: dict[str, Any], locale: str) -> str:
-    prefs = ", ".join(_("{n}e").format(n=n) if n > 1 else _("1er") for n in data.get("prefs", [])) or "—"
+    prefs = ", ".join(format_arrondissement(n, locale) for n in data.get("prefs", [])) or "—"
     experience = _("première fois") if data.get("first_time") else _("déjà fait")
     if data.get("can_lead"):
         experience += ", " + _("peut mener une équipe")

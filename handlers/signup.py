@@ -27,6 +27,7 @@ from handlers.keyboards import chunked, inline_keyboard
 from handlers.menu import MenuCb, show_main_menu
 from handlers.privacy import privacy_notice
 from locales import BABEL_LOCALES, LOCALES
+from locales.formatting import format_arrondissement
 from models.user import User
 from services import users
 from services.errors import DomainError
@@ -93,10 +94,10 @@ def _skills_options() -> dict[str, str]:
     return {key: _(label) for key, label in users.SKILLS.items()}
 
 
-def _place_label(data: dict[str, Any]) -> str:
+def _place_label(data: dict[str, Any], locale: str) -> str:
     if data.get("arrondissement"):
-        number = int(data["arrondissement"])
-        return _("Paris {n}e").format(n=number) if number > 1 else _("Paris 1er")
+        return _("Paris {arrondissement}").format(
+            arrondissement=format_arrondissement(int(data["arrondissement"]), locale))
     if data.get("postal_code"):
         return _("Hors de Paris ({code})").format(code=data["postal_code"])
     return "—"
@@ -118,7 +119,7 @@ def summary_text(data: dict[str, Any], locale: str) -> str:
         "<b>Votre profil</b>\n"
         "Nom : {name}\nLieu : {place}\nRéseaux : {networks}\nLangues parlées : {languages}\n"
         "Compétences : {skills}"
-    ).format(name=escape(data.get("full_name") or "—"), place=_place_label(data),
+    ).format(name=escape(data.get("full_name") or "—"), place=_place_label(data, locale),
              networks=_networks_label(data), languages=spoken, skills=skills)
 
 

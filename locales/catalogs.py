@@ -93,8 +93,12 @@ def conflicting_translations(locale: str) -> list[str]:
 
 def check(messages: dict[str, Extracted] | None = None) -> list[str]:
     """Every problem found, one line each; an empty list means the catalogs are complete."""
+    full_scan = messages is None
     messages = messages if messages is not None else extract_messages(source_files())
     problems: list[str] = [line for locale in LOCALES for line in conflicting_translations(locale)]
+    for locale in LOCALES if full_scan else ():
+        problems += [f"{locale}: unused {key!r} (volunteer-bot i18n prune)"
+                     for key in load_catalogs(locale) if key not in messages]
     catalogs = {locale: load_catalogs(locale) for locale in LOCALES}
     for msgid, entry in sorted(messages.items()):
         where = "{}:{}".format(*entry.locations[0])
@@ -170,3 +174,22 @@ def fill(domain: str, locale: str, translations: dict[str, str | list[str]]) -> 
     with path.open("wb") as target:
         write_po(target, catalog, width=100)
     return missing
+
+
+def prune() -> int:
+    """Delete every catalog entry that no code uses any more; return how many were removed."""
+    used = set(extract_messages(source_files()))
+    removed = 0
+    for locale in LOCALES:
+        for path in catalog_paths(locale):
+            with path.open("rb") as source:
+                catalog = read_po(source, locale=locale)
+            stale = [message.id for message in catalog
+                     if message.id and str(message.id[0] if isinstance(message.id, tuple) else message.id) not in used]
+            for key in stale:
+                del catalog[key]
+            if stale:
+                with path.open("wb") as target:
+                    write_po(target, catalog, width=100)
+                removed += len(stale)
+    return removed

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal
 
@@ -41,3 +42,15 @@ def format_money(amount: Decimal | float | int, locale: str, currency: str = "EU
 
 def format_number(value: float | int, locale: str) -> str:
     return format_decimal(value, locale=_babel(locale))
+
+
+# Suffixes by CLDR ordinal plural category: "1er, 2e, 11e" / "1st, 2nd, 3rd, 11th, 21st".
+_ORDINAL_SUFFIXES = {"fr": {"one": "er", "other": "e"}, "en": {"one": "st", "two": "nd", "few": "rd", "other": "th"}}
+
+
+def format_arrondissement(number: int, locale: str) -> str:
+    """An arrondissement as people write it: "1er", "18e" in French, "1st", "18th" in English."""
+    code = normalize_locale(locale)
+    form = Locale.parse(_babel(code)).ordinal_form(number)
+    suffixes = _ORDINAL_SUFFIXES[code]
+    return f"{number}{suffixes.get(form, suffixes['other'])}"

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from locales import N_, t
+from locales.formatting import format_arrondissement
 from models.alerts import (
     Alert,
     AlertAnswer,
@@ -124,8 +125,7 @@ async def open_alerts(session: AsyncSession) -> list[Alert]:
 def areas_label(areas: Sequence[int], locale: str) -> str:
     if tuple(areas) == ALL_PARIS:
         return t(locale, "tout Paris")
-    # Paris' own way of writing an arrondissement ("1er", "11e"), also usual in English guides to the city
-    return ", ".join("1er" if number == 1 else f"{number}e" for number in areas)
+    return ", ".join(format_arrondissement(number, locale) for number in areas)
 
 
 def level_label(level: int, locale: str) -> str:

@@ -49,3 +49,11 @@ def fill(
     for msgid in missing:
         typer.echo(f"untranslated: {msgid!r}")
     typer.echo(f"{len(missing)} message(s) still untranslated in {locale}/{domain}.po")
+
+
+@app.command()
+def prune() -> None:
+    """Delete catalog entries that no code uses any more."""
+    from locales.catalogs import prune as prune_catalogs
+
+    typer.echo(f"{prune_catalogs()} unused message(s) removed.")

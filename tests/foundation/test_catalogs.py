@@ -24,3 +24,11 @@ def test_translate_and_plural() -> None:
     assert t("de", "Bon retour, {name} !", name="Sam") == "Bon retour, Sam !"  # unknown language → French
     assert set(load_translations()) == {"fr", "en"}
     assert tn("fr", "{n} place", "{n} places", 2) in {"2 places", "2 place"}
+
+
+def test_arrondissements_are_written_as_people_write_them() -> None:
+    from locales.formatting import format_arrondissement
+
+    assert [format_arrondissement(n, "fr") for n in (1, 2, 11, 20)] == ["1er", "2e", "11e", "20e"]
+    assert [format_arrondissement(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 20)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "20th"]
