@@ -13,8 +13,6 @@ from io import BytesIO
 from itertools import pairwise
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
-
 from locales import t
 
 GEOJSON = Path(__file__).resolve().parent / "arrondissements.geojson"
@@ -78,6 +76,8 @@ def render_map(shares: Mapping[int, float | None], locale: str, title: str) -> b
     """PNG bytes: each arrondissement filled by its share (None or missing = grey, not covered)."""
     shapes = load_arrondissements()
     project = projection()
+    from PIL import Image, ImageDraw, ImageFont  # only when a map is asked for: not in every bot process
+
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=18)

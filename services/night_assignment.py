@@ -36,9 +36,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-from ortools.graph.python import min_cost_flow
-
 SEAT_BONUS = 10_000
 OUTSIDE_PREFS = 1_000
 UNASSIGNED = 2_000
@@ -218,6 +215,10 @@ class _Network:
     """The min-cost flow instance, built once; closing a team or pinning a group only changes capacities."""
 
     def __init__(self, units: list[_Unit], teams: list[Team]) -> None:
+        # Imported here: OR-Tools and NumPy add ~33 MB to every bot process, and only a solve needs them.
+        import numpy as np
+        from ortools.graph.python import min_cost_flow
+
         self.flow = min_cost_flow.SimpleMinCostFlow()
         # A group's cost is the sum over its members but flows unit by unit: costs are multiplied by a common
         # multiple of the group sizes so that the per-unit share stays an integer.
