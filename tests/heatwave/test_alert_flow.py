@@ -154,7 +154,7 @@ async def test_coordinator_in_english_and_typed_arrondissements(harness: BotHarn
     await coord.expect_message()
     await coord.tap("No note »")
     confirm = await coord.expect_message()
-    assert "Recipients: 4" in confirm.visible_text and "11e, 12e, 20e" in confirm.visible_text
+    assert "Recipients: 4" in confirm.visible_text and "11th, 12th, 20th" in confirm.visible_text
     await coord.tap("✅ Send to 4 volunteers", message=confirm)
     assert "4 volunteers will receive it" in (await coord.expect_message()).text
 
