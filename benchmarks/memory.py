@@ -28,7 +28,7 @@ def main(users: int) -> dict[str, object]:
         return read
 
     figures = measure("signup", users, None, script="start", on_bot_idle=rss("idle_rss_mb"),
-                      on_done=rss("rss_mb"))
+                      on_done=rss("rss_mb"), wave=1000)
     return {"benchmark": "memory", "users": users, **readings,
             "per_1000_users_mb": round((readings["rss_mb"] - readings["idle_rss_mb"]) * 1000 / users, 2),
             "updates_per_s": figures["updates_per_s"], "target_mb": TARGET_MB,

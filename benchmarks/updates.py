@@ -56,7 +56,8 @@ async def _step(user: TestUser, action: str, argument: str, answer: str) -> floa
     return time.perf_counter() - started
 
 
-async def crowd(port_file: Path, users: int, script: str, paced_rate: float | None) -> dict[str, float]:
+async def crowd(port_file: Path, users: int, script: str, paced_rate: float | None,
+                wave: int | None = None) -> dict[str, float]:
     steps = SCRIPTS[script]
     async with Emulator(TOKEN, default_timeout=60) as emu:
         port_file.write_text(str(emu.port))  # noqa: ASYNC240 (once, before the clock starts)
@@ -74,7 +75,10 @@ async def crowd(port_file: Path, users: int, script: str, paced_rate: float | No
                 latencies.append(await _step(user, action, argument, answer))
 
         started = time.perf_counter()
-        await asyncio.gather(*(one(user) for user in people))
+        # waves keep the crowd itself fast: every waiting volunteer is woken on each bot message
+        size = wave or len(people)
+        for first in range(0, len(people), size):
+            await asyncio.gather(*(one(user) for user in people[first:first + size]))
         seconds = time.perf_counter() - started
         calls = sum(count for method, count in emu.stats.by_method.items() if method.lower() != "getupdates")
     cuts = statistics.quantiles(latencies, n=100)
@@ -122,7 +126,7 @@ async def run_bot(kind: str, api_url: str, database: Path) -> None:
 
 def measure(kind: str, users: int, paced_rate: float | None, script: str | None = None,
             on_bot_idle: Callable[[int], None] | None = None,
-            on_done: Callable[[int], None] | None = None) -> dict[str, float]:
+            on_done: Callable[[int], None] | None = None, wave: int | None = None) -> dict[str, float]:
     """Run one crowd against one bot; the callbacks get the bot's pid before and after the crowd."""
     script = script or ("echo" if kind == "echo" else "signup")
     with tempfile.TemporaryDirectory() as scratch:
@@ -130,7 +134,8 @@ def measure(kind: str, users: int, paced_rate: float | None, script: str | None 
         me = [sys.executable, "-m", "benchmarks.updates"]
         crowd_process = subprocess.Popen([*me, "--role", "crowd", "--port-file", str(port_file), "--users",
                                           str(users), "--script", script,
-                                          *(["--paced-rate", str(paced_rate)] if paced_rate else [])],
+                                          *(["--paced-rate", str(paced_rate)] if paced_rate else []),
+                                          *(["--wave", str(wave)] if wave else [])],
                                          stdout=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while not port_file.exists() or not port_file.read_text():
@@ -171,6 +176,7 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--paced-rate", type=float, default=None, help="updates/s offered (default 200)")
     parser.add_argument("--role", choices=["main", "crowd", "bot"], default="main")
+    parser.add_argument("--wave", type=int, default=None, help="volunteers at a time (crowd)")
     parser.add_argument("--port-file", type=Path)
     parser.add_argument("--script", choices=sorted(SCRIPTS), default="signup")
     parser.add_argument("--bot", choices=["signup", "echo"], default="signup")
@@ -179,7 +185,8 @@ if __name__ == "__main__":
     options = parser.parse_args()
     if options.role == "crowd":
         _pin(0)
-        print(json.dumps(asyncio.run(crowd(options.port_file, options.users, options.script, options.paced_rate))))
+        print(json.dumps(asyncio.run(crowd(options.port_file, options.users, options.script, options.paced_rate,
+                                           options.wave))))
     elif options.role == "bot":
         _pin(1)
         asyncio.run(run_bot(options.bot, options.api_url, options.database))
