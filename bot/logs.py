@@ -43,3 +43,7 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     # aiogram logs each update's handling at INFO with user-linked ids; keep its event log at WARNING
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)  # /readyz reads versions often
+    # APScheduler says "Running job …" and "… executed successfully" at INFO for every run (every 5 s for
+    # the alerts' live views); jobs' own failures still log at WARNING and above
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)

@@ -27,12 +27,6 @@ def polling_options(app: App) -> dict[str, object]:
             "tasks_concurrency_limit": UPDATE_CONCURRENCY}
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # aiogram logs each update's handling at INFO with ids only; keep its event log quieter by default
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-
-
 async def start_background(app: App) -> list[asyncio.Task[None]]:
     """The scheduler and the outbox sender, in this process (embedded mode)."""
     lock = SingletonLock(SCHEDULER_LOCK, app.settings.database_url)
