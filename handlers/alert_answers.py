@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.filters import NOT_A_COMMAND
 from handlers.kit import KitCb
+from handlers.replies import refuse_stale_button
 from locales import N_, t
 from models.alerts import AnswerKind
 from models.base import utcnow
@@ -65,7 +66,7 @@ async def answer_alert(query: CallbackQuery, callback_data: AnswerCb, session: A
                        state: FSMContext) -> None:
     kind = KIND_CODES.get(callback_data.kind)
     if kind is None or user.id is None:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     try:
         await alerts.record_answer(session, callback_data.alert_id, user.id, kind, now=utcnow())

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.commands import publish_commands_for_chat
 from handlers.menu import MenuCb, show_main_menu
+from handlers.replies import refuse_stale_button
 from locales import LOCALES
 from models.user import User
 from services import users
@@ -50,7 +51,7 @@ async def language_menu(query: CallbackQuery) -> None:
 async def set_language(query: CallbackQuery, callback_data: LanguageCb, session: AsyncSession, user: User,
                        is_coordinator: bool, i18n: I18n, bot: Bot) -> None:
     if callback_data.code not in LOCALES:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     await users.set_locale(session, user, callback_data.code)
     with i18n.use_locale(user.locale):

@@ -18,17 +18,16 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.night import send_presence
+from handlers.replies import refuse_stale_button
 from locales import N_
 from locales.formatting import format_day, format_when
 from models.base import utcnow
-from models.night import NightEdition, NightRegistration
+from models.night import NightEdition
 from models.user import User
 from services import night, night_publication
 from services.errors import DomainError
@@ -60,8 +59,7 @@ async def show_dashboard(message: Message, session: AsyncSession, user: User, no
         await message.answer(error.render(user.locale))
         return
     assert edition.id is not None
-    registered = (await session.execute(select(func.count()).where(
-        col(NightRegistration.edition_id) == edition.id, col(NightRegistration.withdrawn_at).is_(None)))).scalar_one()
+    registered = await night.count_registrations(session, edition.id)
     sectors = await night.list_sectors(session, edition)
     status = _("publiées") if edition.published_at else _("formées, pas encore publiées") if edition.formed_at \
         else _("pas encore formées")
@@ -122,7 +120,7 @@ async def _edition_for(query: CallbackQuery, callback_data: NightCoordCb, sessio
     """The edition a button names, re-read on the server (the button may be old or forged)."""
     edition = await session.get(NightEdition, callback_data.edition)
     if edition is None:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
     return edition
 
 

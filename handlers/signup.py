@@ -26,6 +26,7 @@ from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.keyboards import chunked, inline_keyboard
 from handlers.menu import MenuCb, show_main_menu
 from handlers.privacy import privacy_notice
+from handlers.replies import message_of, refuse_stale_button
 from locales import BABEL_LOCALES, LOCALES
 from locales.formatting import format_arrondissement
 from models.user import User
@@ -230,21 +231,17 @@ async def start_profile_edit(message: Message, state: FSMContext, user: User) ->
 
 # -- button answers ------------------------------------------------------------------------------------
 
-def _message_of(query: CallbackQuery) -> Message:
-    assert isinstance(query.message, Message)
-    return query.message
-
 
 @router.callback_query(Signup.language, SignupCb.filter(F.action == "lang"))
 async def chose_language(query: CallbackQuery, callback_data: SignupCb, state: FSMContext,
                          session: AsyncSession, user: User, i18n: I18n) -> None:
     if callback_data.value not in LOCALES:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     await users.set_locale(session, user, callback_data.value)
     await query.answer()
     with i18n.use_locale(user.locale):
-        await go(_message_of(query), state, Signup.name if user.consent_at else Signup.consent, user.locale)
+        await go(message_of(query), state, Signup.name if user.consent_at else Signup.consent, user.locale)
 
 
 @router.callback_query(Signup.consent, SignupCb.filter(F.action == "consent"))
@@ -253,12 +250,12 @@ async def chose_consent(query: CallbackQuery, callback_data: SignupCb, state: FS
     await query.answer()
     if callback_data.value != "yes":
         await state.clear()
-        await _message_of(query).answer(_(
+        await message_of(query).answer(_(
             "C'est noté : rien n'a été enregistré à votre sujet. Sans cet accord nous ne pouvons pas vous "
             "inscrire. Revenez quand vous voulez avec /start."))
         return
     await users.give_consent(session, user)
-    await go(_message_of(query), state, Signup.name, user.locale)
+    await go(message_of(query), state, Signup.name, user.locale)
 
 
 @router.callback_query(Signup.place, SignupCb.filter(F.action == "place"))
@@ -266,26 +263,26 @@ async def chose_place(query: CallbackQuery, callback_data: SignupCb, state: FSMC
     await query.answer()
     if callback_data.value == "out":
         await state.set_state(Signup.postal)
-        await ask(_message_of(query), Signup.postal, await state.get_data(), user.locale)
+        await ask(message_of(query), Signup.postal, await state.get_data(), user.locale)
         return
     try:
         number = users.check_arrondissement(int(callback_data.value))
     except (ValueError, DomainError):
-        await _message_of(query).answer(_("Ce bouton n'est plus valable."))
+        await message_of(query).answer(_("Ce bouton n'est plus valable."))
         return
     await state.update_data(arrondissement=number, postal_code=None)
-    await go(_message_of(query), state, Signup.networks, user.locale)
+    await go(message_of(query), state, Signup.networks, user.locale)
 
 
 @router.callback_query(Signup.networks, SignupCb.filter(F.action == "net"))
 async def chose_networks(query: CallbackQuery, callback_data: SignupCb, state: FSMContext, user: User) -> None:
     choice = {"climate": (True, False), "solidarity": (False, True), "both": (True, True)}.get(callback_data.value)
     if choice is None:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     await query.answer()
     await state.update_data(climate=choice[0], solidarity=choice[1])
-    await go(_message_of(query), state, Signup.languages, user.locale)
+    await go(message_of(query), state, Signup.languages, user.locale)
 
 
 @router.callback_query(StateFilter(Signup.languages, Signup.skills), SignupCb.filter(F.action.in_({"spoken", "skill"})))
@@ -294,13 +291,13 @@ async def toggle_choice(query: CallbackQuery, callback_data: SignupCb, state: FS
     field, options = ("languages", _languages_options(user.locale)) if spoken else ("skills", _skills_options())
     if (await state.get_state()) != (Signup.languages if spoken else Signup.skills).state or \
             callback_data.value not in options:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     chosen = list((await state.get_data()).get(field, []))
     chosen.remove(callback_data.value) if callback_data.value in chosen else chosen.append(callback_data.value)
     await state.update_data({field: chosen})
     await query.answer()
-    await _message_of(query).edit_reply_markup(
+    await message_of(query).edit_reply_markup(
         reply_markup=_toggle_keyboard(callback_data.action, options, chosen))
 
 
@@ -309,7 +306,7 @@ async def next_step(query: CallbackQuery, state: FSMContext, user: User) -> None
     await query.answer()
     step = await current_step(state)
     assert step is not None
-    await go(_message_of(query), state, _next(step), user.locale)
+    await go(message_of(query), state, _next(step), user.locale)
 
 
 @router.callback_query(StateFilter(Signup), SignupCb.filter(F.action == "back"))
@@ -321,7 +318,7 @@ async def back(query: CallbackQuery, state: FSMContext, user: User) -> None:
     if (await state.get_data()).get("editing"):
         previous = Signup.summary
     await state.set_state(previous)
-    await ask(_message_of(query), previous, await state.get_data(), user.locale)
+    await ask(message_of(query), previous, await state.get_data(), user.locale)
 
 
 @router.callback_query(Signup.summary, SignupCb.filter(F.action == "edit"))
@@ -330,12 +327,12 @@ async def edit_field(query: CallbackQuery, callback_data: SignupCb, state: FSMCo
              "languages": Signup.languages, "skills": Signup.skills}
     step = steps.get(callback_data.value)
     if step is None:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     await query.answer()
     await state.update_data(editing=True)
     await state.set_state(step)
-    await ask(_message_of(query), step, await state.get_data(), user.locale)
+    await ask(message_of(query), step, await state.get_data(), user.locale)
 
 
 @router.callback_query(Signup.summary, SignupCb.filter(F.action == "confirm"))
@@ -357,10 +354,10 @@ async def confirm(query: CallbackQuery, state: FSMContext, session: AsyncSession
     await query.answer()
     text = _("Merci, vous êtes inscrit ! Bienvenue parmi les volontaires de Paris.") if first_time \
         else _("Votre profil est à jour.")
-    await _message_of(query).answer(text)
-    await show_main_menu(_message_of(query), user, is_coordinator)
+    await message_of(query).answer(text)
+    await show_main_menu(message_of(query), user, is_coordinator)
     if first_time:
-        await newsletter.offer_after_signup(_message_of(query), session, user)
+        await newsletter.offer_after_signup(message_of(query), session, user)
 
 
 @router.callback_query(SignupCb.filter())
@@ -369,7 +366,7 @@ async def stale_signup_button(query: CallbackQuery, state: FSMContext, user: Use
     await query.answer(_("Ce bouton n'est plus valable."))
     step = await current_step(state)
     if step is not None:
-        await ask(_message_of(query), step, await state.get_data(), user.locale)
+        await ask(message_of(query), step, await state.get_data(), user.locale)
 
 
 # -- typed answers -------------------------------------------------------------------------------------
@@ -428,6 +425,6 @@ async def unexpected_input(message: Message, state: FSMContext, user: User) -> N
 async def open_profile(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await query.answer()
     if not user.is_signed_up:
-        await _message_of(query).answer(_("Vous n'êtes pas encore inscrit : tapez /start."))
+        await message_of(query).answer(_("Vous n'êtes pas encore inscrit : tapez /start."))
         return
-    await start_profile_edit(_message_of(query), state, user)
+    await start_profile_edit(message_of(query), state, user)

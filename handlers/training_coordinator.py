@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.menu import MenuCb
-from handlers.replies import drop_keyboard
+from handlers.replies import drop_keyboard, refuse_stale_button
 from handlers.training import duration_text, seats_text, short_when, training_card
 from locales.formatting import format_when
 from models.base import utcnow
@@ -464,7 +464,7 @@ async def abort_form(query: CallbackQuery, state: FSMContext) -> None:
 async def chose_networks(query: CallbackQuery, callback_data: FormCb, state: FSMContext, user: User) -> None:
     networks = NETWORK_CHOICES.get(callback_data.value)
     if networks is None:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     await query.answer()
     await state.update_data(networks=networks)
@@ -487,7 +487,7 @@ async def typed_networks(message: Message, state: FSMContext, user: User) -> Non
 @router.callback_query(NewTraining.duration, FormCb.filter(F.action == "duration"))
 async def chose_duration(query: CallbackQuery, callback_data: FormCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in DURATIONS:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     await query.answer()
     await state.update_data(duration=int(callback_data.value))
@@ -597,7 +597,7 @@ async def ask_value(query: CallbackQuery, callback_data: AdminCb, state: FSMCont
     if training is None:
         return
     if callback_data.name not in trainings.EDITABLE:
-        await query.answer(_("Ce bouton n'est plus valable."), show_alert=True)
+        await refuse_stale_button(query)
         return
     await query.answer()
     await state.set_state(EditTraining.value)

@@ -201,6 +201,12 @@ def is_experienced(registration: NightRegistration, trainings_attended: int = 0)
     return not registration.first_time or trainings_attended > 0
 
 
+async def count_registrations(session: AsyncSession, edition_id: int) -> int:
+    """Volunteers registered for an edition and not withdrawn."""
+    return int((await session.execute(select(func.count()).where(
+        col(NightRegistration.edition_id) == edition_id, col(NightRegistration.withdrawn_at).is_(None)))).scalar_one())
+
+
 async def get_registration(session: AsyncSession, edition: NightEdition, user_id: int) -> NightRegistration | None:
     query = select(NightRegistration).where(col(NightRegistration.edition_id) == edition.id,
                                             col(NightRegistration.user_id) == user_id)

@@ -494,3 +494,12 @@ async def search_notices(session: AsyncSession, query: str, limit: int = 5) -> t
     found = (await session.execute(where.order_by(col(Notice.published_at).desc().nulls_last(),
                                                   col(Notice.id).desc()).limit(limit))).scalars().all()
     return total, list(found)
+
+
+async def overview(session: AsyncSession) -> dict[str, Any]:
+    """What coordinators see first: notices stored, subscriptions, and when notices last changed."""
+    return {
+        "notices": (await session.execute(select(func.count()).select_from(Notice))).scalar_one(),
+        "subscriptions": (await session.execute(select(func.count()).select_from(Subscription))).scalar_one(),
+        "last": (await session.execute(select(func.max(Notice.updated_at)))).scalar_one(),
+    }
