@@ -18,6 +18,7 @@ from bot.config import TELEGRAM_API_URL, Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.fsm_storage import DatabaseStorage
 from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.middlewares.refusals import RenderRefusals
 from bot.middlewares.responses import KeepResponseModels
 from bot.middlewares.session import CommitBeforeSend, DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
@@ -76,6 +77,9 @@ def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSess
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware(settings.coordinator_ids))
     UserLocaleMiddleware(create_i18n()).setup(dp)
+    refusals = RenderRefusals()
+    dp.message.outer_middleware(refusals)
+    dp.callback_query.outer_middleware(refusals)
     dp.include_router(build_router())
     return dp
 

@@ -13,22 +13,9 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.patches import sqlite_connection_class
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
-
-
-class InlineSqliteConnection(aiosqlite.Connection):
-    """aiosqlite that runs each call on the event loop instead of handing it to its worker thread.
-
-    A call on a local WAL file takes microseconds; the thread hand-off it replaces costs 50-300 µs, and a
-    handled update makes about twenty of them. The bot uses one connection (below), so nothing in this
-    process ever waits for SQLite's lock; another process (a CLI command) holding it briefly may block the
-    loop for those milliseconds, which is the price of an embedded database.
-    """
-
-    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._connection is None:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -43,7 +30,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         async def connect() -> aiosqlite.Connection:
             # created on aiosqlite's thread, then used from the loop's: hence check_same_thread=False
-            return await InlineSqliteConnection(
+            return await sqlite_connection_class()(
                 partial(sqlite3.connect, path, timeout=30, check_same_thread=False), iter_chunk_size=64)
 
         engine = create_async_engine(url, async_creator=connect, **kwargs)

@@ -62,7 +62,7 @@ async def run_polling(settings: Settings) -> None:
     await upgrade_database(app.engine)
     me = await app.bot.get_me()
     log.info("bot @%s starting (polling, database %s)", me.username, app.engine.dialect.name)
-    await publish_commands(app.bot)
+    await publish_commands(app)
     tasks = await start_background(app)
     try:
         await app.dispatcher.start_polling(app.bot, **polling_options(app))  # type: ignore[arg-type]

@@ -7,14 +7,15 @@ the database, not the scheduler, remembers what was already done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import make_url
 
@@ -27,26 +28,19 @@ if TYPE_CHECKING:
 MISFIRE_GRACE = timedelta(hours=12)
 
 
-@dataclass(frozen=True)
-class JobSpec:
-    id: str
-    func: str  # "module:function", so the persistent store can find it again
-    trigger: BaseTrigger
+def recurring_jobs() -> dict[str, tuple[str, BaseTrigger]]:
+    """Every feature's recurring jobs by id ("<feature>.<name>"): (function path, trigger)."""
+    from bot.features import FEATURES
 
+    jobs: dict[str, tuple[str, BaseTrigger]] = {}
+    for feature in FEATURES:
+        for job in feature.jobs:
+            fields = dict(job.schedule.fields)
+            trigger: BaseTrigger = (IntervalTrigger(**fields) if job.schedule.kind == "interval"  # type: ignore[arg-type]
+                                    else CronTrigger(**fields))
+            jobs[feature.job_id(job)] = (job.func, trigger)
+    return jobs
 
-# Recurring jobs every feature registers (id, function, trigger); added with replace_existing at start.
-RECURRING_JOBS: list[JobSpec] = [
-    JobSpec("procurement-feeds", "bot.jobs.procurement:poll_notice_feeds", IntervalTrigger(hours=1)),
-    JobSpec("procurement-digest", "bot.jobs.procurement:send_notice_digests",
-            CronTrigger(hour=8, minute=0, timezone="Europe/Paris")),
-    JobSpec("newsletter:tick", "bot.jobs.newsletter:send_due_issues", IntervalTrigger(minutes=1)),
-    JobSpec("night_messages", "bot.jobs.night:send_night_messages", IntervalTrigger(minutes=10)),
-    JobSpec("training-reminders", "bot.jobs.training:send_training_reminders", IntervalTrigger(minutes=1)),
-    JobSpec("training-erased-seats", "bot.jobs.training:release_erased_seats", IntervalTrigger(minutes=5)),
-    JobSpec("alerts.live_views", "bot.jobs.alerts:refresh_live_views", IntervalTrigger(seconds=5)),
-    JobSpec("alerts.reminders", "bot.jobs.alerts:send_reminders", IntervalTrigger(seconds=30)),
-    JobSpec("alerts.vigilance", "bot.jobs.alerts:poll_vigilance", IntervalTrigger(minutes=15)),
-]
 
 _context: App | None = None
 
@@ -84,6 +78,19 @@ def create_scheduler(settings: Settings) -> AsyncIOScheduler:
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())},
     )
-    for job in RECURRING_JOBS:
-        scheduler.add_job(job.func, job.trigger, id=job.id, replace_existing=True)
+    for job_id, (func, trigger) in recurring_jobs().items():
+        scheduler.add_job(func, trigger, id=job_id, replace_existing=True)
+    scheduler.add_listener(lambda _event: forget_retired_jobs(scheduler), EVENT_SCHEDULER_STARTED)
     return scheduler
+
+
+def forget_retired_jobs(scheduler: AsyncIOScheduler) -> None:
+    """Remove stored recurring jobs no feature declares any more (a renamed or retired one would run forever);
+    one-off (date) jobs stay.
+
+    Runs when the scheduler starts: only then has it opened the persistent store.
+    """
+    declared = recurring_jobs()
+    for job in scheduler.get_jobs():
+        if job.id not in declared and not isinstance(job.trigger, DateTrigger):
+            scheduler.remove_job(job.id)

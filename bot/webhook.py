@@ -192,7 +192,7 @@ async def serve_webhook(settings: Settings, *, host: str, port: int, reuse_port:
         if settings.webhook_url:
             await app.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
                                       allowed_updates=app.dispatcher.resolve_used_update_types())
-            await publish_commands(app.bot)
+            await publish_commands(app)
         await app.dispatcher.emit_startup(bot=app.bot)
         log.info("webhook worker %s listening on %s:%d (database %s, fsm %s)", processor.worker, host, port,
                  app.engine.dialect.name, "redis" if settings.redis_url else "database")

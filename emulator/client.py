@@ -328,8 +328,9 @@ class TestUser:
         self._unblock_to_write()
         return user_message(self.state, self.chat, None, kind="location", extra={"location": location})
 
-    async def tap(self, label: str, message: RecordedMessage | None = None) -> str:
-        """Tap the inline button labelled `label` on `message` (default: latest message with a keyboard).
+    async def tap(self, label: str, message: RecordedMessage | None = None, *, inaccessible: bool = False) -> str:
+        """Tap the inline button labelled `label` on `message` (default: latest message with a keyboard);
+        `inaccessible`: as Telegram does for a message it no longer shows the bot (too old, deleted).
 
         Returns the callback query id. A reply-keyboard button sends its label as text instead.
         """
@@ -342,7 +343,7 @@ class TestUser:
                     if button.get("text") == label:
                         if "callback_data" not in button:
                             raise AssertionError(f"button {label!r} has no callback_data: {button}")
-                        return callback_query(self.state, self.chat, target, button["callback_data"])
+                        return callback_query(self.state, self.chat, target, button["callback_data"], inaccessible)
             if target.reply_markup and "keyboard" in target.reply_markup and label in target.button_labels:
                 await self._press_reply_button(target, label)
                 return ""

@@ -33,14 +33,20 @@ def user_message(
     return payload
 
 
-def callback_query(state: BotState, chat: Chat, message: RecordedMessage, data: str | None) -> str:
-    """Queue a callback_query for a tap on `message`; returns the query id."""
+def callback_query(state: BotState, chat: Chat, message: RecordedMessage, data: str | None,
+                   inaccessible: bool = False) -> str:
+    """Queue a callback_query for a tap on `message`; returns the query id.
+
+    `inaccessible`: Telegram sends an InaccessibleMessage (chat, message_id, date 0) instead of the message
+    when the bot can no longer see it (deleted, or too old).
+    """
     query_id = state.new_callback_query_id()
     state.callbacks[query_id] = PendingCallback(query_id, chat.id, message.message_id, data)
     payload: dict[str, Any] = {
         "id": query_id,
         "from": chat.user_dict(),
-        "message": state.message_dict(message),
+        "message": ({"chat": chat.chat_dict(), "message_id": message.message_id, "date": 0} if inaccessible
+                    else state.message_dict(message)),
         "chat_instance": str(-(abs(hash((state.bot_id, chat.id))) % 10**18)),
     }
     if data is not None:

@@ -15,13 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.filters import NOT_A_COMMAND
 from handlers.kit import KitCb
-from handlers.replies import refuse_stale_button
 from locales import N_, t
 from models.alerts import AnswerKind
 from models.base import utcnow
 from models.user import User
 from services import alerts
-from services.errors import DomainError
+from services.errors import DomainError, StaleButton
 
 router = Router(name="alert_answers")
 
@@ -66,8 +65,7 @@ async def answer_alert(query: CallbackQuery, callback_data: AnswerCb, session: A
                        state: FSMContext) -> None:
     kind = KIND_CODES.get(callback_data.kind)
     if kind is None or user.id is None:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     try:
         await alerts.record_answer(session, callback_data.alert_id, user.id, kind, now=utcnow())
     except DomainError as error:

@@ -26,8 +26,7 @@ from bot.middlewares.roles import CoordinatorOnly
 from handlers.alert_answers import answer_markup
 from handlers.coordinator import CoordCb
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
-from handlers.keyboards import chunked, inline_keyboard
-from handlers.replies import message_of, refuse_stale_button
+from handlers.ui import answer_stale, chunked, inline_keyboard, tapped_message
 from locales import N_, t
 from models.alerts import AlertStatus, Level
 from models.base import utcnow
@@ -35,7 +34,7 @@ from models.user import User
 from services import alerts
 from services.alert_coverage import alert_coverage, coverage_text
 from services.alert_map import render_map
-from services.errors import DomainError
+from services.errors import DomainError, StaleButton
 
 router = Router(name="alerts")
 router.message.middleware(CoordinatorOnly())
@@ -110,7 +109,7 @@ async def alert_command(message: Message, session: AsyncSession, state: FSMConte
 async def alerts_from_menu(query: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
     await query.answer()
     await state.clear()
-    await show_alerts_home(message_of(query), session)
+    await show_alerts_home(tapped_message(query), session)
 
 
 # -- the launch wizard ------------------------------------------------------------------------------------
@@ -201,46 +200,44 @@ async def _go(message: Message, state: FSMContext, step: State, session: AsyncSe
 async def new_alert(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     await query.answer()
     await state.set_data({"areas": [], "networks": ["climate"]})
-    await _go(message_of(query), state, NewAlert.level, session)
+    await _go(tapped_message(query), state, NewAlert.level, session)
 
 
 @router.callback_query(DraftCb.filter(F.action == "cancel"))
 async def cancel_draft(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
-    await message_of(query).answer(_("Alerte abandonnée : rien n'a été envoyé."))
+    await tapped_message(query).answer(_("Alerte abandonnée : rien n'a été envoyé."))
 
 
 @router.callback_query(NewAlert.level, DraftCb.filter(F.action == "level"))
 async def chose_level(query: CallbackQuery, callback_data: DraftCb, state: FSMContext,
                       session: AsyncSession) -> None:
     if not callback_data.value.isdigit() or int(callback_data.value) not in alerts.LEVEL_NAMES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     await state.update_data(level=int(callback_data.value))
-    await _go(message_of(query), state, NewAlert.areas, session)
+    await _go(tapped_message(query), state, NewAlert.areas, session)
 
 
 @router.callback_query(NewAlert.areas, DraftCb.filter(F.action == "all"))
 async def chose_all_paris(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     await query.answer()
     await state.update_data(areas=list(alerts.ALL_PARIS))
-    await _go(message_of(query), state, NewAlert.networks, session)
+    await _go(tapped_message(query), state, NewAlert.networks, session)
 
 
 @router.callback_query(NewAlert.areas, DraftCb.filter(F.action == "area"))
 async def toggle_area(query: CallbackQuery, callback_data: DraftCb, state: FSMContext,
                       session: AsyncSession) -> None:
     if not callback_data.value.isdigit() or int(callback_data.value) not in alerts.ALL_PARIS:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     number = int(callback_data.value)
     chosen = set((await state.get_data()).get("areas", []))
     chosen.symmetric_difference_update({number})
     await state.update_data(areas=sorted(chosen))
     await query.answer()
-    message = message_of(query)
+    message = tapped_message(query)
     if message.reply_markup is not None:
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=_retick(message.reply_markup, sorted(chosen)))
@@ -268,7 +265,7 @@ async def areas_done(query: CallbackQuery, state: FSMContext, session: AsyncSess
         return
     await query.answer()
     data = await state.get_data()
-    await _go(message_of(query), state, NewAlert.confirm if data.get("editing") else NewAlert.networks, session)
+    await _go(tapped_message(query), state, NewAlert.confirm if data.get("editing") else NewAlert.networks, session)
 
 
 _AREAS_RE = re.compile(r"^[\d\s,;&-]+$")
@@ -308,8 +305,7 @@ async def typed_areas(message: Message, state: FSMContext, session: AsyncSession
 async def toggle_network(query: CallbackQuery, callback_data: DraftCb, state: FSMContext,
                          session: AsyncSession) -> None:
     if callback_data.value not in alerts.NETWORKS:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     chosen = set((await state.get_data()).get("networks", []))
     chosen.symmetric_difference_update({callback_data.value})
     await state.update_data(networks=[name for name in alerts.NETWORKS if name in chosen])
@@ -322,7 +318,7 @@ async def toggle_network(query: CallbackQuery, callback_data: DraftCb, state: FS
     _cancel_button(builder)
     builder.adjust(1)
     with contextlib.suppress(TelegramBadRequest):
-        await message_of(query).edit_reply_markup(reply_markup=builder.as_markup())
+        await tapped_message(query).edit_reply_markup(reply_markup=builder.as_markup())
 
 
 @router.callback_query(NewAlert.networks, DraftCb.filter(F.action == "nets_ok"))
@@ -332,14 +328,14 @@ async def networks_done(query: CallbackQuery, state: FSMContext, session: AsyncS
         await query.answer(_("Choisissez au moins un réseau."), show_alert=True)
         return
     await query.answer()
-    await _go(message_of(query), state, NewAlert.confirm if data.get("editing") else NewAlert.note_fr, session)
+    await _go(tapped_message(query), state, NewAlert.confirm if data.get("editing") else NewAlert.note_fr, session)
 
 
 @router.callback_query(NewAlert.note_fr, DraftCb.filter(F.action == "skip_note"))
 async def skip_note(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     await query.answer()
     await state.update_data(note_fr=None, note_en=None, editing=True)
-    await _go(message_of(query), state, NewAlert.confirm, session)
+    await _go(tapped_message(query), state, NewAlert.confirm, session)
 
 
 @router.message(NewAlert.note_fr, TYPED_ANSWER)
@@ -356,7 +352,7 @@ async def typed_note_fr(message: Message, state: FSMContext, session: AsyncSessi
 async def skip_note_en(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     await query.answer()
     await state.update_data(note_en=None, editing=True)
-    await _go(message_of(query), state, NewAlert.confirm, session)
+    await _go(tapped_message(query), state, NewAlert.confirm, session)
 
 
 @router.message(NewAlert.note_en, TYPED_ANSWER)
@@ -372,8 +368,8 @@ async def typed_note_en(message: Message, state: FSMContext, session: AsyncSessi
 @router.callback_query(NewAlert.confirm, DraftCb.filter(F.action.in_({"edit_areas", "edit_nets"})))
 async def edit_draft(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, session: AsyncSession) -> None:
     await query.answer()
-    await _go(message_of(query), state, NewAlert.areas if callback_data.action == "edit_areas" else NewAlert.networks,
-              session)
+    step = NewAlert.areas if callback_data.action == "edit_areas" else NewAlert.networks
+    await _go(tapped_message(query), state, step, session)
 
 
 @router.callback_query(NewAlert.confirm, DraftCb.filter(F.action == "send"))
@@ -391,7 +387,7 @@ async def _launch(query: CallbackQuery, session: AsyncSession, user: User, draft
         return False
     await query.answer()
     assert alert.id is not None
-    message = message_of(query)
+    message = tapped_message(query)
     await message.answer(ngettext("🌡 Alerte n° {id} lancée : {n} volontaire va la recevoir.",
                                   "🌡 Alerte n° {id} lancée : {n} volontaires vont la recevoir.", count).format(
         id=alert.id, n=count))
@@ -459,7 +455,7 @@ async def view_alert(query: CallbackQuery, callback_data: AlertOpCb, session: As
     if not await _alert_or_refuse(query, session, user, callback_data.alert_id, must_be_open=False):
         return
     await query.answer()
-    await _send_live_view(message_of(query), session, callback_data.alert_id, user.locale)
+    await _send_live_view(tapped_message(query), session, callback_data.alert_id, user.locale)
 
 
 @router.callback_query(AlertOpCb.filter(F.action == "refresh"))
@@ -469,7 +465,7 @@ async def refresh_alert(query: CallbackQuery, callback_data: AlertOpCb, session:
     coverage = await alert_coverage(session, callback_data.alert_id)
     await query.answer(_("À jour."))
     with contextlib.suppress(TelegramBadRequest):  # unchanged since the last refresh
-        await message_of(query).edit_text(
+        await tapped_message(query).edit_text(
             coverage_text(coverage, user.locale),
             reply_markup=live_keyboard(callback_data.alert_id, coverage.alert.status == AlertStatus.OPEN,
                                       user.locale))
@@ -484,7 +480,7 @@ async def send_map(query: CallbackQuery, callback_data: AlertOpCb, session: Asyn
     shares: dict[int, float | None] = {area.arrondissement: area.help_share for area in coverage.by_area}
     title = _("Alerte n° {id} : part des volontaires qui peuvent aider").format(id=callback_data.alert_id)
     png = render_map(shares, user.locale, title)
-    await message_of(query).answer_photo(
+    await tapped_message(query).answer_photo(
         BufferedInputFile(png, filename=f"alerte-{callback_data.alert_id}.png"),
         caption=_("Carte de l'alerte n° {id}. Fond de carte : Ville de Paris, ODbL.").format(id=callback_data.alert_id))
 
@@ -500,15 +496,14 @@ async def ask_remind(query: CallbackQuery, callback_data: AlertOpCb, session: As
         builder.button(text=label, callback_data=AlertOpCb(action="remind_at", alert_id=callback_data.alert_id,
                                                            value=minutes))
     builder.adjust(4)
-    await message_of(query).answer(
+    await tapped_message(query).answer(
         _("Relancer une fois ceux qui n'ont pas répondu. Quand ?"), reply_markup=builder.as_markup())
 
 
 @router.callback_query(AlertOpCb.filter(F.action == "remind_at"))
 async def schedule_remind(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSession, user: User) -> None:
     if callback_data.value not in REMIND_CHOICES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     try:
         alert = await alerts.schedule_reminder(session, callback_data.alert_id, timedelta(minutes=callback_data.value),
                                                now=utcnow())
@@ -534,7 +529,7 @@ async def ask_level(query: CallbackQuery, callback_data: AlertOpCb, session: Asy
             builder.button(text=alerts.level_label(level, user.locale),
                            callback_data=AlertOpCb(action="set_level", alert_id=callback_data.alert_id, value=level))
     builder.adjust(2)
-    await message_of(query).answer(
+    await tapped_message(query).answer(
         _("Niveau actuel : {level}. Nouveau niveau ? Tous les destinataires seront prévenus.").format(
             level=alerts.level_label(alert.level, user.locale)), reply_markup=builder.as_markup())
 
@@ -548,7 +543,7 @@ async def set_level(query: CallbackQuery, callback_data: AlertOpCb, session: Asy
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer()
-    await message_of(query).answer(ngettext("Niveau changé : {level}. {n} volontaire prévenu.",
+    await tapped_message(query).answer(ngettext("Niveau changé : {level}. {n} volontaire prévenu.",
                                               "Niveau changé : {level}. {n} volontaires prévenus.", count).format(
         level=alerts.level_label(alert.level, user.locale), n=count))
 
@@ -573,7 +568,7 @@ async def ask_close(query: CallbackQuery, callback_data: AlertOpCb, session: Asy
     builder.button(text=_("✅ Oui, clôturer"),
                    callback_data=AlertOpCb(action="close_ok", alert_id=callback_data.alert_id))
     builder.button(text=_("Non"), callback_data=AlertOpCb(action="refresh", alert_id=callback_data.alert_id))
-    await message_of(query).answer(
+    await tapped_message(query).answer(
         _("Clôturer l'alerte n° {id} ? Chaque destinataire recevra un message de fin avec nos remerciements.").format(
             id=callback_data.alert_id), reply_markup=builder.as_markup())
 
@@ -586,7 +581,7 @@ async def close(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSe
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer()
-    await message_of(query).answer(ngettext(
+    await tapped_message(query).answer(ngettext(
         "Alerte n° {id} clôturée : message de fin envoyé à {n} volontaire.",
         "Alerte n° {id} clôturée : message de fin envoyé à {n} volontaires.", count).format(
         id=callback_data.alert_id, n=count))
@@ -594,7 +589,7 @@ async def close(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSe
 
 @router.callback_query(AlertOpCb.filter())
 async def unknown_action(query: CallbackQuery) -> None:
-    await refuse_stale_button(query)
+    await answer_stale(query)
 
 
 # -- proposals from the Météo-France poller ---------------------------------------------------------------
@@ -603,8 +598,7 @@ async def unknown_action(query: CallbackQuery) -> None:
 async def confirm_proposal(query: CallbackQuery, callback_data: ProposalCb, session: AsyncSession, user: User) -> None:
     """One tap: all Paris, Climate Volunteers, at the proposed level."""
     if callback_data.level not in alerts.LEVEL_NAMES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     draft = alerts.AlertDraft(level=callback_data.level, arrondissements=alerts.ALL_PARIS, networks=("climate",))
     await _launch(query, session, user, draft)
 

@@ -1,41 +1,67 @@
-"""The command list Telegram shows in each language (setMyCommands)."""
+"""The command lists Telegram shows (setMyCommands), built from every feature's manifest, per audience.
+
+Everyone (and volunteers) get the default list in their language; each coordinator gets a list of their
+own (a chat scope) with the coordinators' commands too. Volunteers never see coordinators' commands.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from typing import TYPE_CHECKING
+
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from locales import DEFAULT_LOCALE, LOCALES, N_, t
+from bot.feature import Audience, Command
+from bot.features import FEATURES
+from locales import DEFAULT_LOCALE, LOCALES, t
+from services import users
 
-# (command, French description); each feature adds its own.
-BOT_COMMANDS: list[tuple[str, str]] = [
-    ("start", N_("S'inscrire ou reprendre")),
-    ("menu", N_("Menu principal")),
-    ("trainings", N_("Formations")),
-    ("language", N_("Changer de langue")),
-    ("newsletter", N_("La Lettre du Climat, chaque mois")),
-    ("privacy", N_("Notice de confidentialité")),
-    ("mydata", N_("Recevoir mes données")),
-    ("delete", N_("Effacer mes données")),
-    ("cancel", N_("Abandonner l'action en cours")),
-    ("tenders", N_("Avis de marchés publics (entreprises)")),
-    ("search", N_("Chercher un avis de marché")),
-    ("help", N_("Aide")),
-    ("kit", N_("Le kit canicule du volontaire")),
-]
+if TYPE_CHECKING:
+    from bot.app import App
 
 
-def commands_for(locale: str) -> list[BotCommand]:
-    return [BotCommand(command=name, description=t(locale, text)) for name, text in BOT_COMMANDS]
+def declared_commands(coordinator: bool) -> list[Command]:
+    """The commands this audience may use, once each; a coordinator's own description wins."""
+    chosen: dict[str, Command] = {}
+    for feature in FEATURES:
+        for command in feature.commands:
+            if command.audience is Audience.COORDINATORS and not coordinator:
+                continue
+            if command.name not in chosen or command.audience is Audience.COORDINATORS:
+                chosen[command.name] = command
+    return list(chosen.values())
 
 
-async def publish_commands(bot: Bot) -> None:
-    """One list per language, plus the default (French) for clients in any other language."""
-    await bot.set_my_commands(commands_for(DEFAULT_LOCALE), scope=BotCommandScopeDefault())
+def coordinator_only_commands() -> frozenset[str]:
+    """Commands no volunteer may use: typed by one, they are told it is for coordinators."""
+    shared = {command.name for command in declared_commands(coordinator=False)}
+    return frozenset(command.name for command in declared_commands(coordinator=True)
+                     if command.name not in shared)
+
+
+def commands_for(locale: str, coordinator: bool = False) -> list[BotCommand]:
+    return [BotCommand(command=command.name, description=t(locale, command.description))
+            for command in declared_commands(coordinator)]
+
+
+async def publish_commands(app: App) -> None:
+    """One list per language (the default, French, for clients in any other language), then each
+    coordinator's own."""
+    assert app.bot is not None
+    await app.bot.set_my_commands(commands_for(DEFAULT_LOCALE), scope=BotCommandScopeDefault())
     for locale in LOCALES:
-        await bot.set_my_commands(commands_for(locale), scope=BotCommandScopeDefault(), language_code=locale)
+        await app.bot.set_my_commands(commands_for(locale), scope=BotCommandScopeDefault(), language_code=locale)
+    async with app.sessions() as session:
+        coordinators = await users.list_coordinators(session, app.settings.coordinator_ids)
+    for person in coordinators:
+        if person.telegram_id is not None:
+            await publish_commands_for_chat(app.bot, person.telegram_id, person.locale, coordinator=True)
 
 
-async def publish_commands_for_chat(bot: Bot, chat_id: int, locale: str) -> None:
-    """After /language: this user sees the commands in the language they chose, whatever their client's."""
-    await bot.set_my_commands(commands_for(locale), scope=BotCommandScopeChat(chat_id=chat_id))
+async def publish_commands_for_chat(bot: Bot, chat_id: int, locale: str, coordinator: bool = False) -> None:
+    """After /language, a grant or a revoke: this person's own list, in the language they chose."""
+    # a chat the bot cannot reach (never started, blocked) keeps the default list
+    with contextlib.suppress(TelegramAPIError):
+        await bot.set_my_commands(commands_for(locale, coordinator), scope=BotCommandScopeChat(chat_id=chat_id))

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.menu import MenuCb
-from locales import N_
+from handlers.menu import MenuCb, menu_entries
 from models.user import User
 from services import users
+from services.callbacks.foundation import CoordCb, RoleCb
 from services.errors import DomainError
 
 router = Router(name="coordinator")
@@ -25,38 +23,12 @@ router.message.middleware(CoordinatorOnly())
 router.callback_query.middleware(CoordinatorOnly())
 
 
-class CoordCb(CallbackData, prefix="co"):
-    """A coordinator-menu entry; each feature's coordinator router handles its own `item`."""
-
-    item: str
-
-
-class RoleCb(CallbackData, prefix="cr"):
-    telegram_id: int
-
-
-@dataclass(frozen=True)
-class CoordEntry:
-    item: str
-    label: str  # French msgid
-
-
-# Each feature adds its coordinator entry here.
-COORD_ENTRIES: list[CoordEntry] = [
-    CoordEntry("roles", N_("👥 Coordinateurs")),
-    CoordEntry("tenders", N_("📑 Marchés publics")),
-    CoordEntry("broadcast", N_("📣 Diffusion")),
-    CoordEntry("newsletter", N_("📰 Lettre du Climat")),
-    CoordEntry("night", N_("🌙 Nuit de la Solidarité")),
-    CoordEntry("trainings", N_("📚 Formations")),
-    CoordEntry("alerts", N_("🌡 Alertes canicule")),
-]
 
 
 def coordinator_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for entry in COORD_ENTRIES:
-        builder.button(text=_(entry.label), callback_data=CoordCb(item=entry.item))
+    for entry in menu_entries(coordinator_menu=True):
+        builder.button(text=_(entry.label), callback_data=CoordCb(item=entry.key))
     builder.button(text=_("☰ Menu"), callback_data=MenuCb(item="home"))
     builder.adjust(1)
     return builder.as_markup()

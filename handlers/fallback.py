@@ -11,15 +11,29 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.middlewares.roles import COORDINATORS_ONLY
+from handlers.commands import coordinator_only_commands
 from locales import normalize_locale, t
+from services.errors import STALE_BUTTON
 
 router = Router(name="fallback")
 log = logging.getLogger(__name__)
 
 
+def _command_name(text: str | None) -> str | None:
+    """"/night_new@ParisBot 2027-02-01" → "night_new"."""
+    if not text or not text.startswith("/"):
+        return None
+    words = text[1:].split(maxsplit=1)
+    return words[0].partition("@")[0] if words else None
+
+
 @router.message()
 async def not_understood(message: Message, state: FSMContext) -> None:
-    if await state.get_state() is not None:
+    if _command_name(message.text) in coordinator_only_commands():
+        # a coordinator's command typed by someone else (their guard passed it on: see bot/middlewares/roles.py)
+        await message.answer(_(COORDINATORS_ONLY))
+    elif await state.get_state() is not None:
         await message.answer(_("Je n'ai pas compris. Répondez avec les boutons ci-dessus, ou /cancel pour "
                                "abandonner."))
     else:
@@ -29,7 +43,7 @@ async def not_understood(message: Message, state: FSMContext) -> None:
 @router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
     """An old, unknown or forged button: it does nothing, and we say so."""
-    await query.answer(_("Ce bouton n'est plus valable. Tapez /menu pour recommencer."), show_alert=True)
+    await query.answer(_(STALE_BUTTON), show_alert=True)
 
 
 @router.errors(ExceptionTypeFilter(Exception))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -13,18 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.commands import publish_commands_for_chat
 from handlers.menu import MenuCb, show_main_menu
-from handlers.replies import refuse_stale_button
 from locales import LOCALES
 from models.user import User
 from services import users
+from services.callbacks.foundation import LanguageCb
+from services.errors import StaleButton
 
 router = Router(name="language")
 
 LABELS = {"fr": "🇫🇷 Français", "en": "🇬🇧 English"}
 
-
-class LanguageCb(CallbackData, prefix="lg"):
-    code: str
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -51,11 +48,10 @@ async def language_menu(query: CallbackQuery) -> None:
 async def set_language(query: CallbackQuery, callback_data: LanguageCb, session: AsyncSession, user: User,
                        is_coordinator: bool, i18n: I18n, bot: Bot) -> None:
     if callback_data.code not in LOCALES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await users.set_locale(session, user, callback_data.code)
     with i18n.use_locale(user.locale):
         await query.answer(_("Langue : français."))
-        await publish_commands_for_chat(bot, query.from_user.id, user.locale)
+        await publish_commands_for_chat(bot, query.from_user.id, user.locale, is_coordinator)
         if isinstance(query.message, Message):
             await show_main_menu(query.message, user, is_coordinator)

@@ -2,69 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.feature import Audience, MenuEntry
+from bot.features import FEATURES
 from handlers.commands import commands_for
-from locales import N_
 from models.user import User
+from services.callbacks.foundation import MenuCb
 
 router = Router(name="menu")
 
 
-class MenuCb(CallbackData, prefix="m"):
-    """A main-menu entry; each feature's router handles `MenuCb.filter(F.item == "<its key>")`."""
 
-    item: str
-
-
-@dataclass(frozen=True)
-class MenuEntry:
-    item: str
-    label: str  # French msgid
-    visible: Callable[[User, bool], bool]
+def visible_to(audience: Audience, user: User, is_coordinator: bool) -> bool:
+    """Does this person see a menu entry or a command meant for `audience`?"""
+    if audience is Audience.COORDINATORS:
+        return is_coordinator
+    if audience is Audience.VOLUNTEERS:
+        return user.is_signed_up
+    return True
 
 
-def _signed_up(user: User, _coordinator: bool) -> bool:
-    return user.is_signed_up
-
-
-def _coordinator(_user: User, coordinator: bool) -> bool:
-    return coordinator
-
-
-# Each feature adds its line here (in menu order); `visible` hides what does not apply to this user.
-MENU_ENTRIES: list[MenuEntry] = [
-    MenuEntry("training", N_("📚 Formations"), _signed_up),
-    MenuEntry("night", N_("🌙 Nuit de la Solidarité"), _signed_up),
-    MenuEntry("kit", N_("📘 Kit canicule"), lambda _u, _c: True),
-    MenuEntry("newsletter", N_("📰 Lettre du Climat"), lambda _u, _c: True),
-    MenuEntry("tenders", N_("📑 Marchés publics"), lambda _u, _c: True),
-    MenuEntry("profile", N_("👤 Mon profil"), _signed_up),
-    MenuEntry("language", N_("🌐 Langue"), lambda _u, _c: True),
-    MenuEntry("privacy", N_("🔒 Mes données"), lambda _u, _c: True),
-    MenuEntry("coord", N_("🛠 Menu coordinateur"), _coordinator),
-]
-
-
-def back_to_menu_button(builder: InlineKeyboardBuilder) -> InlineKeyboardBuilder:
-    builder.button(text=_("☰ Menu"), callback_data=MenuCb(item="home"))
-    return builder
+def menu_entries(coordinator_menu: bool = False) -> list[MenuEntry]:
+    """Every feature's entries of the main (or coordinator) menu, in menu order."""
+    entries = [entry for feature in FEATURES
+               for entry in (feature.coordinator_menu if coordinator_menu else feature.menu)]
+    return sorted(entries, key=lambda entry: entry.order)
 
 
 def main_menu_keyboard(user: User, is_coordinator: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for entry in MENU_ENTRIES:
-        if entry.visible(user, is_coordinator):
-            builder.button(text=_(entry.label), callback_data=MenuCb(item=entry.item))
+    for entry in menu_entries():
+        if visible_to(entry.audience, user, is_coordinator):
+            builder.button(text=_(entry.label), callback_data=MenuCb(item=entry.key))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -102,7 +77,8 @@ async def cancel(message: Message, state: FSMContext, user: User, is_coordinator
 
 
 @router.message(Command("help"))
-async def help_command(message: Message, user: User) -> None:
+async def help_command(message: Message, user: User, is_coordinator: bool) -> None:
     lines = [_("Je suis le bot des volontaires de la Ville de Paris. Ce que je sais faire :")]
-    lines += [f"/{command.command} : {command.description}" for command in commands_for(user.locale)]
+    lines += [f"/{command.command} : {command.description}"
+              for command in commands_for(user.locale, is_coordinator)]
     await message.answer("\n".join(lines))

@@ -26,14 +26,14 @@ from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.menu import MenuCb
-from handlers.replies import message_of, refuse_stale_button
+from handlers.ui import tapped_message
 from locales import LOCALES, N_
 from locales.formatting import format_when
 from models.base import utcnow
 from models.newsletter import NewsletterIssue
 from models.user import User
 from services import newsletter, outbox
-from services.errors import DomainError
+from services.errors import DomainError, StaleButton
 
 router = Router(name="newsletter")
 coordinator_router = Router(name="newsletter_coordinator")
@@ -52,7 +52,7 @@ class NlCb(CallbackData, prefix="nl"):
     value: str = ""
 
 
-class NcCb(CallbackData, prefix="nc"):
+class NcCb(CallbackData, prefix="nw"):
     """A coordinator's button on the issue of `month`."""
 
     action: str
@@ -114,7 +114,7 @@ async def newsletter_command(message: Message, session: AsyncSession, user: User
 @router.callback_query(MenuCb.filter(F.item == "newsletter"))
 async def newsletter_from_menu(query: CallbackQuery, session: AsyncSession, user: User) -> None:
     await query.answer()
-    await show_reader_panel(message_of(query), session, user)
+    await show_reader_panel(tapped_message(query), session, user)
 
 
 async def offer_after_signup(message: Message, session: AsyncSession, user: User) -> None:
@@ -134,14 +134,13 @@ async def offer_after_signup(message: Message, session: AsyncSession, user: User
 @router.callback_query(NlCb.filter(F.action == "sub"))
 async def subscribe(query: CallbackQuery, callback_data: NlCb, session: AsyncSession, user: User) -> None:
     if callback_data.value not in LOCALES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await newsletter.subscribe(session, user, callback_data.value)
     await query.answer()
     text, markup = await _reader_panel(session, user)
     confirmation = _("✅ C'est fait : vous recevrez la Lettre du Climat en {language}.").format(
         language=_language(callback_data.value))
-    await message_of(query).answer(f"{confirmation}\n\n{text}", reply_markup=markup)
+    await tapped_message(query).answer(f"{confirmation}\n\n{text}", reply_markup=markup)
 
 
 @router.callback_query(NlCb.filter(F.action == "unsub"))
@@ -150,17 +149,17 @@ async def unsubscribe(query: CallbackQuery, session: AsyncSession, user: User) -
     was_subscribed = await newsletter.unsubscribe(session, user)
     await query.answer()
     if was_subscribed:
-        await message_of(query).answer(_("Vous êtes désabonné de la Lettre du Climat. Pour vous réabonner : "
+        await tapped_message(query).answer(_("Vous êtes désabonné de la Lettre du Climat. Pour vous réabonner : "
                                           "/newsletter"))
     else:
-        await message_of(query).answer(_("Vous n'êtes pas abonné à la Lettre du Climat. Pour vous abonner : "
+        await tapped_message(query).answer(_("Vous n'êtes pas abonné à la Lettre du Climat. Pour vous abonner : "
                                           "/newsletter"))
 
 
 @router.callback_query(NlCb.filter(F.action == "no"))
 async def decline(query: CallbackQuery) -> None:
     await query.answer()
-    await message_of(query).answer(_("C'est noté. Vous pourrez vous abonner quand vous voudrez avec /newsletter."))
+    await tapped_message(query).answer(_("C'est noté. Vous pourrez vous abonner quand vous voudrez avec /newsletter."))
 
 
 async def _send_issue_to_reader(message: Message, session: AsyncSession, user: User, issue: NewsletterIssue) -> None:
@@ -179,9 +178,9 @@ async def read_latest(query: CallbackQuery, session: AsyncSession, user: User) -
     await query.answer()
     issues = await newsletter.sent_issues(session, limit=1)
     if not issues:
-        await message_of(query).answer(_("Aucune lettre n'a encore été publiée."))
+        await tapped_message(query).answer(_("Aucune lettre n'a encore été publiée."))
         return
-    await _send_issue_to_reader(message_of(query), session, user, issues[0])
+    await _send_issue_to_reader(tapped_message(query), session, user, issues[0])
 
 
 @router.callback_query(NlCb.filter(F.action == "past"))
@@ -189,24 +188,23 @@ async def list_past(query: CallbackQuery, session: AsyncSession, user: User) -> 
     await query.answer()
     issues = await newsletter.sent_issues(session)
     if not issues:
-        await message_of(query).answer(_("Aucune lettre n'a encore été publiée."))
+        await tapped_message(query).answer(_("Aucune lettre n'a encore été publiée."))
         return
     builder = InlineKeyboardBuilder()
     for issue in issues:
         builder.button(text=newsletter.month_label(issue.month, user.locale),
                        callback_data=NlCb(action="read", value=issue.month))
     builder.adjust(2)
-    await message_of(query).answer(_("Quelle lettre voulez-vous relire ?"), reply_markup=builder.as_markup())
+    await tapped_message(query).answer(_("Quelle lettre voulez-vous relire ?"), reply_markup=builder.as_markup())
 
 
 @router.callback_query(NlCb.filter(F.action == "read"))
 async def read_past(query: CallbackQuery, callback_data: NlCb, session: AsyncSession, user: User) -> None:
     issue = await newsletter.get_issue(session, callback_data.value)
     if issue is None or issue.sent_at is None:  # forged, or not published: never show a draft
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
-    await _send_issue_to_reader(message_of(query), session, user, issue)
+    await _send_issue_to_reader(tapped_message(query), session, user, issue)
 
 
 # -- coordinators: the issue desk ----------------------------------------------------------------------
@@ -245,7 +243,7 @@ async def open_desk(query: CallbackQuery, session: AsyncSession, user: User, sta
     await state.clear()
     await query.answer()
     text, markup = await _desk(session, user)
-    await message_of(query).answer(text, reply_markup=markup)
+    await tapped_message(query).answer(text, reply_markup=markup)
 
 
 async def _issue_panel(session: AsyncSession, month: str, user: User) -> tuple[str, InlineKeyboardMarkup]:
@@ -303,7 +301,7 @@ async def ask_month(query: CallbackQuery, state: FSMContext, user: User) -> None
     builder = InlineKeyboardBuilder()
     for month in newsletter.upcoming_months(utcnow()):
         builder.button(text=newsletter.month_label(month, user.locale), callback_data=NcCb(action="open", month=month))
-    await message_of(query).answer(_("Pour quel mois ? Touchez un mois ou écrivez-le (AAAA-MM)."),
+    await tapped_message(query).answer(_("Pour quel mois ? Touchez un mois ou écrivez-le (AAAA-MM)."),
                                     reply_markup=builder.as_markup())
 
 
@@ -331,14 +329,13 @@ async def open_issue(query: CallbackQuery, callback_data: NcCb, session: AsyncSe
         return
     await state.clear()
     await query.answer()
-    await show_issue_panel(message_of(query), session, month, user)
+    await show_issue_panel(tapped_message(query), session, month, user)
 
 
 @coordinator_router.callback_query(NcCb.filter(F.action == "text"))
 async def ask_text(query: CallbackQuery, callback_data: NcCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in LOCALES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     try:
         newsletter.check_month_open(newsletter.parse_month(callback_data.month), utcnow())
     except DomainError as error:
@@ -347,7 +344,7 @@ async def ask_text(query: CallbackQuery, callback_data: NcCb, state: FSMContext,
     await query.answer()
     await state.set_state(IssueDesk.text)
     await state.update_data(month=callback_data.month, language=callback_data.value)
-    await message_of(query).answer(_(
+    await tapped_message(query).answer(_(
         "Envoyez le texte en {language} : la première ligne est le titre, la suite le corps de la lettre.\n"
         "Mise en forme Markdown : **gras**, *italique*, [lien](https://…), listes avec « - ».\n"
         "Vous pouvez aussi envoyer un fichier .md. /cancel pour abandonner."
@@ -397,22 +394,20 @@ async def not_a_text(message: Message) -> None:
 async def preview(query: CallbackQuery, callback_data: NcCb, session: AsyncSession, user: User) -> None:
     issue = await newsletter.get_issue(session, callback_data.month)
     if issue is None or callback_data.value not in LOCALES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     if not newsletter.has_language(issue, callback_data.value):
         await query.answer(_("La version {language} n'est pas encore écrite.").format(
             language=callback_data.value.upper()), show_alert=True)
         return
     await query.answer()
     for part in newsletter.render(issue, callback_data.value):
-        await message_of(query).answer(part)
+        await tapped_message(query).answer(part)
 
 
 @coordinator_router.callback_query(NcCb.filter(F.action == "test"))
 async def send_test(query: CallbackQuery, callback_data: NcCb, session: AsyncSession, user: User) -> None:
     if callback_data.value not in LOCALES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     try:
         await newsletter.send_test(session, callback_data.month, callback_data.value,
                                    chat_id=query.from_user.id, user_id=user.id)
@@ -432,7 +427,7 @@ async def toggle_fallback(query: CallbackQuery, callback_data: NcCb, session: As
         return
     await query.answer()
     text, markup = await _issue_panel(session, callback_data.month, user)
-    await message_of(query).edit_text(text, reply_markup=markup)
+    await tapped_message(query).edit_text(text, reply_markup=markup)
 
 
 @coordinator_router.callback_query(NcCb.filter(F.action == "schedule"))
@@ -453,7 +448,7 @@ async def ask_when(query: CallbackQuery, callback_data: NcCb, session: AsyncSess
         builder.button(text=_("✅ {when}").format(when=format_when(default, user.locale)),
                        callback_data=NcCb(action="when", month=callback_data.month,
                                           value=str(int(default.timestamp()))))
-    await message_of(query).answer(_(
+    await tapped_message(query).answer(_(
         "Quand envoyer la lettre à ses {readers} lecteurs ? Touchez la date proposée ou écrivez-en une : "
         "AAAA-MM-JJ HH:MM, heure de Paris."
     ).format(readers=readers), reply_markup=builder.as_markup())
@@ -480,9 +475,8 @@ async def chose_when(query: CallbackQuery, callback_data: NcCb, session: AsyncSe
     try:
         send_at = datetime.fromtimestamp(int(callback_data.value), tz=UTC)
     except (ValueError, OverflowError, OSError):
-        await refuse_stale_button(query)
-        return
-    refusal = await _schedule(message_of(query), state, session, user, callback_data.month, send_at,
+        raise StaleButton from None
+    refusal = await _schedule(tapped_message(query), state, session, user, callback_data.month, send_at,
                               query.from_user.id)
     await query.answer(refusal, show_alert=refusal is not None)
 
@@ -508,7 +502,7 @@ async def unschedule(query: CallbackQuery, callback_data: NcCb, session: AsyncSe
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer(_("La lettre n'est plus programmée."))
-    await show_issue_panel(message_of(query), session, callback_data.month, user)
+    await show_issue_panel(tapped_message(query), session, callback_data.month, user)
 
 
 @coordinator_router.callback_query(NcCb.filter(F.action == "now"))
@@ -522,7 +516,7 @@ async def confirm_now(query: CallbackQuery, callback_data: NcCb, session: AsyncS
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🚀 Oui, envoyer"), callback_data=NcCb(action="now_ok", month=callback_data.month))
     builder.button(text=_("Annuler"), callback_data=NcCb(action="open", month=callback_data.month))
-    await message_of(query).answer(_("Envoyer la lettre de {month} maintenant à {readers} lecteurs ?").format(
+    await tapped_message(query).answer(_("Envoyer la lettre de {month} maintenant à {readers} lecteurs ?").format(
         month=escape(newsletter.month_label(callback_data.month, user.locale)), readers=readers),
         reply_markup=builder.as_markup())
 
@@ -538,7 +532,7 @@ async def send_now(query: CallbackQuery, callback_data: NcCb, session: AsyncSess
     await query.answer()
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📊 Progression"), callback_data=NcCb(action="progress", month=callback_data.month))
-    await message_of(query).answer(_("🚀 C'est parti : {count} lecteurs dans la file d'envoi.").format(
+    await tapped_message(query).answer(_("🚀 C'est parti : {count} lecteurs dans la file d'envoi.").format(
         count=enqueued), reply_markup=builder.as_markup())
 
 
@@ -546,8 +540,7 @@ async def send_now(query: CallbackQuery, callback_data: NcCb, session: AsyncSess
 async def show_progress(query: CallbackQuery, callback_data: NcCb, session: AsyncSession) -> None:
     issue = await newsletter.get_issue(session, callback_data.month)
     if issue is None or issue.campaign_id is None:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     progress = await outbox.campaign_progress(session, issue.campaign_id)
     await query.answer()
     builder = InlineKeyboardBuilder()
@@ -556,4 +549,4 @@ async def show_progress(query: CallbackQuery, callback_data: NcCb, session: Asyn
              "{failed} en échec.").format(month=issue.month, sent=progress.sent, total=progress.total,
                                            pending=progress.pending, unreachable=progress.unreachable,
                                            failed=progress.failed)
-    await message_of(query).answer(text, reply_markup=builder.as_markup())
+    await tapped_message(query).answer(text, reply_markup=builder.as_markup())

@@ -23,14 +23,14 @@ from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.menu import MenuCb
-from handlers.replies import refuse_stale_button
+from handlers.ui import answer_stale
 from locales import BABEL_LOCALES, N_
 from locales.formatting import format_arrondissement, format_day, format_when
 from models.base import utcnow
 from models.night import NightEdition
 from models.user import User
 from services import night, night_publication, users
-from services.errors import DomainError
+from services.errors import DomainError, StaleButton
 
 router = Router(name="night")
 Clock = Callable[[], datetime]
@@ -215,8 +215,7 @@ async def start_registration(query: CallbackQuery, session: AsyncSession, user: 
                              clock: Clock = utcnow) -> None:
     edition = await night.current_edition(session, clock())
     if edition is None or not user.is_signed_up:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     assert user.id is not None
     existing = await night.get_registration(session, edition, user.id)
@@ -229,8 +228,7 @@ async def start_registration(query: CallbackQuery, session: AsyncSession, user: 
 @router.callback_query(NightReg.prefs, NightCb.filter(F.action == "pref"))
 async def toggle_pref(query: CallbackQuery, callback_data: NightCb, state: FSMContext) -> None:
     if not callback_data.value.isdigit() or not 1 <= int(callback_data.value) <= 20:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     number = int(callback_data.value)
     chosen = list((await state.get_data()).get("prefs", []))
     if number in chosen:
@@ -248,8 +246,7 @@ async def toggle_pref(query: CallbackQuery, callback_data: NightCb, state: FSMCo
 @router.callback_query(NightReg.languages, NightCb.filter(F.action == "lang"))
 async def toggle_language(query: CallbackQuery, callback_data: NightCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in users.SPOKEN_LANGUAGES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     chosen = list((await state.get_data()).get("languages", []))
     chosen.remove(callback_data.value) if callback_data.value in chosen else chosen.append(callback_data.value)
     await state.update_data(languages=chosen)
@@ -307,7 +304,7 @@ async def confirm(query: CallbackQuery, state: FSMContext, session: AsyncSession
     now = clock()
     edition = await session.get(NightEdition, data.get("edition") or 0)
     if edition is None:
-        await refuse_stale_button(query)
+        await answer_stale(query)
         await state.clear()
         return
     answers = night.Answers(arrondissements=data.get("prefs", []), first_time=bool(data.get("first_time")),

@@ -23,14 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.night import send_presence
-from handlers.replies import refuse_stale_button
 from locales import N_
 from locales.formatting import format_day, format_when
 from models.base import utcnow
 from models.night import NightEdition
 from models.user import User
 from services import night, night_publication
-from services.errors import DomainError
+from services.errors import DomainError, StaleButton
 
 router = Router(name="night_coord")
 router.message.middleware(CoordinatorOnly())
@@ -120,7 +119,7 @@ async def _edition_for(query: CallbackQuery, callback_data: NightCoordCb, sessio
     """The edition a button names, re-read on the server (the button may be old or forged)."""
     edition = await session.get(NightEdition, callback_data.edition)
     if edition is None:
-        await refuse_stale_button(query)
+        raise StaleButton
     return edition
 
 

@@ -6,7 +6,6 @@ import json
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -15,16 +14,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.menu import MenuCb
-from handlers.replies import drop_keyboard
+from handlers.ui import drop_keyboard
 from locales import N_
 from models.user import User
 from services import privacy
+from services.callbacks.foundation import PrivacyCb
 
 router = Router(name="privacy")
 
-
-class PrivacyCb(CallbackData, prefix="pv"):
-    action: str
 
 
 def privacy_notice() -> str:

@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.menu import MenuCb
-from handlers.replies import message_of, refuse_stale_button
+from handlers.ui import answer_stale, tapped_message
 from models.procurement import Subscription
 from models.user import User
 from services import cpv, tenders
-from services.errors import DomainError
+from services.errors import DomainError, StaleButton
 from services.notice_matching import KINDS, PLACES
 
 router = Router(name="tenders")
@@ -324,7 +324,7 @@ async def tenders_command(message: Message, session: AsyncSession, user: User, s
 @router.callback_query(MenuCb.filter(F.item == "tenders"))
 async def tenders_from_menu(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     await query.answer()
-    await show_home(message_of(query), session, user, state)
+    await show_home(tapped_message(query), session, user, state)
 
 
 @router.message(Command("search"))
@@ -343,36 +343,36 @@ async def chose_consent(query: CallbackQuery, callback_data: TdCb, session: Asyn
     await query.answer()
     if callback_data.value != "yes":
         await state.clear()
-        await message_of(query).answer(_("C'est noté : rien n'a été enregistré. Revenez quand vous voulez avec "
+        await tapped_message(query).answer(_("C'est noté : rien n'a été enregistré. Revenez quand vous voulez avec "
                                           "/tenders."))
         return
     await tenders.give_consent(session, user)
-    await show_home(message_of(query), session, user, state)
+    await show_home(tapped_message(query), session, user, state)
 
 
 @router.callback_query(TdCb.filter(F.action == "home"))
 async def home_button(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     await query.answer()
-    await show_home(message_of(query), session, user, state)
+    await show_home(tapped_message(query), session, user, state)
 
 
 @router.callback_query(TdCb.filter(F.action == "search"))
 async def search_button(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await state.set_state(Tenders.search)
-    await message_of(query).answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un "
+    await tapped_message(query).answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un "
                                       "code CPV."))
 
 
 @router.callback_query(TdCb.filter(F.action == "new"))
 async def new_subscription(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     if not await tenders.has_consent(session, user):
-        await refuse_stale_button(query)
-        await show_home(message_of(query), session, user, state)
+        await answer_stale(query)
+        await show_home(tapped_message(query), session, user, state)
         return
     await query.answer()
     await state.set_data({"draft": tenders.Draft().as_dict()})
-    await show_summary(message_of(query), state, user)
+    await show_summary(tapped_message(query), state, user)
 
 
 # -- the draft -----------------------------------------------------------------------------------------
@@ -385,27 +385,25 @@ _FIELDS = ("cpv", "keywords", "places", "amount", "kinds", "frequency")
 @router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "field"))
 async def open_field(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in _FIELDS:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
-    await show_field(message_of(query), state, user, callback_data.value)
+    await show_field(tapped_message(query), state, user, callback_data.value)
 
 
 @router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "back"))
 async def back_to_summary(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await query.answer()
-    await show_summary(message_of(query), state, user)
+    await show_summary(tapped_message(query), state, user)
 
 
 @router.callback_query(Tenders.cpv, TdCb.filter(F.action == "browse"))
 async def browse(query: CallbackQuery, callback_data: TdCb, user: User) -> None:
     code8 = callback_data.value or None
     if code8 is not None and cpv.get(code8) is None:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     text, markup = _browse_markup(code8, callback_data.page, user.locale)
-    await message_of(query).edit_text(text, reply_markup=markup)
+    await tapped_message(query).edit_text(text, reply_markup=markup)
 
 
 @router.callback_query(Tenders.cpv, TdCb.filter(F.action.in_({"add", "remove"})))
@@ -415,8 +413,7 @@ async def add_or_remove_cpv(query: CallbackQuery, callback_data: TdCb, state: FS
     if callback_data.action == "add":
         entry = cpv.get(prefix.ljust(8, "0")) if prefix.isdigit() and len(prefix) <= 8 else None
         if entry is None or entry.prefix != prefix:
-            await refuse_stale_button(query)
-            return
+            raise StaleButton
         if prefix not in draft.cpv_prefixes:
             if len(draft.cpv_prefixes) >= tenders.MAX_CPV:
                 await query.answer(_("{max} codes au plus.").format(max=tenders.MAX_CPV), show_alert=True)
@@ -425,12 +422,11 @@ async def add_or_remove_cpv(query: CallbackQuery, callback_data: TdCb, state: FS
         await query.answer(_("Ajouté : {label}").format(label=_short(entry.label(user.locale))))
     else:
         if prefix not in draft.cpv_prefixes:
-            await refuse_stale_button(query)
-            return
+            raise StaleButton
         draft.cpv_prefixes.remove(prefix)
         await query.answer(_("Retiré."))
     await _keep(state, draft)
-    await show_cpv(message_of(query), state, user)
+    await show_cpv(tapped_message(query), state, user)
 
 
 @router.message(Tenders.cpv, F.text, ~F.text.startswith("/"))
@@ -473,45 +469,42 @@ async def no_keywords(query: CallbackQuery, state: FSMContext, user: User) -> No
     draft = await _draft(state)
     draft.keywords = []
     await _keep(state, draft)
-    await show_summary(message_of(query), state, user)
+    await show_summary(tapped_message(query), state, user)
 
 
 @router.callback_query(Tenders.places, TdCb.filter(F.action == "place"))
 async def toggle_place(query: CallbackQuery, callback_data: TdCb, state: FSMContext) -> None:
     if callback_data.value not in PLACES:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     draft = await _draft(state)
     place = callback_data.value
     draft.places.remove(place) if place in draft.places else draft.places.append(place)
     await _keep(state, draft)
-    await show_places(message_of(query), state, edit=True)
+    await show_places(tapped_message(query), state, edit=True)
 
 
 @router.callback_query(Tenders.kinds, TdCb.filter(F.action == "kind"))
 async def toggle_kind(query: CallbackQuery, callback_data: TdCb, state: FSMContext) -> None:
     if callback_data.value not in KINDS:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     draft = await _draft(state)
     kind = callback_data.value
     draft.kinds.remove(kind) if kind in draft.kinds else draft.kinds.append(kind)
     await _keep(state, draft)
-    await show_kinds(message_of(query), state, edit=True)
+    await show_kinds(tapped_message(query), state, edit=True)
 
 
 @router.callback_query(Tenders.amount, TdCb.filter(F.action == "amount"))
 async def chose_amount(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in AMOUNT_PRESETS:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     draft = await _draft(state)
     draft.amount_min, draft.amount_max = AMOUNT_PRESETS[callback_data.value]
     await _keep(state, draft)
-    await show_summary(message_of(query), state, user)
+    await show_summary(tapped_message(query), state, user)
 
 
 @router.message(Tenders.amount, F.text, ~F.text.startswith("/"))
@@ -530,13 +523,12 @@ async def typed_amount(message: Message, state: FSMContext, user: User) -> None:
 @router.callback_query(Tenders.frequency, TdCb.filter(F.action == "freq"))
 async def chose_frequency(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in tenders.FREQUENCY_LABELS:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     draft = await _draft(state)
     draft.frequency = callback_data.value
     await _keep(state, draft)
-    await show_summary(message_of(query), state, user)
+    await show_summary(tapped_message(query), state, user)
 
 
 @router.callback_query(Tenders.summary, TdCb.filter(F.action == "save"))
@@ -549,14 +541,14 @@ async def save(query: CallbackQuery, session: AsyncSession, user: User, state: F
         return
     await query.answer()
     await state.clear()
-    await message_of(query).answer(_("✅ Abonnement enregistré. Vous recevrez les avis qui correspondent."))
-    await show_home(message_of(query), session, user, state)
+    await tapped_message(query).answer(_("✅ Abonnement enregistré. Vous recevrez les avis qui correspondent."))
+    await show_home(tapped_message(query), session, user, state)
 
 
 @router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "cancel"))
 async def cancel_draft(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     await query.answer(_("Abandonné : rien n'a changé."))
-    await show_home(message_of(query), session, user, state)
+    await show_home(tapped_message(query), session, user, state)
 
 
 @router.callback_query(TdCb.filter())
@@ -565,7 +557,7 @@ async def stale_draft_button(query: CallbackQuery, state: FSMContext, user: User
     await query.answer(_("Ce bouton n'est plus valable."))
     if await state.get_state() in {s.state for s in (Tenders.summary, Tenders.cpv, Tenders.keywords, Tenders.places,
                                                      Tenders.amount, Tenders.kinds, Tenders.frequency)}:
-        await show_summary(message_of(query), state, user)
+        await show_summary(tapped_message(query), state, user)
 
 
 @router.message(Tenders.search, F.text, ~F.text.startswith("/"))
@@ -602,7 +594,7 @@ async def manage(query: CallbackQuery, callback_data: TsCb, session: AsyncSessio
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
-    message = message_of(query)
+    message = tapped_message(query)
     if action == "show":
         await query.answer()
         await show_subscription(message, subscription, user.locale)
@@ -625,7 +617,7 @@ async def manage(query: CallbackQuery, callback_data: TsCb, session: AsyncSessio
         await query.answer(_("Abonnement supprimé."))
         await show_home(message, session, user, state)
     else:
-        await refuse_stale_button(query)
+        await answer_stale(query)
 
 
 @router.callback_query(TuCb.filter())
@@ -637,7 +629,7 @@ async def unsubscribe(query: CallbackQuery, callback_data: TuCb, session: AsyncS
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer(_("Vous êtes désabonné."))
-    message = message_of(query)
+    message = tapped_message(query)
     await message.edit_reply_markup(reply_markup=None)
     await message.answer(_("🔕 Abonnement supprimé : vous ne recevrez plus ces avis. /tenders pour gérer vos "
                            "abonnements."))
@@ -652,7 +644,7 @@ async def digest_page(query: CallbackQuery, callback_data: TpCb, session: AsyncS
         return
     await query.answer()
     text, markup = await tenders.digest_page(session, digest, callback_data.page, user.locale)
-    await message_of(query).edit_text(text, reply_markup=InlineKeyboardMarkup.model_validate(markup)
+    await tapped_message(query).edit_text(text, reply_markup=InlineKeyboardMarkup.model_validate(markup)
                                        if markup else None)
 
 
@@ -663,7 +655,7 @@ async def coordinator_overview(query: CallbackQuery, session: AsyncSession, user
     await query.answer()
     counts = await tenders.overview(session)
     last = _("jamais") if counts["last"] is None else counts["last"].strftime("%Y-%m-%d %H:%M UTC")
-    await message_of(query).answer(_(
+    await tapped_message(query).answer(_(
         "<b>Marchés publics</b>\nAvis en base : {notices}\nAbonnements : {subscriptions}\nDernier import : {last}\n"
         "Importer : <code>volunteer-bot notices import FICHIER_OU_URL</code>").format(
         notices=counts["notices"], subscriptions=counts["subscriptions"], last=last))

@@ -17,7 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.menu import MenuCb
-from handlers.replies import drop_keyboard
+from handlers.ui import drop_keyboard
 from locales.formatting import format_when
 from models.base import utcnow
 from models.training import BookingStatus, Training, TrainingStatus
@@ -91,13 +91,13 @@ def _title_button(training: Training, locale: str) -> str:
     return f"{short_when(training)} · {title}"
 
 
-def _message_of(query: CallbackQuery) -> Message | None:
+def _tapped_message(query: CallbackQuery) -> Message | None:
     return query.message if isinstance(query.message, Message) else None
 
 
 async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup, *, edit: bool) -> None:
     """Edit the tapped message in place when paging, else answer with a new one."""
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is None:
         return
     if edit:
@@ -253,7 +253,7 @@ async def book(query: CallbackQuery, callback_data: TrainingCb, session: AsyncSe
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
-    message = _message_of(query)
+    message = _tapped_message(query)
     if result.already:
         text = _("Vous avez déjà une place.") if result.status == BookingStatus.BOOKED else \
             _("Vous êtes déjà n° {position} sur la liste d'attente.").format(position=result.position)
@@ -304,7 +304,7 @@ async def ask_cancel(query: CallbackQuery, callback_data: TrainingCb, session: A
     question = _("Annuler votre place pour « {title} » ? Elle sera donnée à la première personne en attente.") \
         if booking.status == BookingStatus.BOOKED else \
         _("Quitter la liste d'attente de « {title} » ?")
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await message.answer(question.format(title=escape(training.title(user.locale))),
                              reply_markup=builder.as_markup())
@@ -323,7 +323,7 @@ async def confirm_cancel(query: CallbackQuery, callback_data: TrainingCb, sessio
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await drop_keyboard(message)
         text = _("C'est annulé : votre place pour « {title} » est libérée. Merci de l'avoir signalé !") \

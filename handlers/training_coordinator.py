@@ -25,15 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.coordinator import CoordCb
 from handlers.menu import MenuCb
-from handlers.replies import drop_keyboard, refuse_stale_button
 from handlers.training import duration_text, seats_text, short_when, training_card
+from handlers.ui import drop_keyboard
 from locales.formatting import format_when
 from models.base import utcnow
 from models.training import BookingStatus, Training, TrainingStatus
 from models.user import User
 from services import training as trainings
 from services import training_input
-from services.errors import DomainError
+from services.errors import DomainError, StaleButton
 
 PAGE_SIZE = 10  # keeps the list message well under Telegram's 4096 characters
 PRESENCE_PAGE = 25
@@ -102,7 +102,7 @@ def _title(training: Training) -> str:
     return training.title(get_i18n().current_locale)
 
 
-def _message_of(query: CallbackQuery) -> Message | None:
+def _tapped_message(query: CallbackQuery) -> Message | None:
     return query.message if isinstance(query.message, Message) else None
 
 
@@ -142,7 +142,7 @@ async def _send_list(message: Message, session: AsyncSession, page: int, *, edit
 @router.callback_query(CoordCb.filter(F.item == "trainings"))
 async def open_list(query: CallbackQuery, session: AsyncSession) -> None:
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await _send_list(message, session, 0)
 
@@ -151,7 +151,7 @@ async def open_list(query: CallbackQuery, session: AsyncSession) -> None:
 async def list_page(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession) -> None:
     """"list" answers with the list (from a session's page); "page" turns the page in place."""
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await _send_list(message, session, callback_data.page, edit=callback_data.action == "page")
 
@@ -190,7 +190,7 @@ async def show(query: CallbackQuery, callback_data: AdminCb, session: AsyncSessi
     if training is None:
         return
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await _send_admin_card(message, training, user.locale)
 
@@ -212,7 +212,7 @@ async def people(query: CallbackQuery, callback_data: AdminCb, session: AsyncSes
              *_fit(booked_names, 1800),
              _("<b>Liste d'attente</b> ({count})").format(count=len(waiting)),
              *_fit(waiting_names, 1800)]
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await message.answer("\n".join(lines), reply_markup=_admin_keyboard(training, utcnow()))
 
@@ -236,7 +236,7 @@ async def export(query: CallbackQuery, callback_data: AdminCb, session: AsyncSes
         return
     await query.answer()
     data = await trainings.export_csv(session, callback_data.id)
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await message.answer_document(
             BufferedInputFile(data.encode("utf-8"), filename=f"formation-{training.id}.csv"),
@@ -255,7 +255,7 @@ async def ask_cancel(query: CallbackQuery, callback_data: AdminCb, session: Asyn
     builder.button(text=_("Oui, annuler la formation"), callback_data=AdminCb(action="kill", id=callback_data.id))
     builder.button(text=_("Non"), callback_data=AdminCb(action="show", id=callback_data.id))
     builder.adjust(2)
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         count = len(await trainings.participants(session, callback_data.id))
         question = ngettext("Annuler « {title} » ? La personne inscrite ou en attente sera prévenue.",
@@ -273,7 +273,7 @@ async def confirm_cancel(query: CallbackQuery, callback_data: AdminCb, session: 
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await drop_keyboard(message)
         await message.answer(ngettext("Formation annulée. {count} personne va être prévenue.",
@@ -327,7 +327,7 @@ async def presence(query: CallbackQuery, callback_data: AdminCb, session: AsyncS
     if training is None:
         return
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await message.answer(
             _("<b>Présences</b> : {title}\nTouchez une personne : ⬜ pas encore noté, ✅ présent, ❌ absent.")
@@ -341,7 +341,7 @@ async def presence_page(query: CallbackQuery, callback_data: AdminCb, session: A
     if training is None:
         return
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         booked = await _booked(session, callback_data.id)
         await _edit_markup(message, _presence_keyboard(training, booked, callback_data.page))
@@ -361,7 +361,7 @@ async def mark(query: CallbackQuery, callback_data: AdminCb, session: AsyncSessi
     assert training is not None and person is not None
     await query.answer(_("{name} : présent").format(name=person.name) if not person.attended
                        else _("{name} : absent").format(name=person.name))
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         booked = await _booked(session, callback_data.id)
         await _edit_markup(message, _presence_keyboard(training, booked, callback_data.page))
@@ -446,7 +446,7 @@ async def _current(state: FSMContext) -> State | None:
 async def start_form(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await query.answer()
     await state.set_data({"request_key": uuid.uuid4().hex})
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await _go(message, state, NewTraining.networks, user.locale)
 
@@ -455,7 +455,7 @@ async def start_form(query: CallbackQuery, state: FSMContext, user: User) -> Non
 async def abort_form(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await message.answer(_("C'est abandonné : rien n'a été enregistré."))
 
@@ -464,11 +464,10 @@ async def abort_form(query: CallbackQuery, state: FSMContext) -> None:
 async def chose_networks(query: CallbackQuery, callback_data: FormCb, state: FSMContext, user: User) -> None:
     networks = NETWORK_CHOICES.get(callback_data.value)
     if networks is None:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     await state.update_data(networks=networks)
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await _go(message, state, NewTraining.theme, user.locale)
 
@@ -487,11 +486,10 @@ async def typed_networks(message: Message, state: FSMContext, user: User) -> Non
 @router.callback_query(NewTraining.duration, FormCb.filter(F.action == "duration"))
 async def chose_duration(query: CallbackQuery, callback_data: FormCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in DURATIONS:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     await state.update_data(duration=int(callback_data.value))
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await _go(message, state, NewTraining.location, user.locale)
 
@@ -541,13 +539,13 @@ async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession
     except DomainError as error:
         # e.g. the date went by while the form stayed open: ask for it again
         await query.answer(error.render(user.locale), show_alert=True)
-        message = _message_of(query)
+        message = _tapped_message(query)
         if message is not None:
             await _go(message, state, NewTraining.starts_at, user.locale)
         return
     await state.clear()
     await query.answer(_("Formation publiée."))
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await drop_keyboard(message)
         await _send_admin_card(message, training, user.locale)
@@ -558,7 +556,7 @@ async def stale_form_button(query: CallbackQuery, state: FSMContext, user: User)
     """A button from an earlier step of the form: say so and ask the current question again."""
     await query.answer(_("Ce bouton n'est plus valable."))
     step = await _current(state)
-    message = _message_of(query)
+    message = _tapped_message(query)
     if step is not None and message is not None:
         await _ask(message, step, await state.get_data(), user.locale)
 
@@ -585,7 +583,7 @@ async def choose_field(query: CallbackQuery, callback_data: AdminCb, session: As
         builder.button(text=_field_label(name), callback_data=AdminCb(action="field", id=callback_data.id, name=name))
     builder.button(text=_("« Formation"), callback_data=AdminCb(action="show", id=callback_data.id))
     builder.adjust(2)
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         await message.answer(_("Que voulez-vous modifier dans « {title} » ?").format(title=escape(_title(training))),
                              reply_markup=builder.as_markup())
@@ -597,12 +595,11 @@ async def ask_value(query: CallbackQuery, callback_data: AdminCb, state: FSMCont
     if training is None:
         return
     if callback_data.name not in trainings.EDITABLE:
-        await refuse_stale_button(query)
-        return
+        raise StaleButton
     await query.answer()
     await state.set_state(EditTraining.value)
     await state.set_data({"training_id": callback_data.id, "field": callback_data.name})
-    message = _message_of(query)
+    message = _tapped_message(query)
     if message is not None:
         builder = _abort_button(InlineKeyboardBuilder())
         await message.answer(_("Nouvelle valeur pour « {field} » ?").format(field=_field_label(callback_data.name)),

@@ -25,6 +25,9 @@ _PERSONAL_USER_COLUMNS = ("telegram_id", "full_name", "postal_code", "languages"
 
 def _user_tables() -> list[tuple[Table, str]]:
     """(table, column) pairs whose column references users.id."""
+    from bot.features import import_all_tables
+
+    import_all_tables()  # a CLI process may not have imported every feature's tables yet
     found = []
     for table in SQLModel.metadata.sorted_tables:
         for column in table.columns:

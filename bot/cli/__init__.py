@@ -1,4 +1,4 @@
-"""`volunteer-bot`: run the bot and operate it from a terminal. Each feature adds its command group here."""
+"""`volunteer-bot`: run the bot and operate it from a terminal; each feature's manifest adds its commands."""
 
 from __future__ import annotations
 
@@ -6,22 +6,21 @@ import asyncio
 
 import typer
 
-from bot.cli import alerts, campaigns, db, i18n, newsletter, night, notices, training
+from bot.cli import db, i18n
 from bot.config import get_settings
+from bot.feature import resolve
+from bot.features import FEATURES
 
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(db.app, name="db")
 app.add_typer(i18n.app, name="i18n")
-app.add_typer(campaigns.app, name="campaigns")
-app.command(name="broadcast")(campaigns.broadcast)
-app.command(name="sender")(campaigns.sender)
-app.add_typer(notices.app, name="notices")
-app.add_typer(newsletter.app, name="newsletter")
-app.add_typer(night.app, name="night")
-app.add_typer(training.app, name="trainings")
-app.add_typer(alerts.app, name="alerts")
+for _feature in FEATURES:
+    if _feature.cli is not None:
+        app.add_typer(resolve(_feature.cli), name=_feature.cli_name or _feature.name)
+    for _command in _feature.cli_commands:
+        app.command(name=_command.rpartition(":")[2])(resolve(_command))
 
 
 @app.command()

@@ -1,1 +1,1 @@
-"""Timed work, one module per feature; functions are referenced by name from bot/scheduler.py RECURRING_JOBS."""
+"""Timed work, one module per feature; each feature's manifest (bot/features/) declares its jobs."""

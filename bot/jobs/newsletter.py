@@ -11,7 +11,7 @@ from services import newsletter
 
 log = logging.getLogger(__name__)
 
-# Registered in bot.scheduler.RECURRING_JOBS as "newsletter:tick", every minute. An issue's time lives in the
+# Declared in bot/features/newsletter.py as "newsletter.tick", every minute. An issue's time lives in the
 # database (newsletter_issues.send_at), not in a job of its own: coordinators schedule from any process
 # (webhook workers, the CLI) while only the scheduler process may touch the job store.
 

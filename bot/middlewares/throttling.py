@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiolimiter import AsyncLimiter
 
+from bot.middlewares import Handler
 from locales import normalize_locale, t
 
 _TRACKED_USERS = 10_000
@@ -34,12 +34,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         self._limiters[user_id] = limiter
         return limiter
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user = data.get("event_from_user")
         if tg_user is None or not isinstance(event, Update) or (event.message is None and
                                                                event.callback_query is None):

@@ -8,8 +8,9 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from bot.features import import_all_tables
 
+import_all_tables()
 target_metadata = SQLModel.metadata
 
 

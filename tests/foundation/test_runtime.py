@@ -51,7 +51,7 @@ async def test_language_switch_changes_menu_and_commands(harness: BotHarness) ->
 
 async def test_command_lists_per_language(harness: BotHarness) -> None:
     assert harness.app.bot is not None
-    await publish_commands(harness.app.bot)
+    await publish_commands(harness.app)
     french = harness.emu.commands(language_code="fr")
     english = harness.emu.commands(language_code="en")
     assert {"command": "delete", "description": "Effacer mes données"} in french

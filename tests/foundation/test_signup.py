@@ -129,7 +129,7 @@ async def test_old_and_forged_buttons_change_nothing(harness: BotHarness) -> Non
     assert "plus valable" in (answer.text or "")
     again = await noa.expect_message()
     assert "Ce que nous gardons" in again.visible_text  # the current question is asked again
-    await noa.tap_data("su:place:99")
+    await noa.tap_data("fm:signup:place:pick:99")
     assert "plus valable" in ((await noa.expect_callback_answer()).text or "")
     await noa.tap_data("zz:unknown")
     assert "plus valable" in ((await noa.expect_callback_answer()).text or "")

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from bot.jobs.alerts import VigilanceSettings, poll_vigilance, refresh_live_views, send_reminders
-from bot.scheduler import RECURRING_JOBS, set_job_context
+from bot.scheduler import recurring_jobs, set_job_context
 from models.alerts import Alert
 from models.outbox import Campaign
 from tests.factories import volunteer
@@ -57,7 +57,7 @@ async def _launch_all_paris(harness: BotHarness, language: str = "fr") -> None:
 
 
 def test_jobs_are_registered() -> None:
-    assert {job.func for job in RECURRING_JOBS} >= {
+    assert {func for func, _trigger in recurring_jobs().values()} >= {
         "bot.jobs.alerts:refresh_live_views", "bot.jobs.alerts:send_reminders", "bot.jobs.alerts:poll_vigilance"}
 
 

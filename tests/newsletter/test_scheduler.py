@@ -49,7 +49,7 @@ async def test_a_job_missed_while_down_runs_at_restart_and_sends_once(any_db_url
 
         async with app.sessions() as session:  # the job is in the database, not in the stopped process
             stored = set((await session.execute(text("SELECT id FROM apscheduler_jobs"))).scalars())
-        assert {f"newsletter:{month}", "newsletter:tick"} <= stored
+        assert {f"newsletter:{month}", "newsletter.tick"} <= stored
 
         second = create_scheduler(settings)  # the next start, a new process on the same database
         second.start()

@@ -285,7 +285,7 @@ async def test_coordinator_bad_inputs_change_nothing(harness: BotHarness) -> Non
     assert "Personne n'est abonné" in ((await coordinator.expect_callback_answer()).text or "")
     await coordinator.tap("🚀 Envoyer maintenant", message=edited)
     assert "Personne n'est abonné" in ((await coordinator.expect_callback_answer()).text or "")
-    await coordinator.tap_data(f"nc:when:{month}:notadate")
+    await coordinator.tap_data(f"nw:when:{month}:notadate")
     assert "plus valable" in ((await coordinator.expect_callback_answer()).text or "")
 
     await factories_subscriber(harness, 641)
@@ -317,7 +317,7 @@ async def test_non_coordinators_and_forged_buttons(harness: BotHarness, language
     stale = {"fr": "plus valable", "en": "no longer valid"}[language]
     await eve.send("/newsletter")
     await eve.expect_message()
-    for forged in ("co:newsletter", f"nc:now_ok:{month}:", f"nc:text:{month}:fr", f"nc:preview:{month}:fr"):
+    for forged in ("co:newsletter", f"nw:now_ok:{month}:", f"nw:text:{month}:fr", f"nw:preview:{month}:fr"):
         await eve.tap_data(forged)
         assert refused in ((await eve.expect_callback_answer()).text or "")
     await eve.tap_data(f"nl:read:{month}")  # a draft is not readable before it is sent

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.scheduler import RECURRING_JOBS
+from bot.scheduler import recurring_jobs
 from models.night import NightAssignment, NightEdition, NightRegistration
 from models.user import User
 from services import night, night_publication
@@ -235,7 +235,7 @@ async def test_registrants_are_reminded_before_the_deadline(harness: BotHarness)
 
 
 def test_the_reminder_job_is_registered() -> None:
-    assert any(job.func == "bot.jobs.night:send_night_messages" for job in RECURRING_JOBS)
+    assert any(func == "bot.jobs.night:send_night_messages" for func, _trigger in recurring_jobs().values())
 
 
 def test_a_city_wide_presence_board_fits_telegram_limits() -> None:

@@ -132,9 +132,9 @@ async def test_a_session_moved_after_its_reminder_is_reminded_again(harness: Bot
 
 def test_the_reminder_job_is_registered(harness: BotHarness) -> None:
     scheduler = create_scheduler(harness.settings)
-    job = scheduler.get_job("training-reminders")
+    job = scheduler.get_job("training.reminders")
     assert job is not None and job.func_ref == "bot.jobs.training:send_training_reminders"
-    job = scheduler.get_job("training-erased-seats")
+    job = scheduler.get_job("training.erased_seats")
     assert job is not None and job.func_ref == "bot.jobs.training:release_erased_seats"
 
 

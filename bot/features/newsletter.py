@@ -1,0 +1,16 @@
+"""The monthly Climate Newsletter in French and English."""
+
+from bot.feature import Audience, Command, Feature, Job, MenuEntry, every
+from locales import N_
+
+FEATURE = Feature(
+    name="newsletter",
+    routers=("handlers.newsletter:router",),
+    menu=(MenuEntry("newsletter", N_("📰 Lettre du Climat"), order=40),),
+    coordinator_menu=(MenuEntry("newsletter", N_("📰 Lettre du Climat"), Audience.COORDINATORS, order=40),),
+    commands=(Command("newsletter", N_("La Lettre du Climat, chaque mois")),),
+    cli="bot.cli.newsletter:app",
+    jobs=(Job("tick", "bot.jobs.newsletter:send_due_issues", every(minutes=1)),),
+    tables=("models.newsletter",),
+    migrations=("newsletter",),
+)
