@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from emulator.client import TestUser
 from models.user import User
 from tests.harness import BotHarness
 
@@ -22,13 +21,6 @@ TEXTS = {
            "cancelled": "Cancelled", "stale": "no longer valid", "signed": "you are signed up",
            "edit_place": "Edit place", "outside": "Outside Paris", "postal_q": "postal code"},
 }
-
-
-async def _answer_to(person: TestUser, query_id: str) -> str:
-    """The answer to one tap (answers to earlier taps are passed over)."""
-    while (answer := await person.expect_callback_answer()).query_id != query_id:
-        pass
-    return answer.text or ""
 
 
 async def _stored(harness: BotHarness, telegram_id: int) -> User:
@@ -82,7 +74,7 @@ async def test_back_cancel_and_an_editable_summary(harness: BotHarness, language
     assert "93100" in summary.visible_text
 
     tapped = await person.tap(words["confirm"], message=summary, inaccessible=True)  # no longer shown to the bot
-    assert words["stale"] in await _answer_to(person, tapped)
+    assert words["stale"] in ((await person.expect_answer_to(tapped)).text or "")
     assert (await _stored(harness, person.chat.id)).signed_up_at is None
     await person.tap(words["confirm"], message=summary)
     assert words["signed"] in (await person.expect_message()).text
@@ -105,6 +97,6 @@ async def test_cancel_from_any_step_keeps_nothing(harness: BotHarness, language:
     await person.tap(words["cancel"], message=place)
     assert words["cancelled"] in (await person.expect_message()).text
     tapped = await person.tap("11", message=place)  # the old question's buttons do nothing any more
-    assert words["stale"] in await _answer_to(person, tapped)
+    assert words["stale"] in ((await person.expect_answer_to(tapped)).text or "")
     stored = await _stored(harness, person.chat.id)
     assert stored.full_name is None and stored.arrondissement is None
