@@ -100,3 +100,33 @@ async def test_cancel_from_any_step_keeps_nothing(harness: BotHarness, language:
     assert words["stale"] in ((await person.expect_answer_to(tapped)).text or "")
     stored = await _stored(harness, person.chat.id)
     assert stored.full_name is None and stored.arrondissement is None
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", {"profile": "👤 Mon profil", "edit": "Modifier les langues", "back": "« Retour", "cancel": "✖ Annuler",
+            "cancelled": "C'est annulé", "toggle": "Arabe"}),
+    ("en", {"profile": "👤 My profile", "edit": "Edit languages", "back": "« Back", "cancel": "✖ Cancel",
+            "cancelled": "Cancelled", "toggle": "Arabic"}),
+])
+async def test_profile_edit_back_and_cancel(harness: BotHarness, language: str, words: dict[str, str]) -> None:
+    from tests.factories import volunteer
+
+    telegram_id = 124 if language == "fr" else 125
+    async with harness.session() as session:
+        await volunteer(session, telegram_id, name="Hugo Leroy", locale=language)
+        await session.commit()
+    hugo = harness.user(telegram_id, "Hugo", language)
+    await hugo.send("/menu")
+    await hugo.tap(words["profile"], message=await hugo.expect_message())
+    summary = await hugo.expect_message()
+    assert words["cancel"] in summary.button_labels
+    await hugo.tap(words["edit"], message=summary)
+    languages = await hugo.expect_message()
+    assert words["back"] in languages.button_labels
+    await hugo.tap(words["toggle"], message=languages)
+    await hugo.expect_edit()
+    await hugo.tap(words["back"], message=languages)  # back to the summary, the tick kept in the draft
+    again = await hugo.expect_message()
+    await hugo.tap(words["cancel"], message=again)
+    assert words["cancelled"] in (await hugo.expect_message()).text
+    assert (await _stored(harness, telegram_id)).languages == []  # nothing stored
