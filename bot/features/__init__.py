@@ -18,6 +18,7 @@ FEATURES: tuple[Feature, ...] = tuple(importlib.import_module(f"bot.features.{na
     "night",
     "training",
     "heatwave",
+    "programme",
 ))
 
 
