@@ -266,8 +266,8 @@ async def announce_call(session: AsyncSession, call: ThemeCall, created_by: int 
 
 async def announce_vote(session: AsyncSession, call: ThemeCall) -> int:
     """The shortlist, one button per theme, to the call's network; once per call."""
-    return await _send_ballots(session, call, "vote", await network_members(session, call.network),
-                               N_("🗳 <b>Votez pour le thème : {title}</b>\nUn vote chacun, modifiable jusqu'au {until}."))
+    text = N_("🗳 <b>Votez pour le thème : {title}</b>\nUn vote chacun, modifiable jusqu'au {until}.")
+    return await _send_ballots(session, call, "vote", await network_members(session, call.network), text)
 
 
 async def remind_voters(session: AsyncSession, call: ThemeCall) -> int:
