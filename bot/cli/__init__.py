@@ -6,12 +6,14 @@ import asyncio
 
 import typer
 
-from bot.cli import alerts, campaigns, db, i18n, newsletter, night, notices, training
+from bot.cli import about, alerts, campaigns, db, i18n, newsletter, night, notices, training
 from bot.config import get_settings
 
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
+app.callback()(about.options)
+app.command(name="licences")(about.licences)
 app.add_typer(db.app, name="db")
 app.add_typer(i18n.app, name="i18n")
 app.add_typer(campaigns.app, name="campaigns")
