@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -96,8 +97,11 @@ def test_version_is_the_installed_release() -> None:
 
 
 def test_the_wheel_ships_the_bot_and_its_data_but_not_the_emulator_or_tests(tmp_path: Path) -> None:
+    source = tmp_path / "source"  # a copy: building in the clone would leave build/ and *.egg-info there
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info",
+                                                                "__pycache__", ".*_cache", "*.db*"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--no-index", "-w", str(tmp_path), str(ROOT)], check=True, cwd=tmp_path)
+                    "--no-index", "-w", str(tmp_path), str(source)], check=True, cwd=tmp_path)
     [wheel] = tmp_path.glob("paris_volunteers_bot-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/", 1)[0] for name in names if "dist-info" not in name}
