@@ -17,7 +17,8 @@ PERMISSIVE = frozenset({"MIT", "MIT-CMU", "BSD-2-Clause", "BSD-3-Clause", "BSD",
 WEAK_COPYLEFT = frozenset({"LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "MPL-2.0"})
 # Free-text License fields and trove classifiers, mapped to SPDX identifiers
 _ALIASES = {
-    "mit license": "MIT", "apache 2.0": "Apache-2.0", "apache software license": "Apache-2.0",
+    "mit license": "MIT", "apache 2.0": "Apache-2.0", "apache 2": "Apache-2.0", "apache-2": "Apache-2.0",
+    "apache software license": "Apache-2.0", "apache license, version 2.0": "Apache-2.0",
     "apache license 2.0": "Apache-2.0", "3-clause bsd license": "BSD-3-Clause", "bsd license": "BSD",
     "isc license": "ISC", "isc license (iscl)": "ISC", "python software foundation license": "PSF-2.0",
     "mozilla public license 2.0 (mpl 2.0)": "MPL-2.0", "gnu general public license v2 or later (gplv2+)":
