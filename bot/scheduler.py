@@ -91,7 +91,8 @@ class JobRunRecorder:
             metrics.SCHEDULER_JOBS.labels(job, "skipped").inc()
             log.warning("job %s skipped a run: the previous run has not finished", job)
             return
-        seconds = self.clock() - self._started.pop(job, self.clock())
+        now = self.clock()
+        seconds = now - self._started.pop(job, now)
         metrics.SCHEDULER_JOB_SECONDS.labels(job).observe(seconds)
         exception = getattr(event, "exception", None) if isinstance(event, JobExecutionEvent) else None
         if event.code == EVENT_JOB_ERROR or exception is not None:
