@@ -46,12 +46,12 @@ from emulator import Emulator
 from emulator.client import TestUser
 from emulator.methods import METHODS
 from emulator.process import EmulatorProcess
-from handlers.alert_answers import answer_markup
-from models.alerts import AlertAnswer
 from models.base import utcnow
+from models.heatwave import AlertAnswer
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.user import User
-from services import alerts
+from services.callbacks.heatwave import answer_markup
+from services.heatwave import alerts
 from services.outbox import outstanding_count
 
 FREE_RATE = 30.0

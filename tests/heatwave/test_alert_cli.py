@@ -1,4 +1,4 @@
-"""`volunteer-bot alerts status`: the coverage table on the command line."""
+"""`volunteer-bot heatwave status`: the coverage table on the command line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.config import get_settings
 from bot.db import create_engine, create_sessionmaker
-from services import alerts
+from services.heatwave import alerts
 from tests.factories import volunteer
 
 
@@ -19,7 +19,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> tuple[int, st
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli, ["alerts", "status", *args], env={"COLUMNS": "160"})
+        result = CliRunner().invoke(cli, ["heatwave", "status", *args], env={"COLUMNS": "160"})
     finally:
         get_settings.cache_clear()
     return result.exit_code, result.output

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from models.alerts import Alert, AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
 from models.base import utcnow
+from models.heatwave import Alert, AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
 from models.outbox import DeliveryStatus, OutboxMessage
 from tests.factories import volunteer
 from tests.harness import BotHarness
@@ -143,9 +143,8 @@ async def test_coordinator_in_english_and_typed_arrondissements(harness: BotHarn
     await coord.expect_message()  # the level question again
     await coord.tap("🔴 red")
     await coord.expect_message()
-    await coord.send("42")
+    await coord.send("42")  # the reason comes with the question's buttons again
     assert "20 arrondissements" in (await coord.expect_message()).text
-    await coord.expect_message()
     await coord.send("11-12, 20")
     networks = await coord.expect_message()
     await coord.tap("Solidarity Volunteers", message=networks)
@@ -172,7 +171,7 @@ async def test_non_coordinators_and_forged_buttons_change_nothing(harness: BotHa
     await camille.expect_message()
     await camille.send("/alert")
     assert "réservée aux coordinateurs" in (await camille.expect_message()).text
-    for forged in ("ao:close_ok:1:0", "ao:set_level:1:4", "av:4", "ad:send:"):
+    for forged in ("ao:close_ok:1:0", "ao:set_level:1:4", "av:4", "ah:new"):
         await camille.tap_data(forged)
         assert "réservée aux coordinateurs" in ((await camille.expect_callback_answer()).text or ""), forged
     sam = harness.user(302, "Sam", "en")

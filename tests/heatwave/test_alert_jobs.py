@@ -10,9 +10,9 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlmodel import select
 
-from bot.jobs.alerts import VigilanceSettings, poll_vigilance, refresh_live_views, send_reminders
+from bot.jobs.heatwave import VigilanceSettings, poll_vigilance, refresh_live_views, send_reminders
 from bot.scheduler import recurring_jobs, set_job_context
-from models.alerts import Alert
+from models.heatwave import Alert
 from models.outbox import Campaign
 from tests.factories import volunteer
 from tests.harness import BotHarness
@@ -58,7 +58,7 @@ async def _launch_all_paris(harness: BotHarness, language: str = "fr") -> None:
 
 def test_jobs_are_registered() -> None:
     assert {func for func, _trigger in recurring_jobs().values()} >= {
-        "bot.jobs.alerts:refresh_live_views", "bot.jobs.alerts:send_reminders", "bot.jobs.alerts:poll_vigilance"}
+        "bot.jobs.heatwave:refresh_live_views", "bot.jobs.heatwave:send_reminders", "bot.jobs.heatwave:poll_vigilance"}
 
 
 async def test_live_view_edits_itself_when_answers_arrive(jobs: BotHarness) -> None:
@@ -207,6 +207,10 @@ async def test_a_volunteer_who_joins_later_gets_the_alert_only_when_extended(job
 
     coord.skip_seen()
     await coord.tap("➕ Étendre aux nouveaux inscrits", message=live)
+    question = await coord.expect_message()  # a mass send: the count, then a confirmation
+    assert "à 1 volontaire inscrit depuis son lancement" in question.text
+    coord.skip_seen()
+    await coord.tap("✅ Envoyer à 1", message=question)
     assert "1 nouveau volontaire" in ((await coord.expect_callback_answer()).text or "")
     await jobs.drain_outbox()
     alert = await newcomer.expect_message()

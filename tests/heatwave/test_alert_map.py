@@ -7,7 +7,7 @@ import json
 
 from PIL import Image
 
-from services.alert_map import GEOJSON, NO_DATA, load_arrondissements, projection, render_map, share_colour
+from services.heatwave.map import GEOJSON, NO_DATA, load_arrondissements, projection, render_map, share_colour
 
 
 def test_boundaries_are_the_citys_twenty_arrondissements() -> None:

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, func, select
 
 from bot.db import create_engine, create_sessionmaker
-from models.alerts import AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
+from models.heatwave import AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
 from models.outbox import Campaign, OutboxMessage
-from services import alerts
-from services.alert_coverage import alert_coverage
 from services.errors import DomainError
-from services.vigilance import Vigilance, VigilanceFormatError, parse_vigilance, propose_alert
+from services.heatwave import alerts
+from services.heatwave.coverage import alert_coverage
+from services.heatwave.vigilance import Vigilance, VigilanceFormatError, parse_vigilance, propose_alert
 from tests.factories import volunteer
 
 NOW = datetime(2026, 7, 23, 14, 0, tzinfo=UTC)

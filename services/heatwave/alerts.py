@@ -1,13 +1,13 @@
 """Heat-wave alerts: launch to the right volunteers, record answers, remind, change level, close.
 
-Every message to volunteers goes through the outbox. The caller builds the answer buttons (plain Bot API
-dicts, one per alert and language) and passes `markup_for(alert_id, locale)`; texts are rendered here in
-each recipient's language.
+Every message to volunteers goes through the outbox, with the answer buttons of services/callbacks/heatwave.py
+(`markup_for(alert_id, locale)`, replaceable in tests); texts are rendered here in each recipient's language.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from locales import N_, t
 from locales.formatting import format_arrondissement
-from models.alerts import (
+from models.heatwave import (
     Alert,
     AlertAnswer,
     AlertAnswerEvent,
@@ -33,8 +33,10 @@ from models.alerts import (
 )
 from models.outbox import Campaign
 from models.user import User
-from services.errors import DomainError
+from services.callbacks.heatwave import answer_markup
+from services.errors import DomainError, StaleButton
 from services.outbox import Outgoing, Part, create_campaign, enqueue
+from services.parsing import whole_number
 
 ALL_PARIS: tuple[int, ...] = tuple(range(1, 21))
 NETWORKS: dict[str, str] = {"climate": N_("Volontaires du Climat"), "solidarity": N_("Volontaires de la Solidarité")}
@@ -102,6 +104,29 @@ async def open_conflicts(session: AsyncSession, arrondissements: Iterable[int]) 
     rows = await session.execute(select(col(AlertArea.arrondissement)).where(
         col(AlertArea.is_open), col(AlertArea.arrondissement).in_(list(arrondissements))))
     return sorted(rows.scalars())
+
+
+_AREAS = re.compile(r"^[\d\s,;&-]+$")
+_AND = re.compile(r"\b(?:et|and)\b")
+
+
+def parse_areas(text: str) -> list[int]:
+    """'tout', 'all', '11, 12 20', '11 et 12' or '1-4' typed by a coordinator."""
+    cleaned = text.strip().lower()
+    if cleaned in {"tout", "tout paris", "all", "all paris", "paris"}:
+        return list(ALL_PARIS)
+    cleaned = _AND.sub(",", cleaned)
+    if not _AREAS.match(cleaned):
+        raise DomainError(N_("Écrivez des numéros d'arrondissement (1 à 20), par exemple : 11, 12, 20."))
+    numbers: set[int] = set()
+    for start, end in re.findall(r"(\d+)(?:\s*-\s*(\d+))?", cleaned):
+        if len(start) > 2 or len(end) > 2:
+            raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
+        low, high = int(start), int(end or start)
+        if not (1 <= low <= 20 and 1 <= high <= 20 and low <= high):
+            raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
+        numbers.update(range(low, high + 1))
+    return sorted(numbers)
 
 
 async def get_alert(session: AsyncSession, alert_id: int) -> Alert:
@@ -181,7 +206,7 @@ async def _send(session: AsyncSession, alert: Alert, *, kind: str, source_key: s
 
 
 async def launch_alert(session: AsyncSession, draft: AlertDraft, *, created_by: int | None, now: datetime,
-                       markup_for: MarkupFor) -> tuple[Alert, int]:
+                       markup_for: MarkupFor = answer_markup) -> tuple[Alert, int]:
     """Create the alert, fix its recipients and enqueue it; returns the alert and how many will get it."""
     draft = check_draft(draft)
     conflicts = await open_conflicts(session, draft.arrondissements)
@@ -226,10 +251,29 @@ async def _add_recipients(session: AsyncSession, alert: Alert, areas: Sequence[i
         await session.execute(insert(AlertRecipient), new[start:start + 1000])
 
 
-async def extend_alert(session: AsyncSession, alert_id: int, *, markup_for: MarkupFor) -> int:
-    """Send an open alert to volunteers who joined since it was launched; returns how many."""
-    alert = await _open_alert(session, alert_id)
+async def count_new_recipients(session: AsyncSession, alert_id: int) -> int:
+    """How many volunteers an extension would reach now (joined or moved in since the launch)."""
+    alert = await open_alert(session, alert_id)
     assert alert.id is not None
+    already = select(col(AlertRecipient.user_id)).where(col(AlertRecipient.alert_id) == alert.id)
+    return (await session.execute(select(func.count()).select_from(User).where(
+        _eligible(await alert_areas(session, alert.id), alert.networks), col(User.id).not_in(already)))).scalar_one()
+
+
+async def extend_alert(session: AsyncSession, alert_id: int, *, expected: int | None = None,
+                       markup_for: MarkupFor = answer_markup) -> int:
+    """Send an open alert to volunteers who joined since it was launched; returns how many.
+
+    `expected` is the count the coordinator confirmed: if it changed meanwhile, nothing is sent and the
+    new count is told, to be confirmed again.
+    """
+    alert = await open_alert(session, alert_id)
+    assert alert.id is not None
+    if expected is not None:
+        now_count = await count_new_recipients(session, alert_id)
+        if now_count != expected:
+            raise DomainError(N_("Le nombre a changé : {n} nouveaux volontaires maintenant. Rien n'a été envoyé ; "
+                                 "touchez « Étendre » à nouveau."), n=now_count)
     before = {row[0] for row in await _recipient_rows(session, alert.id)}
     areas = await alert_areas(session, alert.id)
     await _add_recipients(session, alert, areas)
@@ -240,7 +284,7 @@ async def extend_alert(session: AsyncSession, alert_id: int, *, markup_for: Mark
                        rows=rows, text_for=lambda locale: alert_text(alert, areas, locale), markup_for=markup_for)
 
 
-async def _open_alert(session: AsyncSession, alert_id: int) -> Alert:
+async def open_alert(session: AsyncSession, alert_id: int) -> Alert:
     alert = await get_alert(session, alert_id)
     if alert.status != AlertStatus.OPEN:
         raise DomainError(N_("Cette alerte est close."))
@@ -272,13 +316,24 @@ def _upsert(session: AsyncSession) -> Any:
 async def record_answer(session: AsyncSession, alert_id: int, user_id: int, kind: str, *, now: datetime) -> None:
     """A volunteer's answer; the last one wins and every one is kept in the history."""
     if kind not in set(AnswerKind):
-        raise DomainError(N_("Ce bouton n'est plus valable."))
+        raise StaleButton
     await _check_can_answer(session, alert_id, user_id)
     statement = _upsert(session).values(alert_id=alert_id, user_id=user_id, kind=kind, answered_at=now)
     await session.execute(statement.on_conflict_do_update(
         index_elements=["alert_id", "user_id"], set_={"kind": kind, "answered_at": now}))
     session.add(AlertAnswerEvent(alert_id=alert_id, user_id=user_id, kind=kind, at=now))
     await session.flush()
+
+
+_INTEGER = re.compile(r"[+-]?[0-9][0-9\s\u202f]*")
+
+
+def parse_people_count(text: str) -> int:
+    """How many people, typed: a whole number from 0 to PEOPLE_CHECKED_MAX (any other number, however large
+    or negative, gets the same range answer)."""
+    if not _INTEGER.fullmatch(text.strip()):
+        raise DomainError(N_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."))
+    return whole_number(text, 0, PEOPLE_CHECKED_MAX)
 
 
 async def record_people_checked(session: AsyncSession, alert_id: int, user_id: int, count: int, *,
@@ -295,16 +350,11 @@ async def record_people_checked(session: AsyncSession, alert_id: int, user_id: i
     await session.flush()
 
 
-async def current_answer(session: AsyncSession, alert_id: int, user_id: int) -> AlertAnswer | None:
-    return (await session.execute(select(AlertAnswer).where(
-        col(AlertAnswer.alert_id) == alert_id, col(AlertAnswer.user_id) == user_id))).scalar_one_or_none()
-
-
 # -- coordinator actions ----------------------------------------------------------------------------------
 
 async def schedule_reminder(session: AsyncSession, alert_id: int, delay: timedelta, *, now: datetime) -> Alert:
     """Remind non-responders once, after `delay`; a second request is refused."""
-    alert = await _open_alert(session, alert_id)
+    alert = await open_alert(session, alert_id)
     if alert.remind_at is not None or alert.reminded_at is not None:
         raise DomainError(N_("Un rappel est déjà prévu ou envoyé pour cette alerte (un seul rappel)."))
     if not timedelta(0) <= delay <= REMIND_DELAY_MAX:
@@ -323,7 +373,8 @@ def reminder_text(alert: Alert, areas: Sequence[int], locale: str) -> str:
     ])
 
 
-async def send_due_reminders(session: AsyncSession, *, now: datetime, markup_for: MarkupFor) -> dict[int, int]:
+async def send_due_reminders(session: AsyncSession, *, now: datetime,
+                             markup_for: MarkupFor = answer_markup) -> dict[int, int]:
     """Enqueue the reminders that are due (idempotent: one campaign per alert); alert id → recipients."""
     due = (await session.execute(select(Alert).where(
         col(Alert.status) == AlertStatus.OPEN, col(Alert.remind_at) <= now, col(Alert.reminded_at).is_(None))
@@ -344,9 +395,9 @@ async def send_due_reminders(session: AsyncSession, *, now: datetime, markup_for
 
 
 async def change_level(session: AsyncSession, alert_id: int, level: int, *, now: datetime,
-                       markup_for: MarkupFor) -> tuple[Alert, int]:
+                       markup_for: MarkupFor = answer_markup) -> tuple[Alert, int]:
     """Raise or lower the vigilance level and tell every recipient; returns the alert and how many."""
-    alert = await _open_alert(session, alert_id)
+    alert = await open_alert(session, alert_id)
     if level not in LEVEL_NAMES:
         raise DomainError(N_("Niveau de vigilance inconnu : jaune, orange ou rouge."))
     if level == alert.level:
@@ -384,7 +435,7 @@ def closing_text(locale: str) -> str:
 
 async def close_alert(session: AsyncSession, alert_id: int, *, now: datetime) -> tuple[Alert, int]:
     """Close the alert, free its arrondissements, and thank every recipient."""
-    alert = await _open_alert(session, alert_id)
+    alert = await open_alert(session, alert_id)
     assert alert.id is not None
     alert.status = AlertStatus.CLOSED
     alert.closed_at = now

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from locales import t
 
-GEOJSON = Path(__file__).resolve().parent / "arrondissements.geojson"
+GEOJSON = Path(__file__).resolve().parent.parent / "arrondissements.geojson"
 ATTRIBUTION = "Ville de Paris, ODbL"
 WIDTH, HEIGHT, MARGIN, LEGEND = 900, 620, 20, 90
 NO_DATA = (200, 200, 200)

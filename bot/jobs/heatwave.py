@@ -8,18 +8,19 @@ import logging
 
 import aiohttp
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import InlineKeyboardMarkup
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel import col, select
 
 from bot.scheduler import job_context
-from handlers.alert_answers import answer_markup
-from handlers.alerts import live_keyboard, proposal_markup
-from models.alerts import Alert, AlertStatus
 from models.base import utcnow
-from services import alerts, users
-from services.alert_coverage import alert_coverage, coverage_text
-from services.vigilance import Vigilance, VigilanceFormatError, parse_vigilance, propose_alert
+from models.heatwave import Alert, AlertStatus
+from services import users
+from services.callbacks.heatwave import live_markup
+from services.heatwave import alerts
+from services.heatwave.coverage import alert_coverage, coverage_text
+from services.heatwave.vigilance import Vigilance, VigilanceFormatError, parse_vigilance, propose_alert
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ async def refresh_live_views() -> int:
     for alert_id, chat_id, message_id, locale, text, digest in views:  # no transaction held while calling Telegram
         try:
             await app.bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id,
-                                            reply_markup=live_keyboard(alert_id, True, locale))
+                                            reply_markup=InlineKeyboardMarkup.model_validate(
+                                                live_markup(alert_id, True, locale)))
         except TelegramAPIError as error:
             if "not modified" not in str(error):
                 log.warning("live view of alert %s not updated: %s", alert_id, type(error).__name__)
@@ -71,7 +73,7 @@ async def send_reminders() -> dict[int, int]:
     """Enqueue the reminders that are due (once per alert: the campaign's source_key guards it)."""
     app = job_context()
     async with app.sessions.begin() as session:
-        sent = await alerts.send_due_reminders(session, now=utcnow(), markup_for=answer_markup)
+        sent = await alerts.send_due_reminders(session, now=utcnow())
     if sent:
         log.info("alert reminders enqueued: %s", sent)
     return sent
@@ -104,7 +106,7 @@ async def poll_vigilance(settings: VigilanceSettings | None = None) -> int:
     app = job_context()
     async with app.sessions.begin() as session:
         coordinators = await users.list_coordinators(session, app.settings.coordinator_ids)
-        told = await propose_alert(session, vigilance, coordinators, markup_for=proposal_markup)
+        told = await propose_alert(session, vigilance, coordinators)
     if told:
         log.info("heat-wave alert proposed to %d coordinator(s), level %d", told, vigilance.today)
     return told

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales import N_, t
-from models.alerts import Alert
+from models.heatwave import Alert
 from models.user import User
-from services.alerts import LEVEL_NAMES, level_label, open_alerts
+from services.callbacks.heatwave import proposal_markup
 from services.errors import DomainError
+from services.heatwave.alerts import LEVEL_NAMES, level_label, open_alerts
 from services.outbox import Outgoing, Part, create_campaign, enqueue
 from services.timing import to_paris
 
@@ -100,7 +101,7 @@ def proposal_text(vigilance: Vigilance, locale: str, running: Alert | None = Non
 
 
 async def propose_alert(session: AsyncSession, vigilance: Vigilance, coordinators: list[User], *,
-                        markup_for: Callable[[int, str, int | None], dict[str, Any]]) -> int:
+                        markup_for: Callable[[int, str, int | None], dict[str, Any]] = proposal_markup) -> int:
     """Tell coordinators (through the outbox) that Paris is orange or red; once per day and level.
 
     With no alert running, the proposal is a new all-Paris alert; with one running at a lower level, it is

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from locales import t
-from models.alerts import Alert, AlertAnswer, AlertRecipient, AnswerKind
-from services.alerts import alert_areas, areas_label, get_alert, level_label
+from models.heatwave import Alert, AlertAnswer, AlertRecipient, AnswerKind
+from services.heatwave.alerts import alert_areas, areas_label, get_alert, level_label
 from services.outbox import Progress, campaign_progress
 
 # An arrondissement is flagged when fewer than this share of its recipients say they can help.

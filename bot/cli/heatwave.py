@@ -1,4 +1,4 @@
-"""`volunteer-bot alerts`: the live coverage of heat-wave alerts in a terminal (rich tables)."""
+"""`volunteer-bot heatwave`: the live coverage of heat-wave alerts in a terminal (rich tables)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def status(
 async def _status(console: Console, alert_id: int | None, language: str) -> int:
     from bot.db import create_engine, create_sessionmaker
     from locales import t
-    from services import alerts
-    from services.alert_coverage import alert_coverage
     from services.errors import DomainError
+    from services.heatwave import alerts
+    from services.heatwave.coverage import alert_coverage
 
     engine = create_engine(get_settings().database_url)
     try:
