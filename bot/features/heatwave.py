@@ -5,7 +5,8 @@ from locales import N_
 
 FEATURE = Feature(
     name="heatwave",
-    routers=("handlers.heatwave.kit:router", "handlers.heatwave.answers:router", "handlers.heatwave.alerts:router"),
+    routers=("handlers.heatwave.kit:router", "handlers.heatwave.answers:router", "handlers.heatwave.alerts:router",
+             "handlers.heatwave.escalation:router"),
     menu=(MenuEntry("kit", N_("📘 Kit canicule"), order=30),),
     coordinator_menu=(MenuEntry("alerts", N_("🌡 Alertes canicule"), Audience.COORDINATORS, order=70),),
     commands=(
@@ -16,6 +17,7 @@ FEATURE = Feature(
     jobs=(
         Job("live_views", "bot.jobs.heatwave:refresh_live_views", every(seconds=5)),
         Job("reminders", "bot.jobs.heatwave:send_reminders", every(seconds=30)),
+        Job("escalation", "bot.jobs.heatwave:escalate", every(minutes=1)),
         Job("vigilance", "bot.jobs.heatwave:poll_vigilance", every(minutes=15)),
     ),
     tables=("models.heatwave",),

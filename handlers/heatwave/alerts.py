@@ -5,10 +5,12 @@ Coordinator-only throughout (the router's guard; the form's finish checks the ro
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from html import escape
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -23,7 +25,7 @@ from handlers.ui import Row, confirm_rows, drop_keyboard, inline_keyboard, show,
 from locales import N_
 from locales.formatting import format_clock
 from models.base import utcnow
-from models.heatwave import AlertStatus, Level
+from models.heatwave import Alert, AlertStatus, Level
 from models.user import User
 from services.callbacks.foundation import CoordCb
 from services.callbacks.heatwave import AlertOpCb, AlertsCb, ProposalCb, live_markup
@@ -42,8 +44,10 @@ def _locale() -> str:
     return get_i18n().current_locale
 
 
-def live_keyboard(alert_id: int, is_open: bool, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.model_validate(live_markup(alert_id, is_open, locale))
+def live_keyboard(alert: Alert, locale: str) -> InlineKeyboardMarkup:
+    assert alert.id is not None
+    return InlineKeyboardMarkup.model_validate(live_markup(
+        alert.id, alert.status == AlertStatus.OPEN, locale, can_remind=alerts.can_remind(alert)))
 
 
 # -- entry: list of open alerts -------------------------------------------------------------------------
@@ -221,8 +225,7 @@ async def alerts_home(query: CallbackQuery, session: AsyncSession) -> None:
 
 async def _send_live_view(message: Message, session: AsyncSession, alert_id: int, locale: str) -> None:
     coverage = await alert_coverage(session, alert_id)
-    sent = await message.answer(coverage_text(coverage, locale),
-                                reply_markup=live_keyboard(alert_id, coverage.alert.status == AlertStatus.OPEN, locale))
+    sent = await message.answer(coverage_text(coverage, locale), reply_markup=live_keyboard(coverage.alert, locale))
     await alerts.set_live_view(session, alert_id, sent.chat.id, sent.message_id, locale)
 
 
@@ -237,17 +240,15 @@ async def view_alert(query: CallbackQuery, callback_data: AlertOpCb, session: As
 async def refresh_alert(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSession, user: User) -> None:
     coverage = await alert_coverage(session, callback_data.alert_id)
     await query.answer(_("À jour."))
-    await show(query, coverage_text(coverage, user.locale),
-               live_keyboard(callback_data.alert_id, coverage.alert.status == AlertStatus.OPEN, user.locale))
+    await show(query, coverage_text(coverage, user.locale), live_keyboard(coverage.alert, user.locale))
 
 
 @router.callback_query(AlertOpCb.filter(F.action == "map"))
 async def send_map(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSession, user: User) -> None:
     coverage = await alert_coverage(session, callback_data.alert_id)
     await query.answer()
-    shares: dict[int, float | None] = {area.arrondissement: area.help_share for area in coverage.by_area}
-    title = _("Alerte n° {id} : part des volontaires qui peuvent aider").format(id=callback_data.alert_id)
-    png = render_map(shares, user.locale, title)
+    title = _("Alerte n° {id} : couverture par arrondissement").format(id=callback_data.alert_id)
+    png = render_map(coverage.states, user.locale, title)
     await tapped_message(query).answer_photo(
         BufferedInputFile(png, filename=f"alerte-{callback_data.alert_id}.png"),
         caption=_("Carte de l'alerte n° {id}. Fond de carte : Ville de Paris, ODbL.").format(id=callback_data.alert_id))
@@ -255,7 +256,7 @@ async def send_map(query: CallbackQuery, callback_data: AlertOpCb, session: Asyn
 
 @router.callback_query(AlertOpCb.filter(F.action == "remind"))
 async def ask_remind(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSession) -> None:
-    await alerts.open_alert(session, callback_data.alert_id)
+    alerts.check_can_remind(await alerts.open_alert(session, callback_data.alert_id))  # refused before any choice
     await query.answer()
     rows: list[Row] = [[(_("Maintenant") if minutes == 0 else _("Dans {h} h").format(h=minutes // 60),
                          AlertOpCb(action="remind_at", alert_id=callback_data.alert_id, value=minutes))
@@ -339,12 +340,21 @@ async def ask_close(query: CallbackQuery, callback_data: AlertOpCb, session: Asy
 
 @router.callback_query(AlertOpCb.filter(F.action == "close_ok"))
 async def close(query: CallbackQuery, callback_data: AlertOpCb, session: AsyncSession) -> None:
-    _alert, count = await alerts.close_alert(session, callback_data.alert_id, now=utcnow())
+    alert, count = await alerts.close_alert(session, callback_data.alert_id, now=utcnow())
+    coverage = await alert_coverage(session, callback_data.alert_id)
     await query.answer()
-    await tapped_message(query).answer(ngettext(
+    message = tapped_message(query)
+    await message.answer(ngettext(
         "Alerte n° {id} clôturée : message de fin envoyé à {n} volontaire.",
         "Alerte n° {id} clôturée : message de fin envoyé à {n} volontaires.", count).format(
         id=callback_data.alert_id, n=count))
+    await drop_keyboard(message)
+    if alert.live_chat_id is not None and alert.live_message_id is not None and message.bot is not None:
+        # the live view ends in its final state now (the refresh job would do it within seconds)
+        with contextlib.suppress(TelegramBadRequest):
+            await message.bot.edit_message_text(
+                coverage_text(coverage, alert.live_locale), chat_id=alert.live_chat_id,
+                message_id=alert.live_message_id, reply_markup=live_keyboard(alert, alert.live_locale))
 
 
 # -- proposals from the Météo-France poller ---------------------------------------------------------------

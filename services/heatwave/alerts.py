@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -325,15 +326,60 @@ async def record_answer(session: AsyncSession, alert_id: int, user_id: int, kind
     await session.flush()
 
 
-_INTEGER = re.compile(r"[+-]?[0-9][0-9\s\u202f]*")
+# number words, French and English, for "how many people": enough to write any count (and to recognise a
+# count that is too large, which gets the same range answer as digits would)
+_WORDS = {
+    "zero": 0, "zéro": 0, "aucun": 0, "aucune": 0, "none": 0, "nobody": 0,
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
+    "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "cents": 100,
+    "mille": 1000, "million": 10**6, "millions": 10**6,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+}
+_MULTIPLIERS = {100, 1000, 10**6}
+_NEGATIVE = {"moins", "minus", "-"}
+_NOISE = {"et", "and", "personne", "personnes", "pers", "pers.", "people", "person", "persons", "voisin",
+          "voisins", "voisine", "voisines", "neighbour", "neighbours", "neighbor", "neighbors", "environ", "about"}
+_TOKENS = re.compile(r"[a-zà-ÿ.]+|[+-]?[0-9][0-9\s\u202f]*|-")
 
 
 def parse_people_count(text: str) -> int:
-    """How many people, typed: a whole number from 0 to PEOPLE_CHECKED_MAX (any other number, however large
-    or negative, gets the same range answer)."""
-    if not _INTEGER.fullmatch(text.strip()):
+    """How many people, typed in digits ("3", "3 personnes") or words ("trois", "vingt et un", "three"): a whole
+    number from 0 to PEOPLE_CHECKED_MAX. Any other number, negative or however large, gets the same range
+    answer; anything else is asked again as a number."""
+    cleaned = unicodedata.normalize("NFC", text).strip().lower().replace("’", "'")
+    spaced = cleaned.replace("-", " - ")
+    tokens = [token.strip() for token in _TOKENS.findall(spaced)]
+    if not tokens or _TOKENS.sub("", spaced).strip():  # something that is neither a number nor a word
         raise DomainError(N_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."))
-    return whole_number(text, 0, PEOPLE_CHECKED_MAX)
+    sign, total, current, seen = 1, 0, 0, False
+    for token in tokens:
+        if token in _NOISE or (token == "-" and seen):
+            continue
+        if token in _NEGATIVE and not seen:
+            sign = -1
+            continue
+        if token[:1].isascii() and (token[:1].isdigit() or token[:1] in "+-"):
+            value = int(re.sub(r"[\s\u202f]", "", token))
+        elif token in _WORDS:
+            value = _WORDS[token]
+        else:
+            raise DomainError(N_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."))
+        seen = True
+        if value in _MULTIPLIERS:
+            current = max(current, 1) * value
+            if value >= 1000:
+                total, current = total + current, 0
+        elif value == 20 and token.startswith("vingt") and 2 <= current <= 9:
+            current *= 20  # quatre-vingts
+        else:
+            current += value
+    if not seen:
+        raise DomainError(N_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."))
+    return whole_number(str(sign * (total + current)), 0, PEOPLE_CHECKED_MAX)
 
 
 async def record_people_checked(session: AsyncSession, alert_id: int, user_id: int, count: int, *,
@@ -350,13 +396,34 @@ async def record_people_checked(session: AsyncSession, alert_id: int, user_id: i
     await session.flush()
 
 
+async def answer_of(session: AsyncSession, alert_id: int, user_id: int) -> AlertAnswer | None:
+    """The volunteer's current answer to an alert they received (None: not yet answered)."""
+    row = (await session.execute(
+        select(AlertRecipient, AlertAnswer)
+        .outerjoin(AlertAnswer, and_(col(AlertAnswer.alert_id) == col(AlertRecipient.alert_id),
+                                     col(AlertAnswer.user_id) == col(AlertRecipient.user_id)))
+        .where(col(AlertRecipient.alert_id) == alert_id, col(AlertRecipient.user_id) == user_id))).first()
+    if row is None:
+        await _check_can_answer(session, alert_id, user_id)  # says why: no such alert, or not sent to them
+        raise StaleButton
+    return row[1]
+
+
 # -- coordinator actions ----------------------------------------------------------------------------------
+
+def can_remind(alert: Alert) -> bool:
+    return alert.status == AlertStatus.OPEN and alert.remind_at is None and alert.reminded_at is None
+
+
+def check_can_remind(alert: Alert) -> None:
+    if not can_remind(alert):
+        raise DomainError(N_("Un rappel est déjà prévu ou envoyé pour cette alerte (un seul rappel)."))
+
 
 async def schedule_reminder(session: AsyncSession, alert_id: int, delay: timedelta, *, now: datetime) -> Alert:
     """Remind non-responders once, after `delay`; a second request is refused."""
     alert = await open_alert(session, alert_id)
-    if alert.remind_at is not None or alert.reminded_at is not None:
-        raise DomainError(N_("Un rappel est déjà prévu ou envoyé pour cette alerte (un seul rappel)."))
+    check_can_remind(alert)
     if not timedelta(0) <= delay <= REMIND_DELAY_MAX:
         raise DomainError(N_("Le délai d'un rappel va de 0 à 24 heures."))
     alert.remind_at = now + delay

@@ -81,7 +81,7 @@ async def test_launch_answer_view_close_in_both_languages(harness: BotHarness) -
     await sam.send("many")  # not a number: asked again
     assert "just a number" in (await sam.expect_message()).text
     await sam.send("3")
-    assert "3 person(s)" in (await sam.expect_message()).text
+    assert "3 people" in (await sam.expect_message()).text  # issue 15: pluralised
     await sam.tap("🚫 Not available", message=alert_en)  # changes their mind: last answer wins
     await sam.expect_callback_answer()
 
@@ -96,8 +96,9 @@ async def test_launch_answer_view_close_in_both_languages(harness: BotHarness) -
     assert "Réponses : 2 ; 🙋 peuvent aider : 1 ; ✅ ont vérifié : 0 ; 🚫 indisponibles : 1" in view.visible_text
     assert "Personnes vérifiées (nombre déclaré) : 3" in view.visible_text
     lines = view.visible_text.splitlines()
-    # where few can help comes first
-    assert lines.index("⚠️ 12e : aide 0/1, réponses 1") < lines.index("• 11e : aide 1/1, réponses 1")
+    # issue 15: what lacks help comes first; "not available" does not count towards coverage
+    assert lines.index("✖ 12e : 0/1 non couvert · 🙋 0 ✅ 0 🚫 1 · sans réponse 0/1") < lines.index(
+        "✔ 11e : 1/1 couvert · 🙋 1 ✅ 0 🚫 0 · sans réponse 0/1")
 
     await coord.tap("🗺 Carte", message=live)
     await coord.expect_callback_answer()

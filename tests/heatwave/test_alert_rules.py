@@ -82,8 +82,9 @@ async def test_launch_targets_answers_remind_level_and_close(sessions: async_ses
         assert answers == {fr.id: ("unavailable", None), en.id: ("checked", 4)}
         assert (await session.execute(select(func.count()).select_from(AlertAnswerEvent))).scalar_one() == 3
         coverage = await alert_coverage(session, alert_id)
-        # nobody can help in either: both flagged, the one with more volunteers to call on first
-        assert [(area.arrondissement, area.flagged) for area in coverage.by_area] == [(11, True), (12, True)]
+        # issue 15: "checked on my neighbours" counts, "not available" does not: the 11th is covered (one
+        # volunteer checked on 4 people), the 12th, where nobody answered, is not and comes first
+        assert [(area.arrondissement, area.state) for area in coverage.by_area] == [(12, "uncovered"), (11, "covered")]
         assert coverage.total("recipients") == 3 and coverage.total("people_checked") == 4
 
         # the reminder goes once, to those who have not answered, when due
