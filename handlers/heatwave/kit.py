@@ -62,10 +62,13 @@ SCREENS: dict[str, tuple[str, str]] = {
         "• <b>0 800 06 66 66</b> : Canicule info service (appel gratuit)")),
     "sources": (N_("📚 Sources"), N_(
         "📚 <b>Sources</b>\n"
-        "• Ville de Paris : registre REFLEX (3975), salles rafraîchies des mairies.\n"
-        "• Santé publique France et ministère de la Santé : signes du coup de chaleur, gestes, "
+        "• <a href=\"https://www.paris.fr/pages/la-canicule-5469\">Ville de Paris</a> : registre REFLEX (3975), "
+        "salles rafraîchies des mairies.\n"
+        "• <a href=\"https://www.santepubliquefrance.fr/determinants-de-sante/climat/fortes-chaleurs-canicule\">"
+        "Santé publique France</a> et <a href=\"https://sante.gouv.fr/sante-et-environnement/risques-climatiques/"
+        "article/canicule-et-fortes-chaleurs\">ministère de la Santé</a> : signes du coup de chaleur, gestes, "
         "Canicule info service.\n"
-        "• Météo-France : carte de vigilance canicule.")),
+        "• <a href=\"https://vigilance.meteofrance.fr/fr\">Météo-France</a> : carte de vigilance canicule.")),
 }
 
 
