@@ -125,7 +125,7 @@ class AlertEscalation(SQLModel, table=True):
 
     alert_id: int = Field(foreign_key="alerts.id", primary_key=True, ondelete="CASCADE")
     enabled: bool = Field(default=True)
-    target: int = Field(default=3, ge=1, le=1000)  # volunteers who can help or checked, per arrondissement
+    target: int = Field(default=1, ge=1, le=1000)  # volunteers who can help or checked, per arrondissement
     reask_hour: int = Field(default=10, ge=0, le=23)  # first re-ask of the day, Paris time
     reask_every_hours: int = Field(default=24, ge=1, le=24)
     widen_after_minutes: int = Field(default=240, ge=0, le=7 * 24 * 60)

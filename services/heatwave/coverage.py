@@ -110,7 +110,7 @@ async def alert_coverage(session: AsyncSession, alert_id: int) -> Coverage:
     areas = await alert_areas(session, alert_id)
     delivery = await campaign_progress(session, alert.campaign_id) if alert.campaign_id else Progress()
     escalation = await session.get(AlertEscalation, alert_id)
-    target = escalation.target if escalation is not None and escalation.enabled else DEFAULT_TARGET
+    target = escalation.target if escalation is not None else DEFAULT_TARGET  # the goal, escalating or not
     per_kind = {kind: func.sum(case((col(AlertAnswer.kind) == kind, 1), else_=0)) for kind in AnswerKind}
     rows = (await session.execute(
         select(col(AlertRecipient.arrondissement), func.count(col(AlertRecipient.id)),
