@@ -328,25 +328,27 @@ TICK = timedelta(minutes=5)
 HORIZON = timedelta(hours=72)
 
 
-def _script(user_id: int, area: int, kind: str) -> tuple[float, str] | None:
+def _script(user_id: int, area: int, kind: str, deaf: bool) -> tuple[float, str] | None:
     """Whether and when (minutes after the message arrives) a volunteer answers, and what: deterministic.
 
     kind: "alert" (the launch), "reask", "widen". Outside the silent arrondissements a quarter answer the
-    launch; in them nobody does. A re-ask gets a tenth of those asked; a widened call a third.
+    launch; in them nobody does. A re-ask gets a tenth of those asked (none in the silent arrondissements when
+    `deaf`: only widening can help there); a widened call a third.
     """
     roll = (user_id * 2654435761) % 1000 / 1000  # a stable pseudo-random number per person
-    chance = {"alert": 0.0 if area in SILENT_AREAS else 0.25, "reask": 0.10, "widen": 0.33}[kind]
+    silent = area in SILENT_AREAS
+    chance = {"alert": 0.0 if silent else 0.25, "reask": 0.0 if silent and deaf else 0.10, "widen": 0.33}[kind]
     if roll >= chance:
         return None
     answer = ("help", "checked", "unavailable")[user_id % 3]
     return 5 + (user_id * 7919) % 115, answer
 
 
-async def _escalation_run(recipients: int, escalate: bool, scratch: Path) -> dict[str, Any]:
+async def _escalation_run(recipients: int, escalate: bool, scratch: Path, *, deaf: bool = False) -> dict[str, Any]:
     from services.heatwave.coverage import alert_coverage
     from services.heatwave.escalation import run_escalation, set_escalation
 
-    settings = _settings("http://127.0.0.1:9", TOKEN, scratch / f"escalation-{escalate}.db")
+    settings = _settings("http://127.0.0.1:9", TOKEN, scratch / f"escalation-{escalate}-{deaf}.db")
     app = create_app(settings)
     started = time.perf_counter()
     try:
@@ -392,7 +394,7 @@ async def _escalation_run(recipients: int, escalate: bool, scratch: Path) -> dic
                 wire_free += timedelta(seconds=1 / FREE_RATE)
                 homes.setdefault(user_id, area)
                 script = _script(user_id, homes[user_id], {"alert": "alert", "alert_reask": "reask",
-                                                           "alert_widen": "widen"}.get(kind, "reask"))
+                                                           "alert_widen": "widen"}.get(kind, "reask"), deaf)
                 if script is not None:
                     pending.append((wire_free + timedelta(minutes=script[0]), user_id, script[1]))
 
@@ -429,13 +431,18 @@ async def _escalation_run(recipients: int, escalate: bool, scratch: Path) -> dic
 
 
 async def measure_escalation(recipients: int) -> dict[str, Any]:
-    """Escalation on against off, same volunteers, same script, same run."""
+    """Escalation on against off, same volunteers, same script, same run. Two scripts for the silent
+    arrondissements: they answer a re-ask like anyone else, or they stay deaf to their own calls (only the
+    widening to neighbours and the other network helps). Without escalation nobody is asked twice, so the one
+    baseline run stands for both."""
     with tempfile.TemporaryDirectory() as scratch:
         off = await _escalation_run(recipients, False, Path(scratch))
         on = await _escalation_run(recipients, True, Path(scratch))
+        deaf = await _escalation_run(recipients, True, Path(scratch), deaf=True)
     return {"recipients": recipients, "other_network": recipients // 10, "silent_areas": list(SILENT_AREAS),
             "target_per_area": TARGET, "horizon_h": HORIZON.total_seconds() / 3600,
-            "escalation_on": on, "escalation_off_baseline": off}
+            "escalation_on": on, "escalation_on_silent_areas_deaf_to_reasks": deaf,
+            "escalation_off_baseline": off}
 
 
 async def main(recipients: int, window: float, baseline_sample: int, send_rate: float) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from services.heatwave.alerts import MarkupFor, answer_markup, areas_label, leve
 from services.heatwave.coverage import AreaState, alert_coverage
 from services.heatwave.map import load_arrondissements
 from services.outbox import Outgoing, Part, create_campaign, enqueue
-from services.timing import PARIS, to_paris
+from services.timing import PARIS, check_schedulable, to_paris
 
 TARGETS = (1, 2, 3, 5, 10, 20)
 CADENCES = (6, 12, 24)  # hours between re-asks
@@ -69,28 +69,20 @@ async def set_escalation(session: AsyncSession, alert_id: int, *, now: datetime,
     if escalation is None:
         escalation = AlertEscalation(alert_id=alert_id, enabled=False, set_at=now)
         session.add(escalation)
-    if target is not None:
-        if target not in TARGETS:
-            raise DomainError(N_("Objectif possible : {values} volontaires par arrondissement."),
-                              values=", ".join(map(str, TARGETS)))
-        escalation.target = target
     if reask_hour is not None:
-        if reask_hour == 2:
-            raise DomainError(N_("Rien ne peut être programmé entre 2 h et 3 h (changement d'heure) : choisissez "
-                                 "une autre heure."))
-        if reask_hour not in HOURS:
-            raise DomainError(N_("Heure de relance possible : {values} h."), values=", ".join(map(str, HOURS)))
-        escalation.reask_hour = reask_hour
-    if reask_every_hours is not None:
-        if reask_every_hours not in CADENCES:
-            raise DomainError(N_("Rythme de relance possible : toutes les {values} heures."),
-                              values=", ".join(map(str, CADENCES)))
-        escalation.reask_every_hours = reask_every_hours
-    if widen_after_minutes is not None:
-        if widen_after_minutes not in DELAYS:
-            raise DomainError(N_("Délai d'élargissement possible : {values} minutes."),
-                              values=", ".join(map(str, DELAYS)))
-        escalation.widen_after_minutes = widen_after_minutes
+        check_schedulable(time(reask_hour))  # 02:00-03:00: the DST change skips or repeats it
+    choices = ((target, "target", TARGETS, N_("Objectif possible : {values} volontaires par arrondissement.")),
+               (reask_hour, "reask_hour", HOURS, N_("Heure de relance possible : {values} h.")),
+               (reask_every_hours, "reask_every_hours", CADENCES,
+                N_("Rythme de relance possible : toutes les {values} heures.")),
+               (widen_after_minutes, "widen_after_minutes", DELAYS,
+                N_("Délai d'élargissement possible : {values} minutes.")))
+    for value, name, allowed, refusal in choices:
+        if value is None:
+            continue
+        if value not in allowed:
+            raise DomainError(refusal, values=", ".join(map(str, allowed)))
+        setattr(escalation, name, value)
     if enabled is not None and enabled != escalation.enabled:
         escalation.enabled = enabled
         if enabled:
