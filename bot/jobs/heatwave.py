@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 from aiogram.exceptions import TelegramAPIError
@@ -92,11 +92,11 @@ async def send_reminders() -> dict[int, int]:
     return sent
 
 
-async def escalate() -> dict[int, dict[str, int]]:
-    """Due re-asks and widenings of alerts whose coordinator switched escalation on."""
+async def escalate(now: datetime | None = None) -> dict[int, dict[str, int]]:
+    """Due re-asks and widenings of alerts whose coordinator switched escalation on (`now`: a test's clock)."""
     app = job_context()
     async with app.sessions.begin() as session:
-        done = await run_escalation(session, now=utcnow())
+        done = await run_escalation(session, now=now or utcnow())
     if done:
         log.info("alert escalation steps enqueued: %s", done)
     return done

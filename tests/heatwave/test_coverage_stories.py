@@ -221,3 +221,50 @@ async def test_kit_sources_are_links(harness: BotHarness, language: str) -> None
     links = {entity["url"] for entity in sources.entities if entity.get("type") == "text_link"}
     assert {"https://www.paris.fr/pages/la-canicule-5469", "https://vigilance.meteofrance.fr/fr"} <= links
     assert len(links) == 4 and all(link.startswith("https://") for link in links)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_escalation_reasks_then_widens_on_a_controlled_clock(jobs: BotHarness, language: str) -> None:
+    """Set once from the live view; then the job, on a controlled clock: nothing before the delay, the call
+    widened to a neighbour's volunteer after it, the non-answerers re-asked at the slot, each step in the view."""
+    from bot.jobs.heatwave import escalate
+
+    texts = {"fr": ("renfort demandé dans le 12e", "Il manque encore des volontaires", "appel élargi", "relance n° 1"),
+             "en": ("help needed in the 12th", "Volunteers are still lacking", "call widened", "re-ask no. 1")}[language]
+    coord, camille, sam = await _launched(jobs, language)
+    live = await coord.expect_message()
+    await camille.tap(W[language]["help"], message=await camille.expect_message())
+    await sam.expect_message()  # Sam, in the 12th, does not answer
+    jobs.user(703, "Zoé", language)
+    async with jobs.session() as session:
+        await volunteer(session, 703, locale=language, arrondissement=13)  # next to the 12th, not a recipient
+        await session.commit()
+    await coord.tap(W[language]["escalate"], message=live)
+    screen = await coord.expect_message()
+    await coord.tap(W[language]["on"], message=screen)
+    await coord.expect_edit()
+    async with jobs.session() as session:
+        settings = (await session.execute(select(AlertEscalation))).scalar_one()
+        start, slot = settings.set_at, settings.next_reask_at
+    assert slot is not None and to_paris(slot).hour == 10
+
+    widen_at = start + timedelta(hours=4)  # the default delay
+    first, second = sorted([(widen_at, "widen"), (slot, "reask")])  # the slot is 10:00 Paris: before or after
+    assert await escalate(now=first[0] - timedelta(minutes=1)) == {}  # nothing before its time
+    steps = {}
+    for at, step in (first, second):
+        done = await escalate(now=at)
+        assert list(done.get(1, {})) == [step], (step, done)
+        steps.update(done[1])
+    # widened first: Zoé is a recipient by the re-ask, so both silent volunteers are asked again
+    assert steps == {"widen": 1, "reask": 2 if first[1] == "widen" else 1}
+    assert await escalate(now=second[0] + timedelta(minutes=1)) == {}  # each step once
+    await jobs.drain_outbox()
+    zoe = jobs.user(703)
+    messages = [(await zoe.expect_message()).visible_text for _ in range(steps["reask"])]
+    assert any(texts[0] in text for text in messages)  # called to the 12th, with the answer buttons
+    assert texts[1] in (await sam.expect_message()).visible_text  # asked again: no answer yet
+    await camille.expect_no_message()  # answered: never asked again
+    await coord.tap(W[language]["refresh"], message=live)
+    view = await coord.expect_edit()
+    assert texts[2] in view.visible_text and texts[3] in view.visible_text
