@@ -229,8 +229,10 @@ async def test_escalation_reasks_then_widens_on_a_controlled_clock(jobs: BotHarn
     widened to a neighbour's volunteer after it, the non-answerers re-asked at the slot, each step in the view."""
     from bot.jobs.heatwave import escalate
 
-    texts = {"fr": ("renfort demandé dans le 12e", "Il manque encore des volontaires", "appel élargi", "relance n° 1"),
-             "en": ("help needed in the 12th", "Volunteers are still lacking", "call widened", "re-ask no. 1")}[language]
+    texts = {"fr": ("renfort demandé dans le 12e", "Il manque encore des volontaires", "appel élargi",
+                    "relance n° 1"),
+             "en": ("help needed in the 12th", "Volunteers are still lacking", "call widened",
+                    "re-ask no. 1")}[language]
     coord, camille, sam = await _launched(jobs, language)
     live = await coord.expect_message()
     await camille.tap(W[language]["help"], message=await camille.expect_message())
