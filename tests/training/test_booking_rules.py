@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.db import create_engine, create_sessionmaker
 from models.base import utcnow
 from models.training import Booking, BookingStatus
-from services import training as trainings
-from services import training_input
 from services.errors import DomainError
+from services.training import inputs as training_input
+from services.training import sessions as trainings
 from tests import factories
 from tests.training.helpers import session_in
 
@@ -37,16 +37,16 @@ async def test_rules_and_backstops(any_db_url: str) -> None:
                 await trainings.book_seat(session, tid, c, now, waitlist=False)
             assert (await trainings.book_seat(session, tid, c, now)).position == 1
             with pytest.raises(DomainError, match="déjà réservé"):
-                await trainings.edit_training(session, tid, "capacity", "1", now)
+                await trainings.update_training(session, tid, {"capacity": 1}, now)
             assert (await trainings.get_training(session, tid)).capacity == 2  # type: ignore[union-attr]
-            raised = await trainings.edit_training(session, tid, "capacity", "3", now)
+            raised, _told = await trainings.update_training(session, tid, {"capacity": 3}, now)
             assert (raised.capacity, raised.booked_count) == (3, 3)  # the person waiting got the new seat
             with pytest.raises(DomainError, match="déjà eu lieu"):
                 await trainings.cancel_booking(session, tid, a, training.starts_at + timedelta(minutes=1))
             with pytest.raises(DomainError, match="déjà eu lieu"):
                 await trainings.book_seat(session, tid, a, training.starts_at)
             with pytest.raises(DomainError, match="déjà commencé"):
-                await trainings.edit_training(session, tid, "capacity", "10", training.starts_at)
+                await trainings.update_training(session, tid, {"capacity": 10}, training.starts_at)
 
         # the database refuses what the services never do: more bookings than seats, a person twice
         with pytest.raises(IntegrityError):

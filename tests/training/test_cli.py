@@ -17,7 +17,7 @@ from bot.config import get_settings
 from bot.db import create_engine, create_sessionmaker
 from models.base import utcnow
 from models.training import Training, TrainingStatus
-from services import training as trainings
+from services.training import sessions as trainings
 from tests import factories
 
 runner = CliRunner()
@@ -45,7 +45,7 @@ def _stored(url: str) -> list[Training]:
 
 def test_create_list_export_and_cancel(database: str) -> None:
     created = runner.invoke(app, [
-        "trainings", "create", "-n", "climate", "-n", "solidarity", "--theme", "Canicule",
+        "training", "create", "-n", "climate", "-n", "solidarity", "--theme", "Canicule",
         "--title-fr", "Le Volontaire et la canicule", "--title-en", "The volunteer and the heat wave",
         "--start", "12/12/2030 18:30", "--duration", "1h30", "--place", "Hôtel de Ville", "--capacity", "2"])
     assert created.exit_code == 0, created.output
@@ -63,19 +63,22 @@ def test_create_list_export_and_cancel(database: str) -> None:
             await engine.dispose()
 
     asyncio.run(book())
-    listing = runner.invoke(app, ["trainings", "list"])
+    listing = runner.invoke(app, ["training", "list"])
     assert listing.exit_code == 0 and "Le Volontaire et la canicule" in listing.output
     assert "2/2" in listing.output and "12/12/2030 18:30" in listing.output
 
-    exported = runner.invoke(app, ["trainings", "export", str(training.id)])
+    exported = runner.invoke(app, ["training", "export", str(training.id)])
     rows = list(csv.DictReader(io.StringIO(exported.output)))
     assert [(row["name"], row["status"], row["waitlist_position"]) for row in rows] == [
         ("Camille Martin", "booked", ""), ("Sam Jones", "booked", ""), ("Lou Bernard", "waitlisted", "1")]
 
-    cancelled = runner.invoke(app, ["trainings", "cancel", str(training.id)])
+    declined = runner.invoke(app, ["training", "cancel", str(training.id)], input="n\n")
+    assert declined.exit_code == 1 and "3 person(s) booked or waiting will be told" in declined.output
+    assert _stored(database)[0].status == TrainingStatus.SCHEDULED  # asked first: nothing happened
+    cancelled = runner.invoke(app, ["training", "cancel", str(training.id)], input="y\n")
     assert cancelled.exit_code == 0 and "3 people will be told" in cancelled.output
     assert _stored(database)[0].status == TrainingStatus.CANCELLED
-    again = runner.invoke(app, ["trainings", "cancel", str(training.id)])
+    again = runner.invoke(app, ["training", "cancel", str(training.id), "--yes"])
     assert again.exit_code == 1 and "already cancelled" in again.output
 
 
@@ -85,15 +88,15 @@ def test_refusals_change_nothing(database: str) -> None:
         (["--capacity", "5", "--start", "12/12/2030 02:15"], "between 2:00 and 3:00"),
         (["--capacity", "5", "--start", "demain"], "did not understand this date"),
     ):
-        result = runner.invoke(app, ["trainings", "create", "-n", "climate", "--theme", "T", "--title-fr", "T",
+        result = runner.invoke(app, ["training", "create", "-n", "climate", "--theme", "T", "--title-fr", "T",
                                      "--title-en", "T", "--place", "Ici", *arguments])
         assert result.exit_code == 1 and reason in result.output, result.output
-    missing = runner.invoke(app, ["trainings", "export", "4242"])
+    missing = runner.invoke(app, ["training", "export", "4242"])
     assert missing.exit_code == 1 and "does not exist" in missing.output
     assert _stored(database) == []
 
 
-def test_import_skips_bad_rows_with_reasons(database: str, tmp_path: Path) -> None:
+def test_an_import_with_bad_rows_imports_nothing_and_lists_every_problem(database: str, tmp_path: Path) -> None:
     programme = tmp_path / "programme.csv"
     programme.write_text(
         "networks;theme;title_fr;title_en;description_fr;description_en;start;duration;location;capacity\n"
@@ -101,26 +104,26 @@ def test_import_skips_bad_rows_with_reasons(database: str, tmp_path: Path) -> No
         "solidarity;Aller vers;Aller vers;Reaching out;;;31/02/2031 18:30;2h;Fabrique;15\n"
         "climate+solidarity;Déchets;Déchets;Waste;;;12/01/2031 18:30;90;https://visio.paris.fr/dechets;abc\n"
         "lune;Mobilité;Mobilité;Mobility;;;13/01/2031 18:30;90;Ici;10\n"
-        "solidarity;Femmes;Femmes sans abri;Homeless women;;;14/01/2031 10:00;3h;https://visio.paris.fr/f;30\n",
+        "solidarity;Femmes;Femmes sans abri;Homeless women;;;14/01/2031 10:00;3h;https://visio.paris.fr/f;²\n",
         encoding="utf-8")
-    result = runner.invoke(app, ["trainings", "import", str(programme)])
-    assert result.exit_code == 0, result.output
-    assert "2 training(s) created, 3 row(s) skipped." in result.output
-    assert "line 3 skipped: I did not understand this date" in result.output
-    assert "line 4 skipped: Give a number of seats" in result.output
-    assert "line 5 skipped: Choose at least one network" in result.output
-    stored = _stored(database)
-    assert [t.title_fr for t in stored] == ["Canicule", "Femmes sans abri"]
-    assert stored[1].online_url == "https://visio.paris.fr/f" and stored[1].place is None
+    result = runner.invoke(app, ["training", "import", str(programme)])
+    assert result.exit_code == 1, result.output
+    assert "File not imported: 4 problems. Nothing was changed." in result.output
+    assert "line 3, start: I did not understand this date" in result.output
+    assert "line 4, capacity: Give a number of seats" in result.output
+    assert "line 5, networks: Choose at least one network" in result.output
+    assert "line 6, capacity: Give a number of seats" in result.output  # "²" is not a number
+    assert "Traceback" not in result.output
+    assert _stored(database) == []
 
 
 def test_a_malformed_file_is_refused_whole(database: str, tmp_path: Path) -> None:
     wrong_columns = tmp_path / "wrong.csv"
     wrong_columns.write_text("name,date\nCanicule,12/12/2030\n", encoding="utf-8")
-    result = runner.invoke(app, ["trainings", "import", str(wrong_columns)])
-    assert result.exit_code == 1 and "Missing columns in the file: networks, theme" in result.output
+    result = runner.invoke(app, ["training", "import", str(wrong_columns)])
+    assert result.exit_code == 1 and "missing columns: networks, theme" in result.output
     binary = tmp_path / "photo.csv"
     binary.write_bytes(b"\xff\xd8\xff\xe0 not a csv \x00\x81")
-    result = runner.invoke(app, ["trainings", "import", str(binary)])
+    result = runner.invoke(app, ["training", "import", str(binary)])
     assert result.exit_code == 1 and "not a UTF-8 CSV" in result.output
     assert _stored(database) == []

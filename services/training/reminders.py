@@ -12,7 +12,7 @@ from locales import t
 from locales.formatting import format_when
 from models.training import BookingStatus, Training, TrainingStatus
 from services import outbox
-from services.training import people_of
+from services.training.sessions import people_of
 
 # (kind, how long before the start); the latest window that is open wins, each is sent once.
 REMINDERS = (("2h", timedelta(hours=2)), ("24h", timedelta(hours=24)))
