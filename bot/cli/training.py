@@ -37,8 +37,9 @@ def create(
     from models.base import utcnow
     from services.training import inputs
     from services.training import sessions as trainings
+    from services.training.announcements import announce
 
-    async def work(session: AsyncSession) -> int:
+    async def work(session: AsyncSession) -> tuple[int, int]:
         now = utcnow()
         created = await trainings.create_training(
             session, networks=network, theme=theme, title_fr=title_fr, title_en=title_en,
@@ -46,9 +47,10 @@ def create(
             starts_at=inputs.parse_start(start, now), duration_minutes=inputs.parse_duration(duration),
             place=place, online_url=online_url, capacity=inputs.parse_capacity(capacity), now=now)
         assert created.id is not None
-        return created.id
+        return created.id, await announce(session, [created], now)
 
-    typer.echo(f"Training {in_transaction(work)} created.")
+    training_id, announced = in_transaction(work)
+    typer.echo(f"Training {training_id} created; announced to {announced} volunteer(s).")
 
 
 @app.command("list")
@@ -89,6 +91,7 @@ def import_file(
     refused unless --allow-skips.
     """
     from models.base import utcnow
+    from services.training.announcements import announce
     from services.training.importing import ImportReport, import_trainings
 
     try:
@@ -97,10 +100,15 @@ def import_file(
         typer.echo(f"Cannot read {path}: {error.strerror}.", err=True)
         raise typer.Exit(1) from None
 
-    async def work(session: AsyncSession) -> ImportReport:
-        return await import_trainings(session, data, utcnow(), allow_skips=allow_skips)
+    async def work(session: AsyncSession) -> tuple[ImportReport, int]:
+        now = utcnow()
+        report = await import_trainings(session, data, now, allow_skips=allow_skips)
+        return report, await announce(session, report.new_sessions, now)
 
-    typer.echo(in_transaction(work).render(CLI_LOCALE))
+    report, announced = in_transaction(work)
+    typer.echo(report.render(CLI_LOCALE))
+    if report.new_sessions:
+        typer.echo(f"New sessions announced to {announced} volunteer(s), one message each.")
 
 
 def _confirm(training_id: int, action: str, yes: bool) -> None:
@@ -168,19 +176,24 @@ def cancel(
 def export(
     training_id: int = typer.Argument(..., help="The training's id (see `list`)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal."),
+    locale: str = typer.Option("fr", "--locale", help="fr (`;`, what French spreadsheets expect) or en (`,`)."),
 ) -> None:
-    """The participants (booked, then the wait list in order) as CSV."""
+    """The participants (booked, then the wait list in order) as CSV, headers and values in that language."""
     from services.training import sessions as trainings
 
-    async def work(session: AsyncSession) -> str:
-        return await trainings.export_csv(session, training_id)
+    if locale not in ("fr", "en"):
+        typer.echo("--locale is fr or en.", err=True)
+        raise typer.Exit(2)
+
+    async def work(session: AsyncSession) -> bytes:
+        return await trainings.export_csv(session, training_id, locale)
 
     data = in_transaction(work)
     if output is None:
-        typer.echo(data.removeprefix("\ufeff"), nl=False)
+        typer.echo(data.decode("utf-8-sig"), nl=False)
         return
     try:
-        output.write_text(data, encoding="utf-8")
+        output.write_bytes(data)
     except OSError as error:
         typer.echo(f"Cannot write {output}: {error.strerror}.", err=True)
         raise typer.Exit(1) from None

@@ -33,6 +33,7 @@ from services.errors import DomainError
 from services.training import inputs
 from services.training import sessions as trainings
 from services.training.access import access_attendance, access_managed
+from services.training.announcements import announce
 
 PAGE_SIZE = 10  # keeps the list message well under Telegram's 4096 characters
 PRESENCE_PAGE = 25
@@ -149,7 +150,7 @@ def _fit(names: list[str], budget: int) -> list[str]:
 async def export(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession, user: User) -> None:
     training = await access_managed(session, callback_data.id)
     message = tapped_message(query)
-    data = (await trainings.export_csv(session, callback_data.id)).encode("utf-8")
+    data = await trainings.export_csv(session, callback_data.id, user.locale)
     await query.answer()
     await message.answer_document(
         BufferedInputFile(data, filename=f"formation-{training.id}.csv"),
@@ -333,7 +334,9 @@ async def _finish(context: FormContext, draft: TrainingDraft) -> None:
     if draft.training_id is None:
         training = await trainings.create_training(context.session, **values, now=now,  # type: ignore[arg-type]
                                                    created_by=context.user.id, request_key=draft.request_key)
-        text = _("Formation publiée.")
+        announced = await announce(context.session, [training], now)
+        text = _("Formation publiée.") + " " + ngettext(
+            "Annoncée à {count} volontaire.", "Annoncée à {count} volontaires.", announced).format(count=announced)
     else:
         training, told = await trainings.update_training(context.session, draft.training_id, values, now)
         text = _("C'est modifié.")

@@ -20,11 +20,12 @@ from models.base import utcnow
 from models.training import BookingStatus, Training, TrainingStatus
 from models.user import User
 from services.callbacks.foundation import MenuCb
-from services.callbacks.training import TrainingCb
+from services.callbacks.training import ReplyCb, TrainingCb
 from services.errors import DomainError
 from services.timing import to_paris
 from services.training import sessions as trainings
-from services.training.access import access_training
+from services.training.access import access_calendar, access_training
+from services.training.announcements import set_announcements, wants_announcements
 from services.training.calendar_files import ics_filename, training_ics
 
 router = guard(Router(name="training"), SignedUpOnly())
@@ -109,8 +110,25 @@ async def _list_view(session: AsyncSession, user: User, page: int) -> tuple[str,
         lines.append(_("Touchez une formation pour la voir et réserver."))
         text = "\n".join(lines)
     rows.append(pager_row(page, pages, lambda target: TrainingCb(action="list", page=target)))
+    assert user.id is not None
+    announced = await wants_announcements(session, user.id)
+    rows.append([(_("🔔 Annonces : oui") if announced else _("🔕 Annonces : non"),
+                  TrainingCb(action="notify", page=page))])
     rows.append(_mine_and_menu())
     return text, inline_keyboard(rows)
+
+
+@router.callback_query(TrainingCb.filter(F.action == "notify"))
+async def toggle_announcements(query: CallbackQuery, callback_data: TrainingCb, session: AsyncSession,
+                               user: User) -> None:
+    """New sessions announced to me, or not (on by default)."""
+    assert user.id is not None
+    on = not await wants_announcements(session, user.id)
+    await set_announcements(session, user.id, on, utcnow())
+    text, markup = await _list_view(session, user, callback_data.page)
+    await query.answer(_("Vous serez prévenu des nouvelles formations.") if on
+                       else _("Vous ne serez plus prévenu des nouvelles formations."))
+    await show(query, text, markup, edit=True)
 
 
 @router.callback_query(MenuCb.filter(F.item == "training"))
@@ -251,3 +269,42 @@ async def my_bookings(query: CallbackQuery, session: AsyncSession, user: User) -
     rows.append([(_("« Formations"), TrainingCb(action="list")), menu_button()])
     await query.answer()
     await show(query, "\n".join(lines), inline_keyboard(rows), edit=False)
+
+
+# -- calendar files, the day before, after ---------------------------------------------------------------
+
+@router.callback_query(TrainingCb.filter(F.action == "ics"))
+async def calendar_file(query: CallbackQuery, callback_data: TrainingCb, session: AsyncSession, user: User) -> None:
+    """The session's calendar file as it is now: moved (same UID, higher SEQUENCE) or cancelled (METHOD:CANCEL)."""
+    training = await access_calendar(session, user, callback_data.id)
+    message = tapped_message(query)
+    await query.answer()
+    caption = _("❌ Fichier d'annulation : « {title} » disparaît de votre agenda.") \
+        if training.status == TrainingStatus.CANCELLED else \
+        _("📅 « {title} », {when}. Ouvrez ce fichier : votre agenda se met à jour.")
+    await message.answer_document(
+        BufferedInputFile(training_ics(training, user.locale, utcnow()), filename=ics_filename(training)),
+        caption=caption.format(title=escape(training.title(user.locale)),
+                               when=format_when(training.starts_at, user.locale)))
+
+
+@router.callback_query(ReplyCb.filter(F.answer.in_({"coming", "notcoming"})))
+async def day_before(query: CallbackQuery, callback_data: ReplyCb, session: AsyncSession, user: User) -> None:
+    training = await access_training(session, user, callback_data.id, utcnow())
+    coming = callback_data.answer == "coming"
+    await trainings.answer_day_before(session, callback_data.id, user, coming, utcnow())
+    message = tapped_message(query)
+    await query.answer()
+    await drop_keyboard(message)
+    text = _("Merci ! À bientôt à « {title} ».") if coming else \
+        _("C'est noté : votre place pour « {title} » est libérée et donnée à la première personne en attente. "
+          "Merci de l'avoir signalé !")
+    await message.answer(text.format(title=escape(training.title(user.locale))))
+
+
+@router.callback_query(ReplyCb.filter(F.answer.in_({"1", "2", "3"})))
+async def feedback(query: CallbackQuery, callback_data: ReplyCb, session: AsyncSession, user: User) -> None:
+    await trainings.rate(session, callback_data.id, user, int(callback_data.answer), utcnow())
+    message = tapped_message(query)
+    await query.answer(_("Merci pour votre avis !"))
+    await drop_keyboard(message)

@@ -10,10 +10,10 @@ from services.callbacks import Id, Page
 
 
 class TrainingCb(CallbackData, prefix="tr"):
-    """A volunteer's screens: the list (a page), one session, book, cancel (asks), drop (confirmed), mine;
-    the day-before answers (coming / not coming) and the one-tap feedback after the session."""
+    """A volunteer's screens: the list (a page), one session, book, cancel (asks), drop (confirmed), mine,
+    the session's calendar file (ics), announcements of new sessions on or off (notify)."""
 
-    action: Literal["list", "show", "book", "cancel", "drop", "mine", "coming", "notcoming", "rate"]
+    action: Literal["list", "show", "book", "cancel", "drop", "mine", "ics", "notify"]
     id: Id = 0
     page: Page = 0
 
@@ -27,3 +27,10 @@ class AdminCb(CallbackData, prefix="ta"):
     id: Id = 0
     booking: Id = 0
     page: Page = 0
+
+
+class ReplyCb(CallbackData, prefix="ty"):
+    """Answers on outbox messages: the day-before question (coming, notcoming) and the feedback after (1-3)."""
+
+    answer: Literal["coming", "notcoming", "1", "2", "3"]
+    id: Id

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locales import N_
 from models.training import BookingStatus, Training
 from models.user import User
-from services.errors import DomainError
+from services.errors import DomainError, NotAllowed
 from services.training import sessions
 
 
@@ -41,4 +41,13 @@ async def access_managed(session: AsyncSession, training_id: int) -> Training:
 async def access_attendance(session: AsyncSession, training_id: int, now: datetime) -> Training:
     training = await access_managed(session, training_id)
     sessions.check_attendance_open(training, now)
+    return training
+
+
+async def access_calendar(session: AsyncSession, user: User, training_id: int) -> Training:
+    """A session's calendar file, as it is now (moved, or cancelled), for someone who holds a seat on it."""
+    training = await sessions.get_training(session, training_id)
+    booking = await sessions.get_booking(session, training_id, user.id) if user.id is not None else None
+    if training is None or booking is None or booking.status != BookingStatus.BOOKED:
+        raise NotAllowed(sessions.NO_BOOKING)
     return training

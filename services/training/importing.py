@@ -86,6 +86,7 @@ class ImportReport:
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     skipped: list[tuple[int, DomainError]] = field(default_factory=list)  # (line number, why)
+    new_sessions: list[Training] = field(default_factory=list)  # to announce together
 
     def render(self, locale: str) -> str:
         lines = [t(locale, "Créées : {created} · mises à jour : {updated} · inchangées : {unchanged} · "
@@ -150,9 +151,8 @@ def _differences(training: Training, values: dict[str, Any]) -> dict[str, Any]:
 async def import_trainings(session: AsyncSession, data: bytes, now: datetime, *, created_by: int | None = None,
                            allow_skips: bool = False) -> ImportReport:
     """Create, update or leave each row's session; `RowsSkipped` (nothing kept) if a row cannot be applied and
-    skips are not allowed. New sessions are announced together, as one message per volunteer."""
+    skips are not allowed. The caller announces `new_sessions` together (one message per volunteer)."""
     report = ImportReport()
-    created: list[Training] = []
     for line, row in read_table(data, TrainingRow, key=row_key):
         try:
             async with session.begin_nested():
@@ -161,7 +161,7 @@ async def import_trainings(session: AsyncSession, data: bytes, now: datetime, *,
                 found = await _existing(session, row, starts_at)
                 if found is None:
                     training = await trainings.create_training(session, **values, now=now, created_by=created_by)
-                    created.append(training)
+                    report.new_sessions.append(training)
                     report.created.append(training.id or 0)
                     continue
                 changes = _differences(found, values)

@@ -27,7 +27,10 @@ from locales.formatting import format_when
 from models.training import Booking, BookingStatus, Training, TrainingStatus
 from models.user import User
 from services import outbox
+from services.callbacks import button, keyboard
+from services.callbacks.training import TrainingCb
 from services.errors import DomainError, NotAllowed
+from services.parsing import show_moment
 from services.timing import check_schedulable, to_paris
 from services.training.inputs import (
     DESCRIPTION_MAX,
@@ -70,6 +73,8 @@ class Participant:
     status: BookingStatus
     position: int | None
     attended: bool | None
+    confirmed: bool
+    booked_at: datetime
 
 
 # -- creating and changing a training ------------------------------------------------------------------
@@ -166,6 +171,9 @@ async def update_training(session: AsyncSession, training_id: int, changes: dict
     changes.pop("starts_at", None)
     if changes:
         raise DomainError(N_("Ce champ ne peut pas être modifié."))
+    moved = any(getattr(training, name) != before[name] for name in MOVING)
+    if moved:
+        training.sequence += 1  # calendars that have the event update it
     training.updated_at = now
     await session.flush()
     if capacity != training.capacity:
@@ -177,10 +185,7 @@ async def update_training(session: AsyncSession, training_id: int, changes: dict
             raise DomainError(SEATS_TAKEN, booked=training.booked_count)
         await promote_waitlist(session, training_id, now)
         await session.refresh(training)
-    told = 0
-    if any(getattr(training, name) != before[name] for name in MOVING):
-        told = await _tell_changed(session, training, now)
-    return training, told
+    return training, (await _tell_changed(session, training, now) if moved else 0)
 
 
 def check_start(starts_at: datetime, now: datetime) -> datetime:
@@ -218,9 +223,17 @@ async def _tell_changed(session: AsyncSession, training: Training, now: datetime
         outbox.Outgoing(person.telegram_id, [outbox.Part(t(
             person.locale, "✏️ La formation « {title} » a changé : elle a lieu {when} ({duration} min).\nOù : {where}",
             title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale),
-            duration=training.duration_minutes, where=_html(training.place or training.online_url or "")))],
+            duration=training.duration_minutes, where=_html(training.place or training.online_url or "")),
+            _calendar_buttons(training, person.locale))],
             person.id)
         for person in people if person.telegram_id is not None])
+
+
+def _calendar_buttons(training: Training, locale: str) -> dict[str, Any]:
+    """Under a message about a session: its calendar file as it is now (updated or cancelling), my bookings."""
+    assert training.id is not None
+    return keyboard([button(t(locale, "📅 Fichier agenda à jour"), TrainingCb(action="ics", id=training.id)),
+                     button(t(locale, "🎟 Mes réservations"), TrainingCb(action="mine"))])
 
 
 async def cancel_training(session: AsyncSession, training_id: int, now: datetime) -> int:
@@ -231,6 +244,7 @@ async def cancel_training(session: AsyncSession, training_id: int, now: datetime
     if training.starts_at <= now:
         raise DomainError(N_("Cette formation a déjà commencé : elle ne peut plus être annulée."))
     training.status = TrainingStatus.CANCELLED
+    training.sequence += 1
     training.updated_at = now
     await session.flush()
     people = await people_of(session, training_id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
@@ -243,7 +257,8 @@ async def cancel_training(session: AsyncSession, training_id: int, now: datetime
         outbox.Outgoing(person.telegram_id, [outbox.Part(t(
             person.locale, "❌ La formation « {title} » du {when} est annulée. Nous sommes désolés ; d'autres "
             "sessions sont proposées dans le menu « Formations ».",
-            title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)))],
+            title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)),
+            _calendar_buttons(training, person.locale))],
             person.id)
         for person in people if person.telegram_id is not None])
 
@@ -342,7 +357,8 @@ async def participants(session: AsyncSession, training_id: int) -> list[Particip
             waiting += 1
         assert booking.id is not None and user.id is not None
         result.append(Participant(booking.id, user.id, user.full_name or "—", user.telegram_id, user.locale, status,
-                                  waiting if status == BookingStatus.WAITLISTED else None, booking.attended))
+                                  waiting if status == BookingStatus.WAITLISTED else None, booking.attended,
+                                  booking.confirmed_at is not None, booking.created_at))
     return result
 
 
@@ -420,7 +436,7 @@ async def book_seat(session: AsyncSession, training_id: int, user: User, now: da
                 # booking again after cancelling: only if that row is still cancelled (else a double tap won)
                 revived = update(Booking).where(
                     col(Booking.id) == existing.id, col(Booking.status) == BookingStatus.CANCELLED,
-                ).values(status=status, seq=seq, attended=None, updated_at=now)
+                ).values(status=status, seq=seq, attended=None, confirmed_at=None, rating=None, updated_at=now)
                 if await _changed(session, revived) == 0:
                     raise _DoubleTap
                 booking = existing
@@ -544,7 +560,8 @@ async def _tell_promoted(session: AsyncSession, training_id: int, promoted: Sequ
             await outbox.enqueue(session, campaign, [outbox.Outgoing(person.telegram_id, [outbox.Part(t(
                 person.locale, "🎉 Une place s'est libérée : vous êtes inscrit à « {title} », {when}. Si vous ne "
                 "pouvez plus venir, annulez dans « Formations » › « Mes réservations ».",
-                title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)))],
+                title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)),
+                _calendar_buttons(training, person.locale))],
                 person.id)])
 
 
@@ -577,19 +594,26 @@ async def toggle_attendance(session: AsyncSession, training_id: int, booking_id:
     return await set_attendance(session, training_id, booking_id, not (booking is not None and booking.attended), now)
 
 
-CSV_HEADER = ("booking_id", "name", "status", "waitlist_position", "attended", "locale")
+EXPORT_COLUMNS = (N_("Nom"), N_("Statut"), N_("Position en attente"), N_("Présent"), N_("Langue"),
+                  N_("A confirmé la veille"), N_("Réservé le (heure de Paris)"))
+_STATUS = {BookingStatus.BOOKED: N_("inscrit"), BookingStatus.WAITLISTED: N_("en attente")}
+_LANGUAGE = {"fr": N_("français"), "en": N_("anglais")}
 
 
-async def export_csv(session: AsyncSession, training_id: int) -> str:
-    """The participants of a session as CSV (UTF-8 with a BOM so that spreadsheet software reads accents)."""
+async def export_csv(session: AsyncSession, training_id: int, locale: str) -> bytes:
+    """The participants, booked then waiting, as a spreadsheet opens it in that language: headers and values
+    translated, Paris time, UTF-8 with a BOM; `;` for French (what French Excel expects), `,` for English."""
     await _get_training(session, training_id)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    writer = csv.writer(buffer, delimiter=";" if locale == "fr" else ",")
+    writer.writerow([t(locale, column) for column in EXPORT_COLUMNS])
+    yes, no = t(locale, "oui"), t(locale, "non")
     for person in await participants(session, training_id):
-        writer.writerow((person.booking_id, person.name, person.status, person.position or "",
-                         "" if person.attended is None else ("yes" if person.attended else "no"), person.locale))
-    return "\ufeff" + buffer.getvalue()
+        writer.writerow((person.name, t(locale, _STATUS[person.status]), person.position or "",
+                         "" if person.attended is None else (yes if person.attended else no),
+                         t(locale, _LANGUAGE.get(person.locale, person.locale)),
+                         yes if person.confirmed else "", show_moment(person.booked_at)))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 async def people_of(session: AsyncSession, training_id: int, statuses: Sequence[BookingStatus]) -> list[User]:
@@ -615,3 +639,32 @@ def _html(text: str) -> str:
 
 def network_label(locale: str, training: Training) -> str:
     return ", ".join(t(locale, NETWORKS[name]) for name in training.networks)
+
+
+# -- the day before and after ----------------------------------------------------------------------------
+
+async def answer_day_before(session: AsyncSession, training_id: int, user: User, coming: bool,
+                            now: datetime) -> BookingStatus:
+    """"I'm coming" records it; "I can't come any more" gives the seat to the first person waiting at once."""
+    assert user.id is not None
+    booking = await get_booking(session, training_id, user.id)
+    if booking is None or booking.status != BookingStatus.BOOKED:
+        raise DomainError(NO_BOOKING)
+    if not coming:
+        return await cancel_booking(session, training_id, user, now)
+    if booking.confirmed_at is None:
+        booking.confirmed_at = now
+        booking.updated_at = now
+        await session.flush()
+    return BookingStatus.BOOKED
+
+
+async def rate(session: AsyncSession, training_id: int, user: User, rating: int, now: datetime) -> None:
+    """The one-tap feedback of someone who came (the last tap counts)."""
+    assert user.id is not None
+    booking = await get_booking(session, training_id, user.id)
+    if booking is None or booking.attended is not True or not 1 <= rating <= 3:
+        raise NotAllowed(N_("Seules les personnes venues à cette formation peuvent donner leur avis."))
+    booking.rating = rating
+    booking.updated_at = now
+    await session.flush()

@@ -43,7 +43,7 @@ def _stored(url: str) -> list[Training]:
     return asyncio.run(read())
 
 
-def test_create_list_export_and_cancel(database: str) -> None:
+def test_create_list_export_and_cancel(database: str, tmp_path: Path) -> None:
     created = runner.invoke(app, [
         "training", "create", "-n", "climate", "-n", "solidarity", "--theme", "Canicule",
         "--title-fr", "Le Volontaire et la canicule", "--title-en", "The volunteer and the heat wave",
@@ -67,10 +67,22 @@ def test_create_list_export_and_cancel(database: str) -> None:
     assert listing.exit_code == 0 and "Le Volontaire et la canicule" in listing.output
     assert "2/2" in listing.output and "12/12/2030 18:30" in listing.output
 
-    exported = runner.invoke(app, ["training", "export", str(training.id)])
-    rows = list(csv.DictReader(io.StringIO(exported.output)))
-    assert [(row["name"], row["status"], row["waitlist_position"]) for row in rows] == [
-        ("Camille Martin", "booked", ""), ("Sam Jones", "booked", ""), ("Lou Bernard", "waitlisted", "1")]
+    # the export people open: French headers and values, `;`, a BOM, Paris time (English with --locale en)
+    out = tmp_path / "formation.csv"
+    exported = runner.invoke(app, ["training", "export", str(training.id), "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    data = out.read_bytes()
+    assert data.startswith("\ufeff".encode()) and data.decode("utf-8-sig").startswith("Nom;Statut;Position en attente")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert [(row["Nom"], row["Statut"], row["Position en attente"]) for row in rows] == [
+        ("Camille Martin", "inscrit", ""), ("Sam Jones", "inscrit", ""), ("Lou Bernard", "en attente", "1")]
+    english = runner.invoke(app, ["training", "export", str(training.id), "--locale", "en"])
+    rows = list(csv.DictReader(io.StringIO(english.output)))
+    assert [(row["Name"], row["Status"], row["Wait-list position"]) for row in rows] == [
+        ("Camille Martin", "booked", ""), ("Sam Jones", "booked", ""), ("Lou Bernard", "waiting", "1")]
+    assert all(len(row["Booked on (Paris time)"]) == 16 for row in rows)  # 29/11/2026 22:58
+    unwritable = runner.invoke(app, ["training", "export", str(training.id), "-o", str(tmp_path / "no" / "x.csv")])
+    assert unwritable.exit_code == 1 and "Cannot write" in unwritable.output and "Traceback" not in unwritable.output
 
     declined = runner.invoke(app, ["training", "cancel", str(training.id)], input="n\n")
     assert declined.exit_code == 1 and "3 person(s) booked or waiting will be told" in declined.output
