@@ -28,10 +28,10 @@ def whole_number(text: str, low: int, high: int) -> int:
 
 MOMENT_EXAMPLE = "12/12/2026 18:30"  # the one way a moment is shown to be typed (and in files and the CLI)
 _MOMENT = re.compile(
-    r"(?:(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{2}|\d{4}))?"  # 12/12/2026, 12/12/26, 12-12, 12.12
-    r"|(?P<Y>\d{4})-(?P<M>\d{1,2})-(?P<D>\d{1,2}))"  # 2026-12-12
+    r"(?:(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})(?:[/.-](?P<y>[0-9]{2}|[0-9]{4}))?"  # 12/12/2026, 12/12/26, 12/12
+    r"|(?P<Y>[0-9]{4})-(?P<M>[0-9]{1,2})-(?P<D>[0-9]{1,2}))"  # 2026-12-12
     r"(?:\s+|\s*[Tà,]\s*)"
-    r"(?P<h>\d{1,2})\s*(?:[:hH]\s*(?P<min>\d{2})?)?",  # 18:30, 18h30, 18h, 18 h 30
+    r"(?P<h>[0-9]{1,2})\s*(?:[:hH]\s*(?P<min>[0-9]{2})?)?",  # 18:30, 18h30, 18h, 18 h 30
 )
 
 
@@ -43,7 +43,7 @@ def parse_moment(text: str, now: datetime) -> datetime:
     from `now`) and `2026-12-12 18:30`. A date that does not exist (31/02) is refused, with the example.
     The hour the clocks skip in March or repeat in October is for the caller to refuse (services.timing).
     """
-    cleaned = " ".join(unicodedata.normalize("NFKC", text).replace("\u202f", " ").split()).strip()
+    cleaned = " ".join(unicodedata.normalize("NFC", text).replace("\u202f", " ").split()).strip()
     match = _MOMENT.fullmatch(cleaned)
     if match is None:
         raise DomainError(N_("Je n'ai pas compris cette date. Écrivez par exemple {example}."), example=MOMENT_EXAMPLE)

@@ -13,6 +13,7 @@ from bot.db import create_engine, create_sessionmaker
 from models.base import utcnow
 from models.training import Booking, BookingStatus
 from services.errors import DomainError
+from services.parsing import show_moment
 from services.training import inputs as training_input
 from services.training import sessions as trainings
 from tests import factories
@@ -81,8 +82,14 @@ def test_what_a_coordinator_types() -> None:
     assert training_input.parse_start("12/12/2026 18:30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
     assert training_input.parse_start("12/12/2026 à 18h30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
     assert training_input.parse_start("2027-06-01 18:30", now) == datetime(2027, 6, 1, 16, 30, tzinfo=UTC)  # summer
+    # one date format typed across the bot: the common ones are accepted, and shown one way
+    assert training_input.parse_start("12/12 18h30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
+    assert training_input.parse_start("01/02 9h", now) == datetime(2027, 2, 1, 8, 0, tzinfo=UTC)  # the next one
+    assert training_input.parse_start("12/12/26 18H30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
+    assert show_moment(datetime(2026, 12, 12, 17, 30, tzinfo=UTC)) == "12/12/2026 18:30"
     for typed, reason in (("01/01/2020 10:00", "déjà passée"), ("28/03/2027 02:30", "entre 2 h et 3 h"),
-                          ("31/02/2027 10:00", "pas compris"), ("demain 18h", "pas compris")):
+                          ("31/02/2027 10:00", "pas compris"), ("demain 18h", "pas compris"),
+                          ("12/12/2026 25:00", "pas compris"), ("²/12 18h", "pas compris")):
         with pytest.raises(DomainError) as refused:
             training_input.parse_start(typed, now)
         assert reason in refused.value.render("fr")

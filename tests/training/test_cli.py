@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.cli import app
 from bot.config import get_settings
 from bot.db import create_engine, create_sessionmaker
 from models.base import utcnow
+from models.outbox import Campaign, OutboxMessage
 from models.training import Training, TrainingStatus
 from services.training import sessions as trainings
 from tests import factories
@@ -139,3 +141,98 @@ def test_a_malformed_file_is_refused_whole(database: str, tmp_path: Path) -> Non
     result = runner.invoke(app, ["training", "import", str(binary)])
     assert result.exit_code == 1 and "not a UTF-8 CSV" in result.output
     assert _stored(database) == []
+
+
+def _outbox(url: str) -> list[tuple[str, int, str]]:
+    async def read() -> list[tuple[str, int, str]]:
+        engine = create_engine(url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                rows = (await session.execute(select(Campaign.source_key, OutboxMessage.chat_id, OutboxMessage.parts)
+                                              .join(OutboxMessage))).all()
+                return [(key or "", chat_id, parts[0]["text"]) for key, chat_id, parts in rows]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_a_reimport_updates_instead_of_duplicating_and_announces_once(database: str, tmp_path: Path) -> None:
+    async def people() -> None:
+        engine = create_engine(database)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                await factories.volunteer(session, 661, locale="fr", climate=True)
+                await factories.volunteer(session, 662, locale="en", climate=False, solidarity=True)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(people())
+    header = "networks;theme;title_fr;title_en;start;duration;location;capacity\n"
+    rows = ["climate;Canicule;Canicule;Heat wave;10/01/2031 18:30;2h;Hôtel de Ville;20\n",
+            "climate+solidarity;Déchets;Déchets;Waste;2031-01-12 18:30;90;https://visio.paris.fr/d;15\n",
+            "solidarity;Femmes;Femmes sans abri;Homeless women;14/01/2031 10h00;3h;Fabrique;30\n"]
+    programme = tmp_path / "programme.csv"
+    programme.write_text(header + "".join(rows), encoding="utf-8")
+    first = runner.invoke(app, ["training", "import", str(programme)])
+    assert first.exit_code == 0, first.output
+    assert "Created: 3 · updated: 0 · unchanged: 0 · skipped: 0." in first.output
+    assert "announced to 2 volunteer(s), one message each" in first.output
+    announced = [(chat, text) for key, chat, text in _outbox(database) if key.startswith("training:announce:")]
+    assert sorted(chat for chat, _text in announced) == [661, 662]  # one message per volunteer, not per session
+    french = next(text for chat, text in announced if chat == 661)
+    english = next(text for chat, text in announced if chat == 662)
+    assert "Nouvelles formations pour vous" in french and "Canicule" in french and "Femmes" not in french
+    assert "New trainings for you" in english and "Homeless women" in english and "Heat wave" not in english
+
+    again = runner.invoke(app, ["training", "import", str(programme)])  # the same file: nothing changes
+    assert again.exit_code == 0 and "Created: 0 · updated: 0 · unchanged: 3 · skipped: 0." in again.output
+    assert len(_stored(database)) == 3
+
+    first_id = _stored(database)[0].id
+    rows[0] = "climate;Canicule;Canicule;Heat wave;10/01/2031 18:30;2h;Hôtel de Ville;25\n"
+    rows[2] = rows[2].replace(";30\n", ";35\n")
+    programme.write_text(header.replace("networks", "id;networks") + f"{first_id};{rows[0]}" + ";" + rows[1] + ";"
+                         + rows[2], encoding="utf-8")
+    updated = runner.invoke(app, ["training", "import", str(programme)])
+    assert updated.exit_code == 0 and "Created: 0 · updated: 2 · unchanged: 1 · skipped: 0." in updated.output
+    assert [t.capacity for t in _stored(database)] == [25, 15, 35]
+
+    programme.write_text(header + "".join(rows) + "climate;Passé;Passé;Past;10/01/2020 18:30;2h;Ici;5\n",
+                         encoding="utf-8")
+    skipped = runner.invoke(app, ["training", "import", str(programme)])
+    assert skipped.exit_code == 1 and "1 row cannot be applied" in skipped.output
+    assert "line 5: This date has already gone by" in skipped.output
+    allowed = runner.invoke(app, ["training", "import", str(programme), "--allow-skips"])
+    assert allowed.exit_code == 0 and "unchanged: 3 · skipped: 1." in allowed.output
+    assert len(_stored(database)) == 3
+    assert len([key for key, _chat, _text in _outbox(database) if key.startswith("training:announce:")]) == 2
+
+
+def test_move_says_how_many_are_told_and_asks_first(database: str) -> None:
+    created = runner.invoke(app, ["training", "create", "-n", "climate", "--theme", "T", "--title-fr", "Titre",
+                                  "--title-en", "Title", "--place", "Ici", "--capacity", "5",
+                                  "--start", "12/12/2030 18:30"])
+    assert created.exit_code == 0, created.output
+    [training] = _stored(database)
+
+    async def book() -> None:
+        engine = create_engine(database)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                for n in range(2):
+                    person = await factories.volunteer(session, 670 + n, locale="fr" if n else "en")
+                    await trainings.book_seat(session, training.id, person, utcnow())  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(book())
+    declined = runner.invoke(app, ["training", "move", str(training.id), "--start", "13/12 18h30"], input="n\n")
+    assert declined.exit_code == 1 and "2 person(s) booked or waiting will be told" in declined.output
+    assert _stored(database)[0].starts_at == training.starts_at
+    moved = runner.invoke(app, ["training", "move", str(training.id), "--start", "2030-12-13 18:30", "--yes"])
+    assert moved.exit_code == 0 and "2 people will be told" in moved.output, moved.output
+    stored = _stored(database)[0]
+    assert stored.starts_at == training.starts_at + timedelta(days=1) and stored.sequence == 1
+    bad = runner.invoke(app, ["training", "move", str(training.id), "--start", "²", "--yes"])
+    assert bad.exit_code == 1 and "did not understand this date" in bad.output and "Traceback" not in bad.output
