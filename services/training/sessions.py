@@ -147,7 +147,8 @@ MOVING = ("starts_at", "duration_minutes", "place", "online_url")  # what people
 async def update_training(session: AsyncSession, training_id: int, changes: dict[str, Any],
                           now: datetime) -> tuple[Training, int]:
     """Apply a coordinator's changes (the fields of `create_training`), each checked; lowering seats below the
-    bookings is refused. A new time or place is told to everyone booked or waiting. Returns (session, told)."""
+    bookings is refused. A new time or place is told to everyone booked or waiting, new seats to those waiting.
+    Returns (the session, how many people are told)."""
     training = await _get_training(session, training_id)
     check_editable(training, now)
     before = {name: getattr(training, name) for name in MOVING}
@@ -183,9 +184,11 @@ async def update_training(session: AsyncSession, training_id: int, changes: dict
         if await _changed(session, resize) == 0:
             await session.refresh(training)
             raise DomainError(SEATS_TAKEN, booked=training.booked_count)
-        await promote_waitlist(session, training_id, now)
+        promoted = len(await promote_waitlist(session, training_id, now))
         await session.refresh(training)
-    return training, (await _tell_changed(session, training, now) if moved else 0)
+    else:
+        promoted = 0
+    return training, promoted + (await _tell_changed(session, training, now) if moved else 0)
 
 
 def check_start(starts_at: datetime, now: datetime) -> datetime:

@@ -196,7 +196,7 @@ async def test_edit_capacity_and_cancel_in_english(harness: BotHarness) -> None:
     await coordinator.send("4")
     await coordinator.expect_message()  # the summary, with the new seats
     await press(coordinator, "✅ Save")
-    assert "Changed." in (await coordinator.expect_message()).text
+    assert "Changed. 1 person will be told." in (await coordinator.expect_message()).text  # the promoted one
     assert "Booked: 4/4" in (await coordinator.expect_message()).visible_text
     async with harness.session() as session:
         statuses = [b.status for b in (await session.execute(select(Booking).order_by(col(Booking.seq)))).scalars()]
