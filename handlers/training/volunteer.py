@@ -21,7 +21,6 @@ from models.training import BookingStatus, Training, TrainingStatus
 from models.user import User
 from services.callbacks.foundation import MenuCb
 from services.callbacks.training import ReplyCb, TrainingCb
-from services.errors import DomainError
 from services.timing import to_paris
 from services.training import sessions as trainings
 from services.training.access import access_calendar, access_training
@@ -211,18 +210,10 @@ async def book(query: CallbackQuery, callback_data: TrainingCb, session: AsyncSe
     await message.answer_document(document, caption=caption, reply_markup=markup)
 
 
-async def _held_booking(session: AsyncSession, training_id: int, user: User) -> BookingStatus:
-    assert user.id is not None
-    booking = await trainings.get_booking(session, training_id, user.id)
-    if booking is None or booking.status == BookingStatus.CANCELLED:
-        raise DomainError(trainings.NO_BOOKING)
-    return BookingStatus(booking.status)
-
-
 @router.callback_query(TrainingCb.filter(F.action == "cancel"))
 async def ask_cancel(query: CallbackQuery, callback_data: TrainingCb, session: AsyncSession, user: User) -> None:
     training = await access_training(session, user, callback_data.id, utcnow())
-    status = await _held_booking(session, callback_data.id, user)
+    status = await trainings.held_booking(session, callback_data.id, user)
     message = tapped_message(query)
     await query.answer()
     question = _("Annuler votre place pour « {title} » ? Elle sera donnée à la première personne en attente.") \

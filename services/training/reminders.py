@@ -14,14 +14,16 @@ promise) and promotions (a promoted booking is owed what is still meaningful).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from sqlalchemy import exists, insert
+import sqlalchemy as sa
+from sqlalchemy import exists
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from locales import t
 from locales.formatting import format_when
@@ -35,6 +37,7 @@ SOON = timedelta(hours=2)
 DAY_BEFORE = timedelta(hours=24)
 DAY_BEFORE_UNTIL = timedelta(hours=6)  # closer than this, the day-before question is not asked any more
 FEEDBACK_FOR = timedelta(days=3)  # feedback is asked during the three days after the session
+_BATCH = 500  # promises per INSERT (SQLite binds at most 32,766 values per statement)
 
 
 def reminder_kind(training: Training, now: datetime) -> str | None:
@@ -49,68 +52,82 @@ def reminder_kind(training: Training, now: datetime) -> str | None:
     return None
 
 
-def _not_reminded(kind: Any) -> Any:
+@dataclass(frozen=True)
+class _Owed:
+    booking_id: int
+    user_id: int
+    telegram_id: int
+    locale: str
+    training: Training
+    kind: str
+
+
+def _not_reminded(kind: str) -> Any:
     return ~exists().where(col(TrainingReminder.booking_id) == col(Booking.id), col(TrainingReminder.kind) == kind,
                            col(TrainingReminder.starts_at) == col(Training.starts_at))
 
 
-async def _owed(session: AsyncSession, now: datetime) -> list[tuple[Booking, Training, User, str]]:
-    """Bookings owed a reminder now and not given it yet for this start."""
+async def _owed(session: AsyncSession, now: datetime) -> list[_Owed]:
+    """Bookings owed a reminder now and not given it yet for this start: found by SQL (NOT EXISTS on the
+    promise's UNIQUE index), so an idle tick reads nothing but the index."""
     reachable = (col(User.telegram_id).is_not(None), col(User.blocked_at).is_(None), col(User.erased_at).is_(None))
-    upcoming = (await session.execute(
-        select(Booking, Training, User).join(Training, col(Training.id) == col(Booking.training_id))
-        .join(User, col(User.id) == col(Booking.user_id))
-        .where(col(Booking.status) == BookingStatus.BOOKED, col(Training.status) == TrainingStatus.SCHEDULED,
-               col(Training.starts_at) > now, col(Training.starts_at) <= now + DAY_BEFORE, *reachable)
-        .execution_options(populate_existing=True))).all()
-    given = set((await session.execute(
-        select(TrainingReminder.booking_id, TrainingReminder.kind, TrainingReminder.starts_at).where(
-            col(TrainingReminder.booking_id).in_([booking.id for booking, _training, _user in upcoming]),
-            col(TrainingReminder.kind).in_((ReminderKind.DAY_BEFORE, ReminderKind.SOON))))).all())
-    owed = []
-    for booking, training, user in upcoming:
-        kind = reminder_kind(training, now)
-        if kind is not None and (booking.id, kind, training.starts_at) not in given:
-            owed.append((booking, training, user, kind))
-    finished = (await session.execute(
-        select(Booking, Training, User).join(Training, col(Training.id) == col(Booking.training_id))
-        .join(User, col(User.id) == col(Booking.user_id))
-        .where(col(Booking.attended).is_(True), col(Booking.rating).is_(None),
-               col(Training.status) == TrainingStatus.SCHEDULED, col(Training.starts_at) > now - FEEDBACK_FOR,
-               col(Training.starts_at) <= now, _not_reminded(ReminderKind.FEEDBACK), *reachable))).all()
-    owed += [(booking, training, user, ReminderKind.FEEDBACK) for booking, training, user in finished
-             if training.ends_at <= now]
+    windows = (
+        (ReminderKind.SOON, col(Training.starts_at) > now, col(Training.starts_at) <= now + SOON,
+         col(Booking.status) == BookingStatus.BOOKED, col(Training.status) == TrainingStatus.SCHEDULED),
+        (ReminderKind.DAY_BEFORE, col(Training.starts_at) > now + DAY_BEFORE_UNTIL,
+         col(Training.starts_at) <= now + DAY_BEFORE, col(Booking.status) == BookingStatus.BOOKED,
+         col(Training.status) == TrainingStatus.SCHEDULED),
+        # feedback: the session ended (in the last three days) and a coordinator marked them present
+        (ReminderKind.FEEDBACK, col(Training.starts_at) > now - FEEDBACK_FOR, col(Training.starts_at) <= now,
+         col(Booking.attended).is_(True), col(Booking.rating).is_(None),
+         col(Training.status) == TrainingStatus.SCHEDULED),
+    )
+    owed: list[_Owed] = []
+    for kind, *conditions in windows:
+        rows = (await session.execute(
+            sa.select(col(Booking.id), col(Booking.user_id), col(User.telegram_id), col(User.locale), Training)
+            .join(Training, col(Training.id) == col(Booking.training_id))
+            .join(User, col(User.id) == col(Booking.user_id))
+            .where(*conditions, *reachable, _not_reminded(kind)).order_by(col(Booking.id)))).all()
+        owed += [_Owed(booking_id or 0, user_id, telegram_id or 0, locale, training, kind)
+                 for booking_id, user_id, telegram_id, locale, training in rows
+                 if kind != ReminderKind.FEEDBACK or training.ends_at <= now]
     return owed
 
 
-async def _promise(session: AsyncSession, booking: Booking, kind: str, starts_at: datetime, now: datetime) -> bool:
-    """Record "reminded"; False when it was already (the UNIQUE constraint decides, even between two runs)."""
+async def _promise(session: AsyncSession, owed: list[_Owed], now: datetime) -> set[tuple[int, str]]:
+    """Record "reminded" for each; returns the (booking, kind) pairs recorded now. A pair recorded already
+    (another run got there first) is left out: the UNIQUE constraint decides."""
     dialect = session.get_bind().dialect.name
     table: Any = TrainingReminder.__table__  # type: ignore[attr-defined]
-    values = {"booking_id": booking.id, "user_id": booking.user_id, "kind": kind, "starts_at": starts_at,
-              "created_at": now}
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover
-        statement = insert(table).values(values)
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    recorded: set[tuple[int, str]] = set()
+    for start in range(0, len(owed), _BATCH):
+        values = [{"booking_id": item.booking_id, "user_id": item.user_id, "kind": item.kind,
+                   "starts_at": item.training.starts_at, "created_at": now} for item in owed[start:start + _BATCH]]
+        insert_into: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        statement = insert_into.values(values).on_conflict_do_nothing().returning(table.c.booking_id, table.c.kind)
+        recorded |= {(booking_id, kind) for booking_id, kind in (await session.execute(statement)).all()}
+    return recorded
 
 
 async def enqueue_reminders(session: AsyncSession, now: datetime) -> int:
     """Queue every reminder owed now, once each; returns how many messages."""
+    owed = await _owed(session, now)
+    recorded = await _promise(session, owed, now) if owed else set()
     grouped: dict[tuple[int, str], list[outbox.Outgoing]] = defaultdict(list)
     trainings: dict[int, Training] = {}
-    for booking, training, user, kind in await _owed(session, now):
-        if not await _promise(session, booking, kind, training.starts_at, now):
+    parts: dict[tuple[int, str, str], outbox.Part] = {}  # one rendering per session, reminder and language
+    for item in owed:
+        if (item.booking_id, item.kind) not in recorded:
             continue
-        assert training.id is not None and user.telegram_id is not None
+        training = item.training
+        assert training.id is not None
         trainings[training.id] = training
-        grouped[(training.id, kind)].append(outbox.Outgoing(
-            user.telegram_id, [outbox.Part(_text(training, kind, user.locale), _buttons(training, kind, user.locale))],
-            user.id))
+        key = (training.id, item.kind, item.locale)
+        if key not in parts:
+            parts[key] = outbox.Part(_text(training, item.kind, item.locale),
+                                     _buttons(training, item.kind, item.locale))
+        grouped[(training.id, item.kind)].append(outbox.Outgoing(item.telegram_id, [parts[key]], item.user_id))
     queued = 0
     for (training_id, kind), messages in grouped.items():
         training = trainings[training_id]

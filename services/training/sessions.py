@@ -483,6 +483,15 @@ async def _already(session: AsyncSession, booking: Booking) -> BookingResult:
                          booking_id=booking.id)
 
 
+async def held_booking(session: AsyncSession, training_id: int, user: User) -> BookingStatus:
+    """What this person holds on a session (a seat or a wait-list place); refused when nothing."""
+    assert user.id is not None
+    booking = await get_booking(session, training_id, user.id)
+    if booking is None or booking.status == BookingStatus.CANCELLED:
+        raise DomainError(NO_BOOKING)
+    return BookingStatus(booking.status)
+
+
 async def cancel_booking(session: AsyncSession, training_id: int, user: User, now: datetime) -> BookingStatus:
     """Give up a seat or a wait-list place; a freed seat goes to the first person waiting. Returns what was given up."""
     assert user.id is not None
