@@ -20,11 +20,12 @@ from locales.formatting import format_when
 from models.base import utcnow
 from models.programme import CallStatus, ProposalStatus, ThemeCall, ThemeProposal
 from models.user import User
-from services import programme, training_input
-from services import training as trainings
+from services import programme
 from services.callbacks.foundation import CoordCb
 from services.callbacks.programme import ThemeDeskCb
 from services.errors import DomainError, StaleButton
+from services.training import inputs as training_input
+from services.training import sessions as trainings
 
 router = guard(Router(name="programme_coordinator"), CoordinatorOnly())
 
