@@ -41,3 +41,10 @@ async def refresh_database_gauges(session: AsyncSession) -> None:
     STORED_UPDATES.clear()
     for status, count in (await count_by_status(session)).items():
         STORED_UPDATES.labels(status).set(count)
+
+# Both lanes of the bot's one send budget: "interactive" (replies, through aiogram) and "mass" (the outbox).
+SENDS = Counter("bot_sends_total", "Messages sent to Telegram, by lane and outcome", ["lane", "outcome"])
+FLOOD_WAITS = Counter("bot_flood_waits_total", "429 flood-control answers from Telegram, by lane", ["lane"])
+FLOOD_WAIT_SECONDS = Counter("bot_flood_wait_seconds_total", "Seconds of pause asked for by 429 retry_after")
+API_LATENCY = Histogram("bot_api_latency_seconds", "Bot API answer time, by method", ["method"],
+                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
