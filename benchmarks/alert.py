@@ -41,7 +41,8 @@ from bot.app import App, create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.db import upgrade_database
 from bot.delivery import create_sender
-from bot.runner import polling_options
+from bot.polling import StoredPolling, poll_until_stopped
+from bot.runner import UPDATE_CONCURRENCY
 from emulator import Emulator
 from emulator.client import TestUser
 from emulator.methods import METHODS
@@ -290,8 +291,7 @@ async def _answer_bot(api_url: str, database: Path, recipients: int) -> None:
     await _volunteers(app.sessions, recipients)
     await _launch(app)  # the outbox rows stay queued: the crowd shows the alert itself
     freeze_startup_objects()
-    await app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1,
-                                       **polling_options(app))  # type: ignore[arg-type]
+    await poll_until_stopped(app, StoredPolling(app, timeout=1, concurrency=UPDATE_CONCURRENCY))
 
 
 async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]:
