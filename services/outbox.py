@@ -154,6 +154,10 @@ async def enqueue(session: AsyncSession, campaign: Campaign, messages: Iterable[
         if len(batch) >= _INSERT_BATCH:
             await flush()
     await flush()
+    # more recipients for a finished campaign (an alert extended to newcomers): it runs again
+    await session.execute(update(Campaign).where(col(Campaign.id) == campaign.id,
+                                                 col(Campaign.status) == CampaignStatus.DONE)
+                          .values(status=CampaignStatus.RUNNING).execution_options(synchronize_session=False))
     _notify_after_commit(session)
     # executemany gives no reliable rowcount with ON CONFLICT DO NOTHING on every driver: count instead
     return await _recipient_count(session, campaign.id) - before
@@ -422,10 +426,11 @@ async def _finish_campaigns(session: AsyncSession, campaign_ids: set[int], now: 
         .values(finished_at=now)
         .returning(col(Campaign.id))
         .execution_options(synchronize_session=False))).scalars().all()
-    # a running campaign with nothing left is done (a cancelled one stays cancelled; a paused one waits)
+    # a running campaign with nothing left is done (a cancelled one stays cancelled; a paused one waits);
+    # one extended later (enqueue) runs again and is done again
     await session.execute(
         update(Campaign)
-        .where(col(Campaign.id).in_(finished), col(Campaign.status) == CampaignStatus.RUNNING)
+        .where(col(Campaign.id).in_(campaign_ids), col(Campaign.status) == CampaignStatus.RUNNING, ~outstanding)
         .values(status=CampaignStatus.DONE)
         .execution_options(synchronize_session=False))
     return {campaign_id for campaign_id in finished if campaign_id is not None}
