@@ -38,6 +38,14 @@ async def _stored(sessions: Any, status: str | None = None) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
+async def _until(count: Callable[[], Awaitable[int]], at_least: int, seconds: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (seen := await count()) < at_least:
+        assert loop.time() < deadline, f"{seen} < {at_least} after {seconds} s"
+        await asyncio.sleep(0.05)
+
+
 @pytest.mark.parametrize("locale", ["fr", "en"])
 async def test_polling_sigkill_with_five_updates_queued_answers_all_five_once_after_restart(
         emu: Emulator, sqlite_url: str, locale: str) -> None:
@@ -55,12 +63,12 @@ async def test_polling_sigkill_with_five_updates_queued_answers_all_five_once_af
         emu.fail_next(10_000, 502, methods=["sendMessage"])
         for command in COMMANDS:
             await person.send(command)
-        async with asyncio.timeout(20):
-            while await _stored(sessions) < len(COMMANDS):
-                await asyncio.sleep(0.05)
-        async with asyncio.timeout(10):  # the next getUpdates moves the offset: Telegram forgets the five
-            while emu.state.updates:
-                await asyncio.sleep(0.02)
+        await _until(lambda: _stored(sessions), len(COMMANDS), 20)
+
+        async def pending() -> int:
+            return -len(emu.state.updates)
+
+        await _until(pending, 0, 10)  # the next getUpdates moved the offset: Telegram forgot the five
         assert person.transcript == [] or all(not message.from_bot for message in person.transcript)
     finally:
         first.kill()
@@ -74,9 +82,7 @@ async def test_polling_sigkill_with_five_updates_queued_answers_all_five_once_af
     try:
         replies = [await person.expect_message(timeout=30) for _ in COMMANDS]
         await person.expect_no_message(quiet=1.5)  # once each, no more
-        async with asyncio.timeout(10):
-            while await _stored(sessions, UpdateStatus.HANDLED) < len(COMMANDS):
-                await asyncio.sleep(0.05)
+        await _until(lambda: _stored(sessions, UpdateStatus.HANDLED), len(COMMANDS), 10)
     finally:
         await second.stop()
         await engine.dispose()
