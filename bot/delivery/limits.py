@@ -91,14 +91,17 @@ class LocalRateLimiter:
                 slot = max(slot, self._stamps[0] + self._span)
             if slot > now:
                 await asyncio.sleep(slot - now)
-                continue  # a 429 or an interactive waiter may have come meanwhile: look again
+                if self.paused_until > slot:
+                    continue  # a 429 arrived while we slept: wait for the end of the pause
+            # the waiter is chosen now, after the sleep: a reply that came meanwhile goes first
             waiter = self._next_waiter()
             if waiter is None:
                 return
             lane = INTERACTIVE if self._waiters[INTERACTIVE] and self._waiters[INTERACTIVE][0] is waiter else MASS
             self._waiters[lane].popleft()
+            # the schedule moves from the slot, not from a late wake-up: lateness does not accumulate
             self._next_slot = max(slot, self._next_slot) + self._interval
-            self._stamps.append(now)
+            self._stamps.append(time.monotonic())
             self.granted[lane] += 1
             waiter.set_result(None)
 
