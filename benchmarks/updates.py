@@ -114,7 +114,8 @@ async def run_bot(kind: str, api_url: str, database: Path) -> None:
     from bot.runner import UPDATE_CONCURRENCY
 
     settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), bot_api_url=api_url,
-                        database_url=f"sqlite+aiosqlite:///{database}", throttle_rate=1000.0)
+                        database_url=f"sqlite+aiosqlite:///{database}", throttle_rate=1000.0,
+                        bot_send_rate=1000.0)  # the crowd's emulator has no send limit: measure the handlers
     app = create_app(settings)
     freeze_startup_objects()
     assert app.bot is not None
