@@ -47,7 +47,8 @@ from bot.app import App, create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.db import upgrade_database
 from bot.delivery import create_sender
-from bot.runner import polling_options
+from bot.polling import StoredPolling, poll_until_stopped
+from bot.runner import UPDATE_CONCURRENCY
 from emulator import Emulator
 from emulator.client import TestUser
 from emulator.methods import METHODS
@@ -290,14 +291,14 @@ async def _answer_crowd(port_file: Path, recipients: int, window: float) -> dict
 
 async def _answer_bot(api_url: str, database: Path, recipients: int) -> None:
     """Our bot, polled as `volunteer-bot run` polls, on a database where the alert was launched."""
-    app = create_app(_settings(api_url, TOKEN, database, throttle_rate=1000.0))
+    # no send limit on this emulator: the budget (1000/s) must not be what the taps measure
+    app = create_app(_settings(api_url, TOKEN, database, throttle_rate=1000.0, bot_send_rate=1000.0))
     assert app.bot is not None
     await upgrade_database(app.engine)
     await _volunteers(app.sessions, recipients)
     await _launch(app)  # the outbox rows stay queued: the crowd shows the alert itself
     freeze_startup_objects()
-    await app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1,
-                                       **polling_options(app))  # type: ignore[arg-type]
+    await poll_until_stopped(app, StoredPolling(app, timeout=1, concurrency=UPDATE_CONCURRENCY))
 
 
 async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]:

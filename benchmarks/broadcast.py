@@ -10,6 +10,11 @@ the limit (what it loses to 429s), and PTB's limiter.
 
 `msgs_per_s` is the emulator's rate from the first accepted send to the last; `seconds` is the wall clock of
 the whole run (for ours: from starting the sender until the database says the outbox is empty).
+`replies_during_campaign`: `--talkers` volunteers talk to the bot (each `--exchanges` commands, spread over
+the first seconds) while a `--talk-recipients` campaign runs at the `--limit`, bot and sender sharing the one
+budget (replies first); then the same talk without a campaign as the baseline. Reports reply latency
+percentiles for both, replies missing, the campaign's fraction of the limit over its whole run (first to
+last accepted send), and its lost and duplicated messages.
 `paid.ours_vs_gather` compares ours with the unthrottled gather honestly: a sender that respects a 1000/s
 limit cannot beat 1000/s, so `rate_ratio` = ours / min(gather's rate, limit); `wall_clock_ratio` = gather's
 seconds / ours for the same recipients. Both definitions are repeated in the JSON.
@@ -146,6 +151,123 @@ async def run_gather(emu: EmulatorProcess, ids: list[int], *, limit: float | Non
     return await _figures(emu.control, ids, limit, time.perf_counter() - started)
 
 
+def _percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 3)
+
+
+async def run_replies_during_campaign(recipients: int, talkers: int, exchanges: int, *, limit: float,
+                                      latency: float, spread: float, margin: float = 1.0,
+                                      cpu: int | None = None) -> dict[str, Any]:
+    """The whole bot in this process (stored polling, ReliableCalls, the outbox sender, one budget); the
+    emulator in its own process; the talkers write through its control API and watch for the reply."""
+    from pydantic import SecretStr
+
+    from bot.app import create_app
+    from bot.config import Settings
+    from bot.delivery import create_sender
+    from bot.delivery.budget import close_budgets
+    from bot.polling import StoredPolling, poll_until_stopped
+
+    talker_ids = list(range(3_000_000, 3_000_000 + talkers))
+    campaign_ids = list(range(3_000_000 + talkers, 3_000_000 + talkers + recipients))
+    async with EmulatorProcess(TOKEN, rate=limit, latency=latency, users=talkers + recipients,
+                               start_id=3_000_000, cpu=cpu) as emu:
+        control = emu.control
+        with tempfile.TemporaryDirectory() as directory:
+            settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), bot_api_url=emu.base_url,
+                                database_url=f"sqlite+aiosqlite:///{Path(directory) / 'talk.db'}",
+                                bot_send_rate=limit * margin, throttle_rate=1000.0)
+            app = create_app(settings)
+            await upgrade_database(app.engine)
+            now = utcnow()
+            async with app.sessions.begin() as session:
+                await session.execute(insert(User), [
+                    {"telegram_id": chat, "locale": "fr" if chat % 2 else "en", "full_name": "V", "consent_at": now,
+                     "signed_up_at": now, "climate_volunteer": True, "solidarity_volunteer": False,
+                     "languages": [], "skills": [], "is_coordinator": False, "created_at": now, "updated_at": now}
+                    for chat in [*talker_ids, *campaign_ids]])
+            polling = StoredPolling(app, timeout=1)
+            poller = asyncio.create_task(poll_until_stopped(app, polling))
+            sender = create_sender(app.sessions, settings)
+            sending = asyncio.create_task(sender.run())
+
+            async def exchange(chat: int) -> float | None:
+                before = len(await control.messages(chat, limit=100))
+                started = time.perf_counter()
+                await control.send_text(chat, "/help")
+                while time.perf_counter() - started < 120:
+                    await asyncio.sleep(0.02)
+                    if len(await control.messages(chat, limit=100)) > before:
+                        return time.perf_counter() - started
+                return None
+
+            async def talk() -> tuple[list[float], int]:
+                latencies: list[float] = []
+                missing = 0
+
+                async def one(index: int, chat: int) -> None:
+                    nonlocal missing
+                    await asyncio.sleep(spread * index / max(1, talkers))
+                    for _ in range(exchanges):
+                        seconds = await exchange(chat)
+                        if seconds is None:
+                            missing += 1
+                        else:
+                            latencies.append(seconds)
+
+                await asyncio.gather(*(one(index, chat) for index, chat in enumerate(talker_ids)))
+                return latencies, missing
+
+            try:
+                await exchange(talker_ids[0])  # warm-up: first-call costs stay out of both figures
+                baseline, baseline_missing = await talk()
+                await control.reset(stats=True)
+                async with app.sessions.begin() as session:
+                    campaign, _ = await outbox.create_campaign(session, kind="benchmark", title="talk")
+                    await outbox.enqueue(session, campaign, (
+                        outbox.Outgoing(chat, [outbox.Part("Alerte canicule : buvez de l'eau.")])
+                        for chat in campaign_ids))
+                while True:  # until the campaign runs at full rate
+                    if (await control.stats())["delivered"] >= limit * 2:
+                        break
+                    await asyncio.sleep(0.1)
+                during, during_missing = await talk()
+                while True:
+                    async with app.sessions() as session:
+                        if await outbox.outstanding_count(session) == 0 and sender.in_flight == 0:
+                            break
+                    await asyncio.sleep(0.2)
+            finally:
+                polling.stop()
+                await asyncio.gather(poller, return_exceptions=True)
+                sending.cancel()
+                await asyncio.gather(sending, return_exceptions=True)
+                await close_budgets()
+                await app.close()
+        stats = await control.stats(timestamps=True)
+    stamps = stats["send_timestamps"]
+    per_chat = Counter({int(chat): count for chat, count in stats["delivered_per_chat"].items()})
+    span = (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+    reached = sum(1 for chat in campaign_ids if per_chat[chat])
+    return {
+        "talkers": talkers, "exchanges_each": exchanges, "recipients": recipients, "limit": limit,
+        "bot_send_rate": limit * margin,
+        "reply_p50_s": _percentile(during, 0.5), "reply_p99_s": _percentile(during, 0.99),
+        "reply_max_s": _percentile(during, 1.0), "replies_missing": during_missing,
+        "baseline_no_campaign": {"reply_p50_s": _percentile(baseline, 0.5),
+                                 "reply_p99_s": _percentile(baseline, 0.99),
+                                 "reply_max_s": _percentile(baseline, 1.0), "replies_missing": baseline_missing},
+        "campaign": {"delivered": reached, "lost": recipients - reached,
+                     "duplicated": sum(max(0, per_chat[chat] - 1) for chat in campaign_ids),
+                     "seconds": round(span, 1),
+                     "fraction_of_limit": round(reached / span / limit, 3) if span else None,
+                     "429s": stats["too_many_requests"]},
+    }
+
+
 def _aiogram_bot(emu: EmulatorProcess) -> Any:
     from aiogram import Bot
     from aiogram.client.default import DefaultBotProperties
@@ -181,6 +303,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             base_ids = free_ids[:args.baseline_recipients]
             result["ptb_aioratelimiter"] = await run_ptb(emu, base_ids, limit=args.limit, paid=False)
             result["sleep_loop"] = await run_sleep_loop(emu, free_ids[:args.sleep_loop_recipients], limit=args.limit)
+    if args.talkers:
+        result["replies_during_campaign"] = await run_replies_during_campaign(
+            args.talk_recipients, args.talkers, args.exchanges, limit=args.limit, latency=args.latency,
+            spread=args.talk_spread, margin=args.talk_margin, cpu=cpu)
     if args.paid_recipients:
         paid_ids = list(range(2_000_000, 2_000_000 + args.paid_recipients))
         async with EmulatorProcess(TOKEN, latency=args.latency, users=args.paid_recipients, start_id=2_000_000,
@@ -214,6 +340,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--margin", type=float, default=1.0,
                         help="our BOT_SEND_RATE as a fraction of the limit (room for network jitter)")
     parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--talkers", type=int, default=200, help="volunteers talking during a campaign; 0 skips")
+    parser.add_argument("--talk-recipients", type=int, default=15000, help="the campaign they talk during")
+    parser.add_argument("--exchanges", type=int, default=2, help="commands each talker sends")
+    parser.add_argument("--talk-spread", type=float, default=20.0, help="seconds over which the talkers start")
+    parser.add_argument("--talk-margin", type=float, default=0.95,
+                        help="BOT_SEND_RATE / limit in that phase: replies (aiogram) and mass sends (the thin "
+                             "transport) reach Telegram with different delays; room so they never bunch into a 429")
     return parser.parse_args(argv)
 
 

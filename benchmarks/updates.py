@@ -110,16 +110,17 @@ async def run_bot(kind: str, api_url: str, database: Path) -> None:
     from bot.app import create_app, freeze_startup_objects
     from bot.config import Settings
     from bot.db import upgrade_database
-    from bot.runner import polling_options
+    from bot.polling import StoredPolling, poll_until_stopped
+    from bot.runner import UPDATE_CONCURRENCY
 
     settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), bot_api_url=api_url,
-                        database_url=f"sqlite+aiosqlite:///{database}", throttle_rate=1000.0)
+                        database_url=f"sqlite+aiosqlite:///{database}", throttle_rate=1000.0,
+                        bot_send_rate=1000.0)  # the crowd's emulator has no send limit: measure the handlers
     app = create_app(settings)
     freeze_startup_objects()
     assert app.bot is not None
     await upgrade_database(app.engine)
-    await app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1,
-                                       **polling_options(app))  # type: ignore[arg-type]
+    await poll_until_stopped(app, StoredPolling(app, timeout=1, concurrency=UPDATE_CONCURRENCY))
 
 
 # -- the run -------------------------------------------------------------------------------------------

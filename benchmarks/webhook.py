@@ -118,14 +118,15 @@ async def main() -> None:
     results: dict[str, Any] = {}
     async with EmulatorProcess(any_chat=True) as emu, postgres_schema(base) as url:
         env = bot_env(url, api_url=emu.base_url, token=emu.token, redis_url=REDIS_URL, redis_prefix=prefix,
-                      LOG_LEVEL="WARNING")
+                      LOG_LEVEL="WARNING", BOT_SEND_RATE="1000")  # no send limit on this emulator
         next_id = 1
         for count in (int(n) for n in args.workers.split(",")):
             batch = [help_update(next_id + n, 20_000_000 + next_id + n) for n in range(args.updates)]
             next_id += args.updates
             results[str(count)] = await run_workers(count, env, batch, args.concurrency)
         settings = Settings(_env_file=None, bot_token=SecretStr(emu.token), bot_api_url=emu.base_url,
-                            database_url=url, redis_url=REDIS_URL, redis_key_prefix=prefix, throttle_rate=1000)
+                            database_url=url, redis_url=REDIS_URL, redis_key_prefix=prefix, throttle_rate=1000,
+                            bot_send_rate=1000)
         batch = [help_update(next_id + n, 20_000_000 + next_id + n) for n in range(args.updates)]
         baseline = await run_baseline(settings, batch, args.concurrency)
         delivered = (await emu.control.stats()).get("delivered")

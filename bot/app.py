@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.db import create_engine, create_sessionmaker
+from bot.delivery.budget import send_budget
 from bot.fsm_storage import DatabaseStorage
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares.refusals import RenderRefusals
 from bot.middlewares.responses import KeepResponseModels
-from bot.middlewares.session import CommitBeforeSend, DbSessionMiddleware
+from bot.middlewares.session import CommitBeforeSend, DbSessionMiddleware, ReliableCalls
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
 from handlers import build_router
@@ -49,6 +50,8 @@ def create_bot(settings: Settings) -> Bot:
               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
     bot.session.middleware(KeepResponseModels())
     bot.session.middleware(CommitBeforeSend())
+    # after the commit: a retried call never holds the update's transaction across its waits
+    bot.session.middleware(ReliableCalls(lambda: send_budget(settings)))
     return bot
 
 

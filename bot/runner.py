@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 
 from bot.app import App, create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.db import upgrade_database
+from bot.delivery.budget import close_budgets
+from bot.polling import StoredPolling, poll_until_stopped
 from bot.scheduler import create_scheduler, set_job_context
 from bot.scheduler_process import SCHEDULER_LOCK
 from bot.singleton import SingletonLock
@@ -20,11 +23,6 @@ log = logging.getLogger(__name__)
 # Updates handled at once. Beyond a few dozen nothing goes faster (SQLite has one writer) and every extra
 # in-flight update costs memory (~75 KB each, measured); the rest wait at Telegram until polled.
 UPDATE_CONCURRENCY = 64
-
-
-def polling_options(app: App) -> dict[str, object]:
-    return {"allowed_updates": app.dispatcher.resolve_used_update_types(),
-            "tasks_concurrency_limit": UPDATE_CONCURRENCY}
 
 
 async def start_background(app: App) -> list[asyncio.Task[None]]:
@@ -55,6 +53,11 @@ async def _stop_on_cancel(scheduler: object, lock: SingletonLock) -> None:
         await lock.release()
 
 
+class BackgroundTaskDied(RuntimeError):
+    """The scheduler, the sender or the progress reporter stopped: the process exits non-zero rather than
+    answer updates while mass sending or timed jobs are dead (its supervisor restarts it)."""
+
+
 async def run_polling(settings: Settings) -> None:
     app = create_app(settings)
     freeze_startup_objects()
@@ -64,13 +67,31 @@ async def run_polling(settings: Settings) -> None:
     log.info("bot @%s starting (polling, database %s)", me.username, app.engine.dialect.name)
     await publish_commands(app)
     tasks = await start_background(app)
+    polling = StoredPolling(app, concurrency=UPDATE_CONCURRENCY)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, polling.stop)
+    died: list[asyncio.Task[None]] = []
+
+    def watch(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.critical("%s stopped (%s): stopping the bot", task.get_name(), type(task.exception()).__name__)
+            died.append(task)
+            polling.stop()
+
+    for task in tasks:
+        task.add_done_callback(watch)
     try:
-        await app.dispatcher.start_polling(app.bot, **polling_options(app))  # type: ignore[arg-type]
+        await poll_until_stopped(app, polling)
     finally:
         for task in tasks:
+            task.remove_done_callback(watch)
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         set_job_context(None)
+        await close_budgets()
         await app.close()
+    if died:
+        raise BackgroundTaskDied(f"{died[0].get_name()} stopped") from died[0].exception()

@@ -37,6 +37,8 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from bot.app import App
 
+log = logging.getLogger(__name__)
+
 # A run missed while the bot was down is caught up at start if it is at most this late.
 MISFIRE_GRACE = timedelta(hours=12)
 
@@ -127,10 +129,27 @@ def sync_database_url(url: str) -> str:
     return url
 
 
+class SelfHealingScheduler(AsyncIOScheduler):
+    """APScheduler 3 stops for good when a wakeup raises: `_process_jobs` writes each job's next run time
+    to the job store, and a refused write (disk full, failover) escaped `wakeup` ("Exception in callback
+    AsyncIOScheduler.wakeup"), leaving no timer. Here a failed wakeup is retried a moment later; a job whose
+    next run time was not saved runs again then, which is fine: jobs are idempotent."""
+
+    RETRY_SECONDS = 2.0
+
+    def _process_jobs(self) -> float | None:
+        try:
+            return super()._process_jobs()  # type: ignore[no-any-return]
+        except Exception as error:
+            log.warning("scheduler: processing due jobs failed (%s); retrying in %.0f s", type(error).__name__,
+                        self.RETRY_SECONDS)
+            return self.RETRY_SECONDS
+
+
 def create_scheduler(settings: Settings) -> AsyncIOScheduler:
     store = SQLAlchemyJobStore(url=sync_database_url(settings.database_url), tablename="apscheduler_jobs")
-    scheduler = AsyncIOScheduler(
-        jobstores={"default": store},
+    scheduler = SelfHealingScheduler(
+        jobstores={"default": store}, jobstore_retry_interval=SelfHealingScheduler.RETRY_SECONDS,
         timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())},

@@ -38,6 +38,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Handled and failed updates are forgotten after this; Telegram gives up redelivering long before.
 KEEP_HANDLED = timedelta(days=2)
 PURGE_EVERY = timedelta(minutes=10)
+# How long an update's outcome may wait for the database before the worker gives up on it (seconds).
+RECORD_PATIENCE = 120.0
 
 
 class WebhookConfigError(RuntimeError):
@@ -68,30 +70,52 @@ class UpdateProcessor:
         if not claimed:
             metrics.UPDATES.labels("duplicate").inc()
             return "duplicate"
-        return await self._handle(update, "handled")
+        return await self.handle(update, "handled")
 
-    async def _handle(self, update: Update, outcome: str) -> str:
+    async def handle(self, update: Update, outcome: str, attempt: int = 1) -> str:
+        """Handle a stored, claimed update and record how it went (handled, or released for a retry)."""
         try:
-            await self.app.dispatcher.feed_update(self.bot, update)
+            # the attempt reaches the error handler, which apologises on the first one only
+            await self.app.dispatcher.feed_update(self.bot, update, update_attempt=attempt)
         except Exception as error:
             # the class only: an exception's text may quote what the user typed
-            log.exception("update %s failed (%s); it will be retried", update.update_id, type(error).__name__)
-            async with self.app.sessions.begin() as session:
-                status = await inbox.release_after_error(session, update.update_id, worker=self.worker,
-                                                         now=utcnow(), retry_in=self.lease)
+            log.error("update %s failed (%s, attempt %d)", update.update_id, type(error).__name__, attempt)
+            status = await self._record(inbox.release_after_error, update.update_id, retry_in=self.lease)
             if status == "failed":
                 log.error("update %s set aside after %d attempts", update.update_id, inbox.MAX_ATTEMPTS)
+                metrics.UPDATES.labels("failed").inc()
+            else:
+                log.warning("update %s will be retried in %.0f s", update.update_id, self.lease.total_seconds())
             metrics.UPDATES.labels("error").inc()
             return "error"
-        async with self.app.sessions.begin() as session:
-            await inbox.mark_handled(session, update.update_id, worker=self.worker, now=utcnow())
+        await self._record(inbox.mark_handled, update.update_id)
         metrics.UPDATES.labels(outcome).inc()
         return outcome
 
-    async def recover_once(self) -> int:
-        """Handle the updates whose lease ran out (their worker crashed or hung); returns how many."""
+    async def _record(self, write: Any, update_id: int, **options: Any) -> Any:
+        """Write an update's outcome, waiting out a database that refuses writes for a while (disk full,
+        failover): a handled update not marked so would be handled again once its lease ends."""
+        delay, started = 0.1, time.monotonic()
+        while True:
+            try:
+                async with self.app.sessions.begin() as session:
+                    return await write(session, update_id, worker=self.worker, now=utcnow(), **options)
+            except Exception as error:
+                if time.monotonic() - started > RECORD_PATIENCE:
+                    raise
+                log.warning("update %s: recording its outcome failed (%s); retrying in %.1f s", update_id,
+                            type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(5.0, delay * 2)
+
+    async def recover_once(self, *, orphans: bool = False) -> int:
+        """Handle the updates whose lease ran out (their worker crashed or hung); returns how many.
+
+        `orphans`: also those whose lease still runs (the sole poller at start: their process is gone).
+        """
         async with self.app.sessions.begin() as session:
-            claimed = await inbox.claim_stale(session, worker=self.worker, now=utcnow(), lease=self.lease)
+            claimed = await inbox.claim_stale(session, worker=self.worker, now=utcnow(), lease=self.lease,
+                                              orphans=orphans)
         for item in claimed:
             log.warning("recovering update %s (attempt %d)", item.update_id, item.attempts)
             try:
@@ -101,7 +125,7 @@ class UpdateProcessor:
                     await inbox.release_after_error(session, item.update_id, worker=self.worker, now=utcnow(),
                                                     retry_in=self.lease)
                 continue
-            await self._handle(update, "recovered")
+            await self.handle(update, "recovered", item.attempts)
         if time.monotonic() - self._last_purge > PURGE_EVERY.total_seconds():
             self._last_purge = time.monotonic()
             async with self.app.sessions.begin() as session:

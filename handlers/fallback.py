@@ -6,6 +6,7 @@ import logging
 import traceback
 
 from aiogram import Router
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message
@@ -47,21 +48,32 @@ async def stale_button(query: CallbackQuery) -> None:
 
 
 @router.errors(ExceptionTypeFilter(Exception))
-async def unexpected_error(event: ErrorEvent) -> bool:
+async def unexpected_error(event: ErrorEvent, update_attempt: int = 1) -> None:
+    """Apologise once (on the update's first attempt), then let the failure stand: the update store
+    (bot/webhook.py UpdateProcessor, polling too) retries it after its lease and sets it aside after
+    inbox.MAX_ATTEMPTS. The apology goes through ReliableCalls, so flood control does not lose it."""
     # Type and update id only: the exception text may quote what the user wrote.
     where = traceback.extract_tb(event.exception.__traceback__)[-1] if event.exception.__traceback__ else None
     log.error("update %s failed: %s at %s:%s", event.update.update_id, type(event.exception).__name__,
               where.filename if where else "?", where.lineno if where else "?",
               exc_info=log.isEnabledFor(logging.DEBUG))
+    if isinstance(event.exception, TelegramForbiddenError):
+        return  # the person blocked the bot: nothing to apologise to, nothing to retry
+    if update_attempt == 1:
+        await _apologise(event)
+    raise event.exception
+
+
+async def _apologise(event: ErrorEvent) -> None:
     # Errors are handled outside the i18n and session middlewares: translate by Telegram's language_code.
     sender = (event.update.callback_query or event.update.message)
     locale = normalize_locale(sender.from_user.language_code if sender and sender.from_user else None)
     text = t(locale, "Désolé, quelque chose s'est mal passé. Rien n'a été perdu ; réessayez dans un instant.")
-    if event.update.callback_query is not None:
-        try:
+    try:
+        if event.update.callback_query is not None:
             await event.update.callback_query.answer(text, show_alert=True)
-        except Exception:  # the query may have been answered or expired already
-            log.debug("could not answer callback query after an error")
-    elif event.update.message is not None:
-        await event.update.message.answer(text)
-    return True
+        elif event.update.message is not None:
+            await event.update.message.answer(text)
+    except TelegramAPIError as error:  # the query may have been answered or expired already
+        log.warning("update %s: the apology could not be sent (%s)", event.update.update_id,
+                    type(error).__name__)

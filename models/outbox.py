@@ -16,6 +16,7 @@ class CampaignStatus(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
     CANCELLED = "cancelled"
+    DONE = "done"  # everything was sent (or found unreachable, or failed): nothing left to steer
 
 
 class DeliveryStatus(StrEnum):

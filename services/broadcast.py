@@ -14,6 +14,7 @@ from models.outbox import Campaign
 from models.user import User
 from services import outbox
 from services.errors import DomainError
+from services.markdown_telegram import html_blocks, split_html
 
 NETWORKS = ("climate", "solidarity")
 MAX_PARTS = 5  # a broadcast longer than 5 messages is refused: nobody reads it on a phone
@@ -72,44 +73,16 @@ async def count_recipients(session: AsyncSession, segment: Segment) -> int:
 
 
 def split_text(text: str, limit: int = outbox.TEXT_LIMIT) -> list[str]:
-    """Cut a long text into messages at paragraph boundaries (then lines, then words); refuse empty or huge."""
+    """Cut a long Telegram-HTML text into messages Telegram accepts (services.markdown_telegram.split_html:
+    paragraphs first, tags balanced in every part, links whole); refuse empty or huge."""
     text = text.strip()
     if not text:
         raise DomainError(N_("Un message ne peut pas être vide."))
-    parts: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit):
-        joined = f"{current}\n\n{piece}" if current else piece
-        if len(joined) <= limit:
-            current = joined
-        else:
-            parts.append(current)
-            current = piece
-    if current:
-        parts.append(current)
+    parts = split_html(html_blocks(text), limit)
     if len(parts) > MAX_PARTS:
         raise DomainError(N_("Ce texte ferait {count} messages ({max} au plus) : raccourcissez-le."),
                           count=len(parts), max=MAX_PARTS)
     return parts
-
-
-def _pieces(text: str, limit: int) -> list[str]:
-    """Paragraphs, each short enough on its own (a huge paragraph is cut at lines, then spaces)."""
-    pieces: list[str] = []
-    for paragraph in (p.strip() for p in text.split("\n\n")):
-        if not paragraph:
-            continue
-        while len(paragraph) > limit:
-            cut = paragraph.rfind("\n", 0, limit)
-            if cut <= 0:
-                cut = paragraph.rfind(" ", 0, limit)
-            if cut <= 0:
-                cut = limit
-            pieces.append(paragraph[:cut].rstrip())
-            paragraph = paragraph[cut:].lstrip()
-        if paragraph:
-            pieces.append(paragraph)
-    return pieces
 
 
 async def start_broadcast(

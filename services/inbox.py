@@ -1,4 +1,4 @@
-"""The update store behind webhook workers: each update_id is handled once, and none is lost to a crash.
+"""The update store (webhook workers and polling): each update_id is handled once, none is lost to a crash.
 
 A worker stores and claims an update in one statement before it acknowledges it; the claim is a lease, so
 an update whose worker died is taken over by any worker once the lease runs out. Services never commit.
@@ -79,11 +79,19 @@ async def release_after_error(session: AsyncSession, update_id: int, *, worker: 
 
 
 async def claim_stale(session: AsyncSession, *, worker: str, now: datetime, lease: timedelta,
-                      limit: int = 20) -> list[ClaimedUpdate]:
-    """Take over updates whose lease ran out, oldest first; SKIP LOCKED lets several workers recover at once."""
+                      limit: int = 20, orphans: bool = False) -> list[ClaimedUpdate]:
+    """Take over updates whose lease ran out, oldest first; SKIP LOCKED lets several workers recover at once.
+
+    `orphans`: also updates another worker still holds, lease or not; only for the sole poller starting up
+    (a bot has one getUpdates consumer, so what a previous run left was left by a process that is gone).
+    """
+    stale = col(ReceivedUpdate.lease_until) < now
+    if orphans:
+        stale = stale | (col(ReceivedUpdate.worker) != worker)
+    due = (col(ReceivedUpdate.status) == UpdateStatus.HANDLING) & stale
     rows = (await session.execute(
         select(ReceivedUpdate)
-        .where(col(ReceivedUpdate.status) == UpdateStatus.HANDLING, col(ReceivedUpdate.lease_until) < now)
+        .where(due)
         .order_by(col(ReceivedUpdate.update_id)).limit(limit)
         .with_for_update(skip_locked=True))).scalars().all()
     claimed: list[ClaimedUpdate] = []

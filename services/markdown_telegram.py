@@ -7,7 +7,7 @@ paragraphs become blank lines, list items "•" or "1." lines, headings bold lin
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -133,38 +133,82 @@ class _Renderer:
 
 
 # -- splitting -----------------------------------------------------------------------------------------
+# The one splitter for every long message (broadcasts, newsletter, alerts, digests). Telegram measures a
+# text after entity parsing (tags gone, &amp; one character) in UTF-16 code units (an emoji counts 2), and
+# refuses a part whose tags do not balance ("can't parse entities"). So: lengths are measured that way,
+# open tags are closed at the end of a part and reopened at the start of the next, a link is never cut,
+# and a heading (a block that is one bold line) is never left alone at the end of a part.
+
+_LINK = re.compile(r"<a [^>]*>.*?</a>", re.DOTALL)
+_HEADING = re.compile(r"<b>[^\n<]*</b>")
+
+
+def telegram_length(html_text: str) -> int:
+    """The length Telegram checks against its limits: visible text, in UTF-16 code units."""
+    visible = unescape(_TAG.sub("", html_text))
+    return len(visible.encode("utf-16-le")) // 2
+
+
+def html_blocks(html_text: str) -> list[str]:
+    """Cut Telegram HTML at blank lines outside any tag: blocks a part may end after (paragraphs)."""
+    blocks: list[str] = []
+    depth = 0
+    start = 0
+    for match in re.finditer(r"<(/?)[a-z-]+[^>]*>|\n\s*\n", html_text):
+        token = match.group(0)
+        if token.startswith("<"):
+            depth += -1 if match.group(1) else 1
+        elif depth == 0:
+            blocks.append(html_text[start:match.start()])
+            start = match.end()
+    blocks.append(html_text[start:])
+    return [block.strip() for block in blocks if block.strip()]
+
 
 def split_html(blocks: list[str], limit: int = TEXT_LIMIT) -> list[str]:
-    """Pack blocks into messages of at most `limit` characters, breaking between blocks when possible.
+    """Pack blocks into messages of at most `limit` (as Telegram counts), breaking between blocks when possible.
 
-    A block longer than a message is cut at line or sentence ends (then words, then characters),
-    closing the open tags at the end of one part and reopening them at the start of the next.
+    A block longer than a message is cut at line or sentence ends (then words, then characters), closing
+    the open tags at the end of one part and reopening them at the start of the next; links stay whole.
     """
-    parts: list[str] = []
-    current = ""
+    parts: list[list[str]] = []
+    current: list[str] = []
     for block in blocks:
-        candidate = f"{current}{_BLOCK_SEPARATOR}{block}" if current else block
-        if len(candidate) <= limit:
-            current = candidate
+        if current and _joined_length([*current, block]) <= limit:
+            current.append(block)
             continue
         if current:
             parts.append(current)
-            current = ""
-        if len(block) <= limit:
-            current = block
+            current = []
+        if telegram_length(block) <= limit:
+            current = [block]
             continue
         pieces = _split_block(block, limit)
-        parts.extend(pieces[:-1])
-        current = pieces[-1]
+        parts.extend([piece] for piece in pieces[:-1])
+        current = [pieces[-1]]
     if current:
         parts.append(current)
-    return parts
+    # a heading left at the end of a part goes to the start of the next, with what it introduces
+    for index in range(len(parts) - 1):
+        while len(parts[index]) > 1 and _is_heading(parts[index][-1]) and \
+                _joined_length([parts[index][-1], *parts[index + 1]]) <= limit:
+            parts[index + 1].insert(0, parts[index].pop())
+    return [_BLOCK_SEPARATOR.join(part) for part in parts if part]
+
+
+def _joined_length(blocks: list[str]) -> int:
+    return sum(telegram_length(block) for block in blocks) + len(_BLOCK_SEPARATOR) * (len(blocks) - 1)
+
+
+def _is_heading(block: str) -> bool:
+    return _HEADING.fullmatch(block.strip()) is not None
 
 
 def _split_block(block: str, limit: int) -> list[str]:
     parts: list[str] = []
     stack: list[str] = []  # open tags, as written (with attributes), to reopen in the next part
     current = ""
+    length = 0  # of `current`, as Telegram counts
     has_text = False
 
     def closing(extra: str = "") -> str:
@@ -172,26 +216,31 @@ def _split_block(block: str, limit: int) -> list[str]:
         return "".join(f"</{name}>" for name in reversed(names))
 
     def cut() -> None:
-        nonlocal current, has_text
+        nonlocal current, has_text, length
         parts.append(current.rstrip() + closing())
         current = "".join(stack)
+        length = 0
         has_text = False
 
     for atom in _atoms(block, limit):
         if atom.startswith("</"):
             stack.pop()
             current += atom
-        elif atom.startswith("<"):
-            # room for the tag, its closing tag and at least a few characters, or it opens in the next part
-            if has_text and len(current) + len(atom) + len(closing(atom)) + 16 > limit:
+        elif atom.startswith("<") and not atom.startswith("<a "):
+            # room for the tag and at least a few characters, or it opens in the next part
+            if has_text and length + 16 > limit:
                 cut()
             stack.append(atom)
             current += atom
         else:
-            if has_text and len(current) + len(atom) + len(closing()) > limit:
+            size = telegram_length(atom)
+            if has_text and length + size > limit:
                 cut()
-                atom = atom.lstrip()
+                if not atom.startswith("<"):
+                    atom = atom.lstrip()
+                    size = telegram_length(atom)
             current += atom
+            length += size
             has_text = has_text or bool(atom.strip())
     if has_text:
         parts.append(current)
@@ -205,22 +254,36 @@ def _tag_name(tag: str) -> str:
 
 
 def _atoms(block: str, limit: int) -> list[str]:
-    """Tags, and text cut at sentence ends (then words, then characters) into pieces a part can hold."""
-    # a piece must fit in a part next to the tags that may be open around it
+    """Tags, whole links, and text cut at sentence ends (then words, then characters) into pieces a part
+    can hold."""
     room = max(limit // 4, 1)
     atoms: list[str] = []
-    for chunk in _TAG.split(block):
+    position = 0
+    for link in _LINK.finditer(block):
+        atoms.extend(_text_atoms(block[position:link.start()], room))
+        if telegram_length(link.group(0)) <= room:
+            atoms.append(link.group(0))  # a link is never cut
+        else:  # a link longer than a quarter message: its text may be cut, the <a> reopens in the next part
+            atoms.extend(_text_atoms(link.group(0), room))
+        position = link.end()
+    atoms.extend(_text_atoms(block[position:], room))
+    return atoms
+
+
+def _text_atoms(html_text: str, room: int) -> list[str]:
+    atoms: list[str] = []
+    for chunk in _TAG.split(html_text):
         if not chunk:
             continue
         if chunk.startswith("<"):
             atoms.append(chunk)
             continue
         for sentence in _split_keep(chunk, _SENTENCE):
-            if len(sentence) <= room:
+            if telegram_length(sentence) <= room:
                 atoms.append(sentence)
                 continue
             for word in _split_keep(sentence, _WORD):
-                if len(word) <= room:
+                if telegram_length(word) <= room:
                     atoms.append(word)
                     continue
                 atoms.extend(_chunks(word, room))
@@ -242,14 +305,17 @@ def _split_keep(text: str, pattern: re.Pattern[str]) -> list[str]:
 
 
 def _chunks(text: str, size: int) -> list[str]:
-    """Fixed-size pieces that never cut an HTML entity (&amp;) in two."""
+    """Fixed-size pieces (as Telegram counts) that never cut an HTML entity (&amp;) in two."""
     pieces: list[str] = []
     current = ""
+    length = 0
     for char in _CHAR.findall(text):
-        if len(current) + len(char) > size:
+        width = telegram_length(char)
+        if length + width > size:
             pieces.append(current)
-            current = ""
+            current, length = "", 0
         current += char
+        length += width
     if current:
         pieces.append(current)
     return pieces

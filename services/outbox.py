@@ -23,6 +23,7 @@ from models.base import utcnow
 from models.outbox import Campaign, CampaignStatus, DeliveryStatus, OutboxMessage
 from models.user import User
 from services.errors import DomainError
+from services.markdown_telegram import html_blocks, split_html, telegram_length
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,20 @@ def _check(message: Outgoing) -> None:
     for part in message.parts:
         if not part.text.strip():
             raise DomainError(N_("Un message ne peut pas être vide."))
-        if len(part.text) > TEXT_LIMIT:
-            raise DomainError(N_("Un message dépasse {limit} caractères : il faut le découper."), limit=TEXT_LIMIT)
+
+
+def _fitted(parts: list[Part], cache: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Parts as stored, each within Telegram's limit: a longer one goes through the one splitter
+    (services.markdown_telegram.split_html), its buttons under the last piece."""
+    fitted: list[dict[str, Any]] = []
+    for part in parts:
+        if part.text not in cache:
+            cache[part.text] = [part.text] if len(part.text) <= TEXT_LIMIT // 2 or \
+                telegram_length(part.text) <= TEXT_LIMIT else split_html(html_blocks(part.text))
+        pieces = cache[part.text]
+        fitted.extend({"text": piece, "reply_markup": None} for piece in pieces[:-1])
+        fitted.append({"text": pieces[-1], "reply_markup": part.reply_markup})
+    return fitted
 
 
 async def enqueue(session: AsyncSession, campaign: Campaign, messages: Iterable[Outgoing]) -> int:
@@ -120,6 +133,7 @@ async def enqueue(session: AsyncSession, campaign: Campaign, messages: Iterable[
     now = utcnow()
     batch: list[dict[str, Any]] = []
     seen: set[int] = set()
+    pieces: dict[str, list[str]] = {}  # one split per distinct text, not per recipient
     before = await _recipient_count(session, campaign.id)
 
     async def flush() -> None:
@@ -134,12 +148,16 @@ async def enqueue(session: AsyncSession, campaign: Campaign, messages: Iterable[
         seen.add(message.chat_id)
         batch.append({
             "campaign_id": campaign.id, "user_id": message.user_id, "chat_id": message.chat_id,
-            "parts": [{"text": part.text, "reply_markup": part.reply_markup} for part in message.parts],
+            "parts": _fitted(message.parts, pieces),
             "parts_sent": 0, "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now,
         })
         if len(batch) >= _INSERT_BATCH:
             await flush()
     await flush()
+    # more recipients for a finished campaign (an alert extended to newcomers): it runs again
+    await session.execute(update(Campaign).where(col(Campaign.id) == campaign.id,
+                                                 col(Campaign.status) == CampaignStatus.DONE)
+                          .values(status=CampaignStatus.RUNNING).execution_options(synchronize_session=False))
     _notify_after_commit(session)
     # executemany gives no reliable rowcount with ON CONFLICT DO NOTHING on every driver: count instead
     return await _recipient_count(session, campaign.id) - before
@@ -182,13 +200,20 @@ async def campaign_progress(session: AsyncSession, campaign_id: int) -> Progress
 
 
 async def set_campaign_status(session: AsyncSession, campaign_id: int, status: CampaignStatus) -> Campaign:
-    """Pause, resume or cancel; cancelling marks every unsent row cancelled so nothing more goes out."""
-    campaign = await session.get(Campaign, campaign_id)
+    """Pause, resume or cancel; cancelling marks every unsent row cancelled so nothing more goes out.
+
+    Senders obey within a second: at once in this process (after the commit), by polling elsewhere.
+    """
+    campaign = await session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
     if campaign is None:
         raise DomainError(N_("Campagne introuvable."))
     if campaign.status == CampaignStatus.CANCELLED:
         raise DomainError(N_("Cette campagne est déjà annulée."))
+    if campaign.status == CampaignStatus.DONE:
+        raise DomainError(N_("Cette campagne est terminée : tout a été envoyé, il n'y a plus rien à mettre "
+                             "en pause, reprendre ou annuler."))
     campaign.status = status
+    session.info.setdefault(_STEERED, []).append((campaign_id, str(status)))
     if status == CampaignStatus.CANCELLED:
         await session.execute(
             update(OutboxMessage)
@@ -207,7 +232,9 @@ async def set_campaign_status(session: AsyncSession, campaign_id: int, status: C
 # not see uncommitted rows); senders in other processes find the rows by polling.
 
 _listeners: list[Callable[[], None]] = []
+_steering_listeners: list[Callable[[int, str], None]] = []
 _PENDING_NOTICE = "outbox_enqueued"
+_STEERED = "outbox_steered"
 
 
 def add_enqueue_listener(callback: Callable[[], None]) -> None:
@@ -219,12 +246,34 @@ def remove_enqueue_listener(callback: Callable[[], None]) -> None:
         _listeners.remove(callback)
 
 
+def add_steering_listener(callback: Callable[[int, str], None]) -> None:
+    """`callback(campaign_id, status)` after a transaction that paused, resumed or cancelled commits."""
+    _steering_listeners.append(callback)
+
+
+def remove_steering_listener(callback: Callable[[int, str], None]) -> None:
+    if callback in _steering_listeners:
+        _steering_listeners.remove(callback)
+
+
+async def halted_campaigns(session: AsyncSession, campaign_ids: Iterable[int]) -> set[int]:
+    """Which of these campaigns may not send now (paused, cancelled, or gone)."""
+    wanted = set(campaign_ids)
+    running = set((await session.execute(
+        select(col(Campaign.id)).where(col(Campaign.id).in_(wanted),
+                                       col(Campaign.status) == CampaignStatus.RUNNING))).scalars())
+    return wanted - running
+
+
 def _notify_after_commit(session: AsyncSession) -> None:
     session.info[_PENDING_NOTICE] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    for campaign_id, status in session.info.pop(_STEERED, []):
+        for steer in list(_steering_listeners):
+            steer(campaign_id, status)
     if session.info.pop(_PENDING_NOTICE, False):
         for callback in list(_listeners):
             callback()
@@ -233,6 +282,7 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_NOTICE, None)
+    session.info.pop(_STEERED, None)
 
 
 # ----- the sender's side: claim, record --------------------------------------------------------------
@@ -376,6 +426,13 @@ async def _finish_campaigns(session: AsyncSession, campaign_ids: set[int], now: 
         .values(finished_at=now)
         .returning(col(Campaign.id))
         .execution_options(synchronize_session=False))).scalars().all()
+    # a running campaign with nothing left is done (a cancelled one stays cancelled; a paused one waits);
+    # one extended later (enqueue) runs again and is done again
+    await session.execute(
+        update(Campaign)
+        .where(col(Campaign.id).in_(campaign_ids), col(Campaign.status) == CampaignStatus.RUNNING, ~outstanding)
+        .values(status=CampaignStatus.DONE)
+        .execution_options(synchronize_session=False))
     return {campaign_id for campaign_id in finished if campaign_id is not None}
 
 

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App, create_app
 from bot.config import Settings
 from bot.delivery import Sender, create_sender
+from bot.delivery.budget import close_budgets
 from bot.delivery.progress import ProgressReporter
+from bot.polling import StoredPolling, poll_until_stopped
 from emulator import Emulator
 from emulator.client import TestUser
 from services.outbox import outstanding_count
@@ -32,6 +34,7 @@ class BotHarness:
                                  database_url=database_url, **settings)
         self._app: App | None = None
         self._polling: asyncio.Task[None] | None = None
+        self.polling: StoredPolling | None = None
         self.sender: Sender | None = None
         self._sender_task: asyncio.Task[None] | None = None
         self._reporter_task: asyncio.Task[None] | None = None
@@ -47,9 +50,9 @@ class BotHarness:
     async def start(self) -> None:
         self._app = create_app(self.settings)
         assert self._app.bot is not None
-        self._polling = asyncio.create_task(self._app.dispatcher.start_polling(
-            self._app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
-            allowed_updates=self._app.dispatcher.resolve_used_update_types()))
+        # polled as `volunteer-bot run` polls: each update stored before its offset is confirmed
+        self.polling = StoredPolling(self._app, timeout=1)
+        self._polling = asyncio.create_task(poll_until_stopped(self._app, self.polling), name="polling")
         self.sender = create_sender(self._app.sessions, self.settings, **self.sender_options)
         self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
         reporter = ProgressReporter(self._app.bot, self._app.sessions, interval=self.progress_interval)
@@ -58,8 +61,8 @@ class BotHarness:
     async def stop(self) -> None:
         if self._app is None:
             return
-        with contextlib.suppress(RuntimeError):
-            await self._app.dispatcher.stop_polling()
+        if self.polling is not None:
+            self.polling.stop()
         if self._polling is not None:
             try:
                 await asyncio.wait_for(self._polling, 5)
@@ -75,6 +78,7 @@ class BotHarness:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender_task
             self._sender_task = None
+        await close_budgets()
         await self._app.close()
         self._app = None
 

@@ -129,8 +129,12 @@ def broadcast(
     with_sender: bool = typer.Option(False, "--with-sender",
                                      help="Also run the sender here (when the bot is not running)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only count the recipients."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Send without asking (scripts); the count is still shown."),
 ) -> None:
-    """Broadcast a message to a segment (network, arrondissements, language, or everyone reachable)."""
+    """Broadcast a message to a segment (network, arrondissements, language, or everyone reachable).
+
+    Shows the exact number of recipients and asks before sending, unless --yes.
+    """
     from services.broadcast import Segment, count_recipients, start_broadcast
     from services.errors import DomainError
 
@@ -140,11 +144,17 @@ def broadcast(
 
     async def work(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         segment = Segment(network=network, arrondissements=tuple(arrondissement), language=language)
+        async with sessions() as session:
+            count = await count_recipients(session, segment)
+        console.print(f"{count} recipient(s): {segment.describe('en')}")
         if dry_run:
-            async with sessions() as session:
-                count = await count_recipients(session, segment)
-            console.print(f"{count} recipient(s): {segment.describe('en')}")
             return
+        if count == 0:
+            console.print("Nobody to send to: nothing was sent.")
+            raise typer.Exit(1)
+        if not yes and not typer.confirm(f"Send this message to {count} people now?", default=False):
+            console.print("Not sent.")
+            raise typer.Exit(1)
         async with sessions.begin() as session:
             campaign, count = await start_broadcast(session, segment=segment, texts=texts, title=title,
                                                     paid=settings.paid_broadcast)

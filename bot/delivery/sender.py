@@ -20,7 +20,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery.limits import ChatSpacing, LocalRateLimiter, RateLimiter
+from bot import metrics
+from bot.delivery.budget import send_budget
+from bot.delivery.limits import MASS, ChatSpacing, LocalRateLimiter, RateLimiter
 from bot.delivery.transport import (
     BadRequest,
     BotApiTransport,
@@ -31,13 +33,19 @@ from bot.delivery.transport import (
     Unauthorized,
 )
 from models.base import utcnow
-from models.outbox import DeliveryStatus
+from models.outbox import CampaignStatus, DeliveryStatus
 from services import outbox
 from services.outbox import Claimed, Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_429_PER_PART = 20
+# How often the sender reads which campaigns were paused or cancelled (by any process): the bound on how
+# long a tap on Pause takes to stop sends that are already claimed.
+STEER_EVERY = 0.25
+# Database refusing writes (disk full, failover): back off up to this, and give up (the process exits
+# non-zero for its supervisor) after `outage_limit` seconds without a successful write.
+DB_BACKOFF_MAX = 5.0
 
 
 @dataclass
@@ -72,6 +80,7 @@ class Sender:
         backoff_base: float = 2.0,
         backoff_max: float = 300.0,
         recover_on_start: bool | None = None,
+        outage_limit: float = 600.0,
     ) -> None:
         self.transport = transport
         self.sessions = sessions
@@ -91,6 +100,8 @@ class Sender:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.recover_on_start = recover_on_start
+        self.outage_limit = outage_limit
+        self._halted: set[int] = set()  # campaigns paused or cancelled: their claimed rows are not sent
         self.stats = SenderStats()
         self.on_finished: list[Callable[[set[int]], Any]] = []
         self._wake = asyncio.Event()
@@ -111,15 +122,67 @@ class Sender:
 
     async def run(self) -> None:
         outbox.add_enqueue_listener(self.wake)
+        outbox.add_steering_listener(self.steer)
         writer = asyncio.create_task(self._write_results(), name="outbox-writer")
         renewer = asyncio.create_task(self._renew_leases(), name="outbox-leases")
+        steering = asyncio.create_task(self._read_steering(), name="outbox-steering")
         try:
-            await self._recover()
-            await self._claim_loop()
+            await self._with_database(self._recover, "recovering leases")
+            claimer = asyncio.create_task(self._claim_loop(), name="outbox-claims")
+            try:
+                # either ends only by an error (the database gone for good): the whole sender stops with it
+                done, _ = await asyncio.wait({claimer, writer}, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
+            finally:
+                claimer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await claimer
         finally:
             outbox.remove_enqueue_listener(self.wake)
+            outbox.remove_steering_listener(self.steer)
             renewer.cancel()
+            steering.cancel()
             await self._shutdown(writer)
+
+    def steer(self, campaign_id: int, status: str) -> None:
+        """A campaign was paused, cancelled or resumed in this process: claimed rows obey at once."""
+        if status == CampaignStatus.RUNNING:
+            self._halted.discard(campaign_id)
+        else:
+            self._halted.add(campaign_id)
+
+    async def _read_steering(self) -> None:
+        """Pause and Cancel tapped in any process reach rows this sender holds within STEER_EVERY."""
+        while True:
+            await asyncio.sleep(STEER_EVERY)
+            campaigns = {row.campaign_id for row in self._unstarted.values()}
+            if not campaigns:
+                continue
+            try:
+                async with self.sessions() as session:
+                    halted = await outbox.halted_campaigns(session, campaigns)
+            except Exception:
+                log.warning("sender: could not read campaign states; trying again")
+                continue
+            self._halted = (self._halted - campaigns) | halted
+
+    async def _with_database(self, work: Callable[[], Any], what: str) -> Any:
+        """Run `work` (one transaction) until the database takes it: back off while it refuses writes, and
+        raise after `outage_limit` seconds so that the process exits and its supervisor restarts it."""
+        delay, started = 0.1, time.monotonic()
+        while True:
+            try:
+                return await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if time.monotonic() - started > self.outage_limit:
+                    log.critical("sender: the database refused %s for %.0f s; stopping", what, self.outage_limit)
+                    raise
+                log.warning("sender: %s failed (%s); retrying in %.1f s", what, type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(DB_BACKOFF_MAX, delay * 2)
 
     async def _recover(self) -> None:
         recover = self.recover_on_start
@@ -149,8 +212,12 @@ class Sender:
                 await self._slot_freed.wait()
                 continue
             self._wake.clear()
-            async with self.sessions.begin() as session:
-                rows = await outbox.claim_due(session, free, self.lease, utcnow())
+
+            async def claim(free: int = free) -> list[Claimed]:
+                async with self.sessions.begin() as session:
+                    return await outbox.claim_due(session, free, self.lease, utcnow())
+
+            rows = await self._with_database(claim, "claiming rows")
             if not rows:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
@@ -174,8 +241,8 @@ class Sender:
                 try:
                     async with self.sessions.begin() as session:
                         await outbox.renew_leases(session, sorted(self._held), self.lease, utcnow())
-                except Exception:
-                    log.exception("sender: lease renewal failed")
+                except Exception as error:
+                    log.warning("sender: lease renewal failed (%s)", type(error).__name__)
 
     async def _deliver(self, row: Claimed) -> None:
         try:
@@ -195,16 +262,23 @@ class Sender:
         while parts_sent < len(row.parts):
             part = row.parts[parts_sent]
             await self.chat_spacing.wait(row.chat_id)
-            await self.limiter.acquire()
+            await self.limiter.acquire(MASS)
+            if row.campaign_id in self._halted:
+                # paused or cancelled after the claim: not sent; a cancelled campaign's row ends cancelled
+                self._unstarted.pop(row.id, None)
+                return Delivery(row.id, row.campaign_id, DeliveryStatus.PENDING, parts_sent, uncount_attempt=True)
             self._unstarted.pop(row.id, None)
             started = time.monotonic()
             try:
                 message_id = await self.transport.send_message(
                     row.chat_id, part["text"], part.get("reply_markup"), paid=self.paid or row.paid)
                 self.latency += (time.monotonic() - started - self.latency) * 0.05
+                metrics.API_LATENCY.labels("sendMessage").observe(time.monotonic() - started)
             except RetryAfter as error:
                 # Bot API: 429 parameters.retry_after; the flood limit is per bot, so everybody waits
                 self.stats.too_many_requests += 1
+                metrics.FLOOD_WAITS.labels(MASS).inc()
+                metrics.FLOOD_WAIT_SECONDS.inc(error.retry_after)
                 too_many += 1
                 await self.limiter.pause(float(error.retry_after))
                 if too_many > MAX_429_PER_PART:
@@ -213,6 +287,7 @@ class Sender:
             except Forbidden as error:
                 # 403: blocked the bot or deactivated; they are unreachable until they write again
                 self.stats.unreachable += 1
+                metrics.SENDS.labels(MASS, "unreachable").inc()
                 return Delivery(row.id, row.campaign_id, DeliveryStatus.UNREACHABLE, parts_sent, user_id=row.user_id,
                                 error=str(error))
             except Unauthorized as error:
@@ -227,14 +302,17 @@ class Sender:
             except BadRequest as error:
                 # other 4xx (bad HTML, too long, chat not found…): retrying cannot help
                 self.stats.failed += 1
+                metrics.SENDS.labels(MASS, "failed").inc()
                 return Delivery(row.id, row.campaign_id, DeliveryStatus.FAILED, parts_sent, error=str(error))
             parts_sent += 1
         self.stats.sent += 1
+        metrics.SENDS.labels(MASS, "sent").inc()
         return Delivery(row.id, row.campaign_id, DeliveryStatus.SENT, parts_sent, message_id=message_id)
 
     def _retry(self, row: Claimed, parts_sent: int, error: str) -> Delivery:
         if row.attempts >= self.max_attempts:
             self.stats.failed += 1
+            metrics.SENDS.labels(MASS, "failed").inc()
             return Delivery(row.id, row.campaign_id, DeliveryStatus.FAILED, parts_sent,
                             error=f"{error} (after {row.attempts} attempts)")
         self.stats.retried += 1
@@ -251,19 +329,17 @@ class Sender:
 
     async def _flush(self) -> None:
         self._results_ready.clear()
-        batch, self._results = self._results, []
+        batch = self._results[:]
         if not batch:
             return
-        for attempt in range(5):
-            try:
-                async with self.sessions.begin() as session:
-                    finished = await outbox.record_deliveries(session, batch, utcnow())
-                break
-            except Exception:
-                if attempt == 4:
-                    raise
-                log.exception("sender: recording %d outcomes failed; retrying", len(batch))
-                await asyncio.sleep(0.2 * (attempt + 1))
+
+        async def record() -> set[int]:
+            async with self.sessions.begin() as session:
+                return await outbox.record_deliveries(session, batch, utcnow())
+
+        # Outcomes are never dropped: a row sent but not recorded would be sent again after a restart.
+        finished = await self._with_database(record, f"recording {len(batch)} outcomes")
+        del self._results[:len(batch)]
         self._in_flight -= len(batch)
         self._held.difference_update(delivery.row_id for delivery in batch)
         self._slot_freed.set()
@@ -300,10 +376,15 @@ def create_transport(settings: Any, *, timeout: float = 15.0) -> BotApiTransport
 
 def create_sender(sessions: async_sessionmaker[AsyncSession], settings: Any, *, request_timeout: float = 15.0,
                   **overrides: Any) -> Sender:
+    explicit = set(overrides)
     """A sender configured from Settings (BOT_TOKEN, BOT_API_URL, BOT_SEND_RATE, PAID_BROADCAST).
 
     Its transport is closed when `run()` ends.
     """
     overrides.setdefault("rate", settings.bot_send_rate)
     overrides.setdefault("paid", settings.paid_broadcast)
+    if "limiter" not in overrides and "rate" not in explicit:
+        # the bot's replies and this sender take the same budget (interactive first)
+        with contextlib.suppress(RuntimeError):  # no running loop: a budget of its own
+            overrides["limiter"] = send_budget(settings)
     return Sender(create_transport(settings, timeout=request_timeout), sessions, **overrides)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from bot.db import create_engine, create_sessionmaker
-from models.outbox import CampaignStatus
+from models.outbox import CampaignStatus, OutboxMessage
 from services import outbox
 from services.errors import DomainError
+from services.markdown_telegram import telegram_length
 
 
 async def test_enqueue_is_idempotent_and_progress_is_derived(any_db_url: str) -> None:
@@ -34,7 +36,7 @@ async def test_enqueue_is_idempotent_and_progress_is_derived(any_db_url: str) ->
         await engine.dispose()
 
 
-async def test_empty_and_oversized_messages_are_refused(sqlite_url: str) -> None:
+async def test_empty_messages_are_refused_and_oversized_ones_split_by_the_one_splitter(sqlite_url: str) -> None:
     engine = create_engine(sqlite_url)
     sessions = create_sessionmaker(engine)
     try:
@@ -42,7 +44,13 @@ async def test_empty_and_oversized_messages_are_refused(sqlite_url: str) -> None
             campaign, _ = await outbox.create_campaign(session, kind="broadcast", title="Test")
             with pytest.raises(DomainError):
                 await outbox.enqueue(session, campaign, [outbox.Outgoing(1, [outbox.Part("  ")])])
-            with pytest.raises(DomainError):
-                await outbox.enqueue(session, campaign, [outbox.Outgoing(1, [outbox.Part("x" * 4097)])])
+            # issue 13: every long message goes through one splitter (counted as Telegram counts), buttons last
+            markup = {"inline_keyboard": [[{"text": "OK", "callback_data": "ok"}]]}
+            long_text = "<b>" + "Canicule : buvez de l'eau & restez au frais. " * 100 + "</b>"
+            assert await outbox.enqueue(session, campaign, [outbox.Outgoing(1, [outbox.Part(long_text, markup)])]) == 1
+            row = (await session.execute(select(OutboxMessage))).scalar_one()
+            assert len(row.parts) == 2 and [part["reply_markup"] for part in row.parts] == [None, markup]
+            assert all(telegram_length(part["text"]) <= 4096 and part["text"].startswith("<b>")
+                       and part["text"].endswith("</b>") for part in row.parts)
     finally:
         await engine.dispose()
