@@ -5,7 +5,6 @@ then a live view (edited in place) with remind, level, extend, map and close. Co
 from __future__ import annotations
 
 import contextlib
-import re
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -24,17 +23,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.alert_answers import answer_markup
-from handlers.coordinator import CoordCb
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.ui import answer_stale, chunked, inline_keyboard, tapped_message
-from locales import N_, t
+from locales import t
 from models.alerts import AlertStatus, Level
 from models.base import utcnow
 from models.user import User
 from services import alerts
 from services.alert_coverage import alert_coverage, coverage_text
 from services.alert_map import render_map
+from services.callbacks.foundation import CoordCb
 from services.errors import DomainError, StaleButton
+from services.segments import parse_arrondissements
 
 router = Router(name="alerts")
 router.message.middleware(CoordinatorOnly())
@@ -268,30 +268,10 @@ async def areas_done(query: CallbackQuery, state: FSMContext, session: AsyncSess
     await _go(tapped_message(query), state, NewAlert.confirm if data.get("editing") else NewAlert.networks, session)
 
 
-_AREAS_RE = re.compile(r"^[\d\s,;&-]+$")
-_AND = re.compile(r"\b(?:et|and)\b")
-
-
-def parse_areas(text: str) -> list[int]:
-    """'tout', 'all', '11, 12 20' or '1-4' typed by a coordinator."""
-    cleaned = text.strip().lower()
-    if cleaned in {"tout", "tout paris", "all", "all paris", "paris"}:
-        return list(alerts.ALL_PARIS)
-    if not _AREAS_RE.match(_AND.sub(",", cleaned)):
-        raise DomainError(N_("Écrivez des numéros d'arrondissement (1 à 20), par exemple : 11, 12, 20."))
-    numbers: set[int] = set()
-    for start, end in re.findall(r"(\d+)(?:\s*-\s*(\d+))?", cleaned):
-        low, high = int(start), int(end or start)
-        if not (1 <= low <= 20 and 1 <= high <= 20 and low <= high):
-            raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
-        numbers.update(range(low, high + 1))
-    return sorted(numbers)
-
-
 @router.message(NewAlert.areas, TYPED_ANSWER)
 async def typed_areas(message: Message, state: FSMContext, session: AsyncSession) -> None:
     try:
-        areas = parse_areas(message.text or "")
+        areas = parse_arrondissements(message.text or "")
     except DomainError as error:
         await message.answer(error.render(_locale()))
         await ask(message, NewAlert.areas, await state.get_data(), session)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
+from services.callbacks.foundation import CoordCb
 from locales import N_
 from models.outbox import Campaign, CampaignStatus
 from models.user import User

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.menu import MenuCb
+from services.callbacks.foundation import MenuCb
 from locales import N_
 
 router = Router(name="kit")

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
+from services.callbacks.foundation import CoordCb
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
-from handlers.menu import MenuCb
+from services.callbacks.foundation import MenuCb
 from handlers.ui import tapped_message
 from locales import LOCALES, N_
 from locales.formatting import format_when

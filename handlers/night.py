@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MenuCb
+from services.callbacks.foundation import MenuCb
 from handlers.ui import answer_stale
 from locales import BABEL_LOCALES, N_
 from locales.formatting import format_arrondissement, format_day, format_when

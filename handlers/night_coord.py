@@ -21,7 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
+from services.callbacks.foundation import CoordCb
 from handlers.night import send_presence
 from locales import N_
 from locales.formatting import format_day, format_when

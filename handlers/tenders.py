@@ -20,8 +20,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
-from handlers.menu import MenuCb
+from services.callbacks.foundation import CoordCb
+from services.callbacks.foundation import MenuCb
 from handlers.ui import answer_stale, tapped_message
 from models.procurement import Subscription
 from models.user import User

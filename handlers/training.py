@@ -16,7 +16,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MenuCb
+from services.callbacks.foundation import MenuCb
 from handlers.ui import drop_keyboard
 from locales.formatting import format_when
 from models.base import utcnow

@@ -23,8 +23,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
-from handlers.menu import MenuCb
+from services.callbacks.foundation import CoordCb
+from services.callbacks.foundation import MenuCb
 from handlers.training import duration_text, seats_text, short_when, training_card
 from handlers.ui import drop_keyboard
 from locales.formatting import format_when

@@ -1,4 +1,4 @@
-"""Buttons of the foundation: menus, language, privacy, roles."""
+"""Buttons of the foundation: menus, language, privacy, roles, the coordinator's desk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 
-from services.callbacks import Id
+from services.callbacks import Id, Page
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -22,6 +22,8 @@ class CoordCb(CallbackData, prefix="co"):
 
 
 class RoleCb(CallbackData, prefix="cr"):
+    """"Retirer X" in the list of coordinators: asks for a confirmation first."""
+
     telegram_id: Id
 
 
@@ -31,3 +33,24 @@ class LanguageCb(CallbackData, prefix="lg"):
 
 class PrivacyCb(CallbackData, prefix="pv"):
     action: Literal["export", "delete", "confirm_delete", "keep"]
+
+
+class PersonCb(CallbackData, prefix="pp"):
+    """A volunteer's profile on the coordinator's desk, and what a coordinator may do from it."""
+
+    action: Literal["show", "grant", "revoke", "confirm_grant", "confirm_revoke", "message", "why"]
+    user_id: Id
+
+
+class PeopleCb(CallbackData, prefix="pl"):
+    """A page of search results (the search itself is in the conversation state), or their export."""
+
+    action: Literal["page", "export"]
+    page: Page = 0
+
+
+class ExportCb(CallbackData, prefix="ex"):
+    """One of the lists a coordinator may download (services/exports.py)."""
+
+    key: Literal["volunteers", "alert_answers", "night_teams", "campaigns", "training_participants",
+                 "newsletter_readers", "procurement_subscriptions", "audit"]

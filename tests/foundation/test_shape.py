@@ -62,10 +62,10 @@ def test_every_router_comes_from_a_manifest() -> None:
         reachable.add(id(router))
         stack.extend(router.sub_routers)
     for path, router in _module_routers().items():
-        if path == "handlers.fallback:router":
+        if path == "handlers.foundation.fallback:router":
             continue
         assert id(router) in reachable, f"{path} is in no feature's manifest"
-    assert feature_routers()[-1] is resolve("handlers.fallback:router")
+    assert feature_routers()[-1] is resolve("handlers.foundation.fallback:router")
 
 
 def test_every_command_is_declared_and_handled() -> None:

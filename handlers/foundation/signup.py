@@ -19,8 +19,8 @@ from pydantic import BaseModel
 
 from handlers import newsletter
 from handlers.forms import Choice, EndForm, Form, FormContext, Step, resume
-from handlers.menu import show_main_menu
-from handlers.privacy import privacy_notice
+from handlers.foundation.menu import show_main_menu
+from handlers.foundation.privacy import privacy_notice
 from handlers.ui import tapped_message
 from locales import BABEL_LOCALES, LOCALES, N_
 from locales.formatting import format_arrondissement

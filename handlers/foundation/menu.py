@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.feature import Audience, MenuEntry
 from bot.features import FEATURES
-from handlers.commands import commands_for
+from handlers.foundation.commands import commands_for
 from models.user import User
 from services.callbacks.foundation import MenuCb
 

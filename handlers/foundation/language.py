@@ -10,8 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.commands import publish_commands_for_chat
-from handlers.menu import MenuCb, show_main_menu
+from handlers.foundation.commands import publish_commands_for_chat
+from handlers.foundation.menu import MenuCb, show_main_menu
 from locales import LOCALES
 from models.user import User
 from services import users

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MenuCb
+from services.callbacks.foundation import MenuCb
 from handlers.ui import drop_keyboard
 from locales import N_
 from models.user import User
