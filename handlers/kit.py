@@ -15,8 +15,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from services.callbacks.foundation import MenuCb
 from locales import N_
+from services.callbacks.foundation import MenuCb
 
 router = Router(name="kit")
 

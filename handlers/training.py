@@ -16,7 +16,6 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.callbacks.foundation import MenuCb
 from handlers.ui import drop_keyboard
 from locales.formatting import format_when
 from models.base import utcnow
@@ -24,6 +23,7 @@ from models.training import BookingStatus, Training, TrainingStatus
 from models.user import User
 from services import training as trainings
 from services.calendar_files import ics_filename, training_ics
+from services.callbacks.foundation import MenuCb
 from services.errors import DomainError
 from services.timing import to_paris
 

@@ -23,8 +23,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from services.callbacks.foundation import CoordCb
-from services.callbacks.foundation import MenuCb
 from handlers.training import duration_text, seats_text, short_when, training_card
 from handlers.ui import drop_keyboard
 from locales.formatting import format_when
@@ -33,6 +31,7 @@ from models.training import BookingStatus, Training, TrainingStatus
 from models.user import User
 from services import training as trainings
 from services import training_input
+from services.callbacks.foundation import CoordCb, MenuCb
 from services.errors import DomainError, StaleButton
 
 PAGE_SIZE = 10  # keeps the list message well under Telegram's 4096 characters

@@ -1,12 +1,14 @@
 """Signup, profile, menus, language, privacy and the coordinator role: what every other feature stands on."""
 
-from bot.feature import Audience, Command, Feature, MenuEntry
+from bot.feature import Audience, Command, Feature, Job, MenuEntry, daily
 from locales import N_
 
 FEATURE = Feature(
     name="foundation",
-    routers=tuple(f"handlers.foundation.{name}:router" for name in (
-        "membership", "menu", "language", "privacy", "coordinator", "people", "signup")) + ("handlers.forms:router",),
+    routers=("handlers.foundation.membership:router", "handlers.foundation.menu:router",
+             "handlers.foundation.language:router", "handlers.foundation.privacy:router",
+             "handlers.foundation.coordinator:router", "handlers.foundation.people:router",
+             "handlers.foundation.signup:router", "handlers.forms:router"),
     menu=(
         MenuEntry("profile", N_("👤 Mon profil"), Audience.VOLUNTEERS, order=90),
         MenuEntry("language", N_("🌐 Langue"), order=91),
@@ -34,6 +36,9 @@ FEATURE = Feature(
         Command("people", N_("Trouver un volontaire"), Audience.COORDINATORS),
         Command("audit", N_("Journal des coordinateurs"), Audience.COORDINATORS),
     ),
+    jobs=(Job("retention", "bot.jobs.foundation:drop_old_texts", daily(hour=4, minute=10)),),
+    cli_groups=(("people", "bot.cli.people:app"), ("privacy", "bot.cli.privacy:app"),
+                ("exports", "bot.cli.exports:app")),
     tables=("models.user", "models.fsm", "models.inbox", "models.audit"),
     migrations=("foundation", "scale"),
 )

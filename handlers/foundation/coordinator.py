@@ -70,7 +70,8 @@ async def revoke_button(query: CallbackQuery, callback_data: RoleCb, session: As
     if person is None or person.id is None or not person.is_coordinator:
         raise StaleButton
     await show(query, _("Retirer le rôle de coordinateur à {name} ?").format(
-        name=escape(person.full_name or str(person.telegram_id))), confirm_role_rows(person.id, False), edit=False)
+        name=escape(person.full_name or str(person.telegram_id))), inline_keyboard(confirm_role_rows(person.id, False)),
+        edit=False)
     await query.answer()
 
 
