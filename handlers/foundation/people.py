@@ -19,6 +19,7 @@ from bot.middlewares.roles import CoordinatorOnly, guard
 from handlers.filters import TYPED_ANSWER
 from handlers.foundation.commands import publish_commands_for_chat
 from handlers.ui import Row, inline_keyboard, menu_button, page_of, pager_row, show, tapped_message
+from locales import N_
 from locales.formatting import format_when
 from models.base import utcnow
 from models.user import User
@@ -34,9 +35,9 @@ class Desk(StatesGroup):
     message = State()  # waiting for the text of a message to one volunteer
 
 
-_SEARCH_PROMPT = ("Qui cherchez-vous ? Écrivez un nom (les accents ne comptent pas), des arrondissements "
-                  "(« 11, 12-14 »), un réseau, une compétence ou une langue parlée, ou plusieurs à la fois.\n"
-                  "Par exemple : <i>Camille 11</i>, <i>climat 18-20 anglais</i>, <i>premiers secours</i>.")
+_SEARCH_PROMPT = N_("Qui cherchez-vous ? Écrivez un nom (les accents ne comptent pas), des arrondissements "
+                    "(« 11, 12-14 »), un réseau, une compétence ou une langue parlée, ou plusieurs à la fois.\n"
+                    "Par exemple : <i>Camille 11</i>, <i>climat 18-20 anglais</i>, <i>premiers secours</i>.")
 
 
 # -- search --------------------------------------------------------------------------------------------------
