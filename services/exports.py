@@ -105,8 +105,7 @@ async def run(session: AsyncSession, actor: User | None, key: str, *, locale: st
               root_ids: frozenset[int] = frozenset(), segment: segments.Segment | None = None,
               tz: ZoneInfo = PARIS) -> Export:
     """One export, for a coordinator (checked here) or, with `actor=None`, the operator's command line."""
-    if actor is not None:
-        people.access_desk(actor, root_ids)
+    people.access_desk(actor, root_ids)
     spec = LISTS.get(key)
     if spec is None:
         raise DomainError(N_("Liste inconnue : {key}."), key=key)

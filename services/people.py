@@ -30,11 +30,13 @@ _ANSWER_LABELS = {"help": N_("peut aider"), "checked": N_("a vérifié ses voisi
                   "unavailable": N_("indisponible")}
 
 
-def access_desk(actor: User | None, root_ids: frozenset[int]) -> User:
-    """Only coordinators use the desk (checked on every request, not only when a menu is drawn)."""
-    if actor is None or not users.is_coordinator(actor, root_ids):
+def access_desk(actor: User | None, root_ids: frozenset[int]) -> None:
+    """Only coordinators use the desk (checked on every request, not only when a menu is drawn).
+
+    `actor=None` is the operator at the command line, who holds the database itself.
+    """
+    if actor is not None and not users.is_coordinator(actor, root_ids):
         raise NotAllowed(N_("Cette action est réservée aux coordinateurs."))
-    return actor
 
 
 async def access_person(session: AsyncSession, actor: User | None, user_id: int, root_ids: frozenset[int]) -> User:
@@ -197,8 +199,7 @@ async def _tell(session: AsyncSession, person: User, text: str, kind: str) -> in
 async def change_role(session: AsyncSession, actor: User | None, person: User, granted: bool,
                       root_ids: frozenset[int], *, now: datetime) -> User:
     """Grant or revoke the coordinator role; the person is told, and the change is in the audit trail."""
-    if actor is not None:
-        access_desk(actor, root_ids)
+    access_desk(actor, root_ids)
     assert person.telegram_id is not None
     if users.is_coordinator(person, root_ids) == granted:
         raise DomainError(N_("Rien à changer : {name} est déjà coordinateur.") if granted

@@ -230,9 +230,11 @@ async def drop_old_texts(session: AsyncSession, *, now: datetime, days: int) -> 
         .where(col(OutboxMessage.campaign_id).in_(old_campaigns), col(OutboxMessage.status).in_(_DONE),
                cast(OutboxMessage.parts, String) != "[]")
         .values(parts=[]).execution_options(synchronize_session=False))
+    texts_dropped = int(texts.rowcount or 0)  # type: ignore[attr-defined]  # read before the next statement
     payloads = await session.execute(
         update(ReceivedUpdate)
         .where(col(ReceivedUpdate.received_at) < cutoff, col(ReceivedUpdate.payload).is_not(None),
                cast(ReceivedUpdate.payload, String) != "null", col(ReceivedUpdate.status) != "handling")
         .values(payload=null()).execution_options(synchronize_session=False))
-    return int(texts.rowcount or 0), int(payloads.rowcount or 0)  # type: ignore[attr-defined]
+    payloads_dropped = int(payloads.rowcount or 0)  # type: ignore[attr-defined]
+    return texts_dropped, payloads_dropped
