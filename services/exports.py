@@ -14,7 +14,7 @@ import io
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -45,7 +45,7 @@ class Request:
 
     locale: str
     tz: ZoneInfo = PARIS
-    segment: segments.Segment = segments.Segment()
+    segment: segments.Segment = field(default_factory=segments.Segment)
 
 
 Rows = Callable[[AsyncSession, Request], Awaitable[list[Sequence[Cell]]]]
@@ -139,14 +139,15 @@ async def volunteers(session: AsyncSession, request: Request) -> list[Sequence[C
 async def alert_answers(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
     answers = dict.fromkeys(("help", "checked", "unavailable"), 0)
     rows = await session.execute(
-        select(Alert.id, Alert.created_at, Alert.level, AlertRecipient.arrondissement, AlertAnswer.kind, func.count())
+        select(col(Alert.id), col(Alert.created_at), col(Alert.level), col(AlertRecipient.arrondissement),
+               col(AlertAnswer.kind), func.count())
         .join(AlertRecipient, col(AlertRecipient.alert_id) == col(Alert.id))
         .outerjoin(AlertAnswer, (col(AlertAnswer.alert_id) == col(Alert.id))
                    & (col(AlertAnswer.user_id) == col(AlertRecipient.user_id)))
         .group_by(col(Alert.id), col(Alert.created_at), col(Alert.level), col(AlertRecipient.arrondissement),
                   col(AlertAnswer.kind))
         .order_by(col(Alert.id), col(AlertRecipient.arrondissement)))
-    table: dict[tuple[int, datetime, int, int], Counter[str]] = {}
+    table: dict[tuple[int | None, datetime, int, int], Counter[str]] = {}
     for alert_id, created_at, level, area, kind, n in rows.all():
         table.setdefault((alert_id, created_at, level, area), Counter())[kind or ""] += int(n)
     return [(alert_id, created_at, level, area, sum(counts.values()),
@@ -160,8 +161,9 @@ async def alert_answers(session: AsyncSession, request: Request) -> list[Sequenc
 async def night_teams(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
     roles = {"leader": N_("chef d'équipe"), "member": N_("équipier")}
     rows = await session.execute(
-        select(NightEdition.name, NightSector.code, NightSector.arrondissement, NightSector.meeting_point,
-               NightSector.meeting_at, NightAssignment.role, User.full_name, NightAssignment.present_at)
+        select(col(NightEdition.name), col(NightSector.code), col(NightSector.arrondissement),
+               col(NightSector.meeting_point), col(NightSector.meeting_at), col(NightAssignment.role),
+               col(User.full_name), col(NightAssignment.present_at))
         .join(NightSector, col(NightSector.id) == col(NightAssignment.sector_id))
         .join(NightEdition, col(NightEdition.id) == col(NightAssignment.edition_id))
         .join(User, col(User.id) == col(NightAssignment.user_id))
@@ -176,8 +178,8 @@ async def campaign_outcomes(session: AsyncSession, request: Request) -> list[Seq
     outcomes = {"sent": N_("envoyé"), "unreachable": N_("injoignable"), "failed": N_("échec"),
                 "pending": N_("en attente"), "sending": N_("en attente"), "cancelled": N_("annulé")}
     rows = await session.execute(
-        select(Campaign.id, Campaign.kind, Campaign.title, Campaign.created_at, OutboxMessage.status,
-               OutboxMessage.last_error, func.count())
+        select(col(Campaign.id), col(Campaign.kind), col(Campaign.title), col(Campaign.created_at),
+               col(OutboxMessage.status), col(OutboxMessage.last_error), func.count())
         .join(OutboxMessage, col(OutboxMessage.campaign_id) == col(Campaign.id))
         .group_by(col(Campaign.id), col(Campaign.kind), col(Campaign.title), col(Campaign.created_at),
                   col(OutboxMessage.status), col(OutboxMessage.last_error))
@@ -192,7 +194,7 @@ async def campaign_outcomes(session: AsyncSession, request: Request) -> list[Seq
 async def training_participants(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
     statuses = {BookingStatus.BOOKED: N_("place réservée"), BookingStatus.WAITLISTED: N_("liste d'attente")}
     rows = await session.execute(
-        select(Training, User.full_name, Booking.status, Booking.attended)
+        select(Training, col(User.full_name), col(Booking.status), col(Booking.attended))
         .join(Booking, col(Booking.training_id) == col(Training.id))
         .join(User, col(User.id) == col(Booking.user_id))
         .where(col(Booking.status) != BookingStatus.CANCELLED, col(User.erased_at).is_(None))
@@ -206,7 +208,7 @@ async def training_participants(session: AsyncSession, request: Request) -> list
              (N_("Langue"), N_("Abonnés")))
 async def newsletter_readers(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
     rows = await session.execute(
-        select(NewsletterSubscription.locale, func.count()).where(col(NewsletterSubscription.active))
+        select(col(NewsletterSubscription.locale), func.count()).where(col(NewsletterSubscription.active))
         .group_by(col(NewsletterSubscription.locale)).order_by(col(NewsletterSubscription.locale)))
     return [(segments.language_name(code, request.locale), int(n)) for code, n in rows.all()]
 
@@ -217,7 +219,7 @@ async def procurement_subscriptions(session: AsyncSession, request: Request) -> 
     counts: Counter[tuple[str, str]] = Counter()
     everywhere, any_trade = t(request.locale, "partout"), t(request.locale, "tous")
     for trades, places in (await session.execute(
-            select(Subscription.cpv_prefixes, Subscription.places).where(~col(Subscription.paused)))).all():
+            select(col(Subscription.cpv_prefixes), col(Subscription.places)).where(~col(Subscription.paused)))).all():
         for trade in trades or [any_trade]:
             for place in places or [everywhere]:
                 counts[(trade, place)] += 1

@@ -73,6 +73,9 @@ async def find(session: AsyncSession, actor: User | None, who: str, root_ids: fr
 
 # -- the profile -------------------------------------------------------------------------------------------
 
+Undelivered = tuple[str, str, str | None, datetime]  # (campaign kind, outcome, reason, when)
+
+
 @dataclass
 class Profile:
     person: User
@@ -80,38 +83,40 @@ class Profile:
     alerts_received: int = 0
     answers: dict[str, int] = field(default_factory=dict)
     nights: list[tuple[str, bool, bool]] = field(default_factory=list)  # (edition, withdrawn, present)
-    undelivered: list[tuple[str, str, str | None, datetime]] = field(default_factory=list)
+    undelivered: list[Undelivered] = field(default_factory=list)
 
 
 async def profile(session: AsyncSession, actor: User | None, user_id: int, root_ids: frozenset[int]) -> Profile:
     person = await access_person(session, actor, user_id, root_ids)
     found = Profile(person)
     rows = await session.execute(
-        select(Training.title_fr, Training.title_en, Booking.attended).join(Training, col(Training.id) == col(Booking.training_id))
+        select(col(Training.title_fr), col(Training.title_en), col(Booking.attended))
+        .join(Training, col(Training.id) == col(Booking.training_id))
         .where(col(Booking.user_id) == user_id, col(Booking.status) == BookingStatus.BOOKED)
         .order_by(col(Training.starts_at).desc()))
     found.trainings = [(fr, en, attended) for fr, en, attended in rows.all()]
     found.alerts_received = int((await session.execute(
         select(func.count()).select_from(AlertRecipient).where(col(AlertRecipient.user_id) == user_id))).scalar_one())
     found.answers = {kind: int(n) for kind, n in (await session.execute(
-        select(AlertAnswer.kind, func.count()).where(col(AlertAnswer.user_id) == user_id)
+        select(col(AlertAnswer.kind), func.count()).where(col(AlertAnswer.user_id) == user_id)
         .group_by(col(AlertAnswer.kind)))).all()}
     present = (select(func.count()).select_from(NightAssignment)
                .where(col(NightAssignment.edition_id) == col(NightRegistration.edition_id),
                       col(NightAssignment.user_id) == user_id, col(NightAssignment.present_at).is_not(None))
                .scalar_subquery())
     found.nights = [(name, withdrawn is not None, bool(n)) for name, withdrawn, n in (await session.execute(
-        select(NightEdition.name, NightRegistration.withdrawn_at, present)
+        select(col(NightEdition.name), col(NightRegistration.withdrawn_at), present)
         .join(NightEdition, col(NightEdition.id) == col(NightRegistration.edition_id))
         .where(col(NightRegistration.user_id) == user_id).order_by(col(NightEdition.id).desc()))).all()]
     found.undelivered = await undelivered(session, user_id)
     return found
 
 
-async def undelivered(session: AsyncSession, user_id: int, limit: int = 5) -> list[tuple[str, str, str | None, datetime]]:
+async def undelivered(session: AsyncSession, user_id: int, limit: int = 5) -> list[Undelivered]:
     """The last messages that did not reach this person: (campaign kind, outcome, reason, when)."""
     rows = await session.execute(
-        select(Campaign.kind, OutboxMessage.status, OutboxMessage.last_error, Campaign.created_at)
+        select(col(Campaign.kind), col(OutboxMessage.status), col(OutboxMessage.last_error),
+               col(Campaign.created_at))
         .join(Campaign, col(Campaign.id) == col(OutboxMessage.campaign_id))
         .where(col(OutboxMessage.user_id) == user_id,
                col(OutboxMessage.status).in_([DeliveryStatus.UNREACHABLE, DeliveryStatus.FAILED]))
@@ -143,7 +148,8 @@ def profile_text(found: Profile, locale: str, root_ids: frozenset[int]) -> str:
     lines.append(t(locale, "Formations : {booked} réservée(s), {attended} suivie(s)",
                    booked=len(found.trainings), attended=attended))
     lines += [f"  • {html.escape(en if locale == 'en' else fr)}" for fr, en, _came in found.trainings[:5]]
-    answers = ", ".join(f"{t(locale, _ANSWER_LABELS.get(kind, kind))} ×{n}" for kind, n in sorted(found.answers.items()))
+    answers = ", ".join(f"{t(locale, _ANSWER_LABELS.get(kind, kind))} ×{n}"
+                        for kind, n in sorted(found.answers.items()))
     lines.append(t(locale, "Alertes reçues : {count} ; réponses : {answers}",
                    count=found.alerts_received, answers=answers or "—"))
     nights = ", ".join(

@@ -20,7 +20,9 @@ def _operator_ids() -> frozenset[int]:
 
 
 @app.command()
-def search(text: str = typer.Argument(..., help='Name, arrondissements, network, skill, language: "climat 11-14".')) -> None:
+def search(
+    text: str = typer.Argument(..., help='Name, arrondissements, network, skill, language: "climat 11-14".'),
+) -> None:
     """List the volunteers matching a search line (accents and case ignored in names)."""
     from services import segments
 

@@ -10,7 +10,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.ui import drop_keyboard, inline_keyboard, menu_button, show, tapped_message
+from handlers.ui import Row, drop_keyboard, inline_keyboard, menu_button, show, tapped_message
 from locales import N_
 from models.base import utcnow
 from models.user import User
@@ -44,7 +44,7 @@ async def show_privacy(message: Message) -> None:
 
 @router.callback_query(MenuCb.filter(F.item == "privacy"))
 async def privacy_menu(query: CallbackQuery) -> None:
-    rows = [[(_("📦 Recevoir mes données"), PrivacyCb(action="export"))],
+    rows: list[Row] = [[(_("📦 Recevoir mes données"), PrivacyCb(action="export"))],
             [(_("🗑 Effacer mes données"), PrivacyCb(action="delete"))], [menu_button()]]
     await show(query, privacy_notice(), inline_keyboard(rows), edit=False)
     await query.answer()

@@ -14,6 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from sqlalchemy import func, select, text
+from sqlmodel import col
 from typer.testing import CliRunner
 
 from bot.app import create_app
@@ -37,10 +38,12 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize(("language", "words"), [
-    ("fr", {"file": "mes-donnees.json", "summary": "Ce que le bot garde sur vous", "conversation": "Conversation en cours",
+    ("fr", {"file": "mes-donnees.json", "summary": "Ce que le bot garde sur vous",
+            "conversation": "Conversation en cours",
             "profile": "Profil", "language": "Langue du bot", "answers": "Réponses déjà données",
             "french": "✅ J'accepte", "ongoing": "conversation en cours"}),
-    ("en", {"file": "my-data.json", "summary": "What the bot keeps about you", "conversation": "Conversation in progress",
+    ("en", {"file": "my-data.json", "summary": "What the bot keeps about you",
+            "conversation": "Conversation in progress",
             "profile": "Profile", "language": "Bot language", "answers": "Answers given so far",
             "french": "✅ I agree", "ongoing": "conversation in progress"}),
 ])
@@ -91,7 +94,8 @@ async def test_retention_drops_texts_and_payloads_but_keeps_the_counts(harness: 
     async with harness.session() as session:
         outbox = {row.campaign_id: row.parts for row in (await session.execute(select(OutboxMessage))).scalars()}
         assert outbox == {old.id: [], recent.id: [{"text": PHONE}]}
-        payloads = dict((await session.execute(select(ReceivedUpdate.update_id, ReceivedUpdate.payload))).all())
+        rows = await session.execute(select(col(ReceivedUpdate.update_id), col(ReceivedUpdate.payload)))
+        payloads: dict[int, object] = dict(rows.all())
         assert payloads == {1: None, 2: {"text": PHONE}}
         assert (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 2
     assert await drop_old_texts(now=start + timedelta(days=2)) == (1, 1)  # a day later, the recent ones go too
@@ -162,7 +166,7 @@ def test_the_dpo_exports_and_erases_one_person(database: str, tmp_path: Path) ->
 
     async def check(session):  # type: ignore[no-untyped-def]
         erased = (await session.execute(select(User).where(User.erased_at.is_not(None)))).scalar_one()
-        actions = (await session.execute(select(AuditEntry.action).order_by(AuditEntry.id))).scalars().all()
+        actions = (await session.execute(select(col(AuditEntry.action)).order_by(AuditEntry.id))).scalars().all()
         return erased.full_name, erased.arrondissement, actions
     assert _run(database, check) == (None, 20, ["privacy_export", "privacy_export", "erase"])
 

@@ -25,7 +25,8 @@ from tests.harness import COORDINATOR_ID, BotHarness
 
 WORDS = {
     "fr": {"found": "1 volontaire(s)", "grant": "Nommer coordinateur", "sure": "✅ Oui, nommer coordinateur",
-           "now": "est maintenant coordinateur", "told": "Vous êtes maintenant coordinateur", "skill": "Premiers secours",
+           "now": "est maintenant coordinateur", "told": "Vous êtes maintenant coordinateur",
+           "skill": "Premiers secours",
            "exports": "📤 Exports", "audit": "🧾 Journal", "granted": "rôle de coordinateur donné",
            "sending": "envoi (broadcast)", "refused": "réservée aux coordinateurs", "who": "Qui cherchez-vous",
            "name": "Nom", "volunteers": "Volontaires", "export_list": "📤 Exporter cette liste"},
@@ -137,7 +138,8 @@ async def _every_list(session: AsyncSession, coordinator_id: int | None) -> dict
     session.add_all([OutboxMessage(campaign_id=campaign.id, user_id=people["jose"].id, chat_id=401,
                                    parts=[{"text": "x"}], status="sent"),
                      OutboxMessage(campaign_id=campaign.id, user_id=people["paul"].id, chat_id=403,
-                                   parts=[{"text": "x"}], status="unreachable", last_error="Forbidden: bot was blocked")])
+                                   parts=[{"text": "x"}], status="unreachable",
+                                   last_error="Forbidden: bot was blocked")])
     session.add_all([NewsletterSubscription(user_id=people["jose"].id, locale="fr"),
                      NewsletterSubscription(user_id=people["josee"].id, locale="fr"),
                      NewsletterSubscription(user_id=people["paul"].id, locale="en")])
