@@ -82,7 +82,7 @@ def docs() -> None:
     """Write docs/commands.md, the table of every command, from the features' manifests."""
     from pathlib import Path
 
-    from handlers.commands import markdown_table
+    from handlers.foundation.commands import markdown_table
 
     target = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
     target.write_text(markdown_table(), encoding="utf-8")

@@ -125,7 +125,7 @@ def test_callback_prefixes_are_unique() -> None:
 
 
 def test_the_docs_command_table_is_the_manifests_one() -> None:
-    from handlers.commands import markdown_table
+    from handlers.foundation.commands import markdown_table
 
     assert (ROOT / "docs" / "commands.md").read_text(encoding="utf-8") == markdown_table(), \
         "run `volunteer-bot docs` after changing a manifest's commands"
