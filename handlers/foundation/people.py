@@ -211,7 +211,7 @@ async def typed_message(message: Message, state: FSMContext, session: AsyncSessi
 
 @router.callback_query(CoordCb.filter(F.item == "exports"))
 async def exports_menu(query: CallbackQuery, user: User) -> None:
-    rows: list[Row] = [[(title, ExportCb(key=key))] for key, title in exports.describe_lists(user.locale)]  # type: ignore[arg-type]
+    rows: list[Row] = [[(title, ExportCb(key=key))] for key, title in exports.describe_lists(user.locale)]
     await show(query, _("<b>Exports</b>\nChaque fichier s'ouvre dans un tableur (séparateur « ; »)."),
                inline_keyboard([*rows, [menu_button()]]), edit=False)
     await query.answer()
