@@ -220,6 +220,8 @@ async def exports_menu(query: CallbackQuery, user: User) -> None:
 @router.callback_query(ExportCb.filter())
 async def export_button(query: CallbackQuery, callback_data: ExportCb, session: AsyncSession, user: User,
                         root_coordinator_ids: frozenset[int]) -> None:
+    if callback_data.key not in exports.LISTS:
+        raise StaleButton
     export = await exports.run(session, user, callback_data.key, locale=user.locale, now=utcnow(),
                                root_ids=root_coordinator_ids)
     await _send_export(query, export)

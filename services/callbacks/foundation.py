@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 from services.callbacks import Id, Page
 
@@ -50,7 +51,7 @@ class PeopleCb(CallbackData, prefix="pl"):
 
 
 class ExportCb(CallbackData, prefix="ex"):
-    """One of the lists a coordinator may download (services/exports.py)."""
+    """One of the lists a coordinator may download: a key of `services.exports.LISTS`, which features extend
+    (an unknown key is a stale button)."""
 
-    key: Literal["volunteers", "alert_answers", "night_teams", "campaigns", "training_participants",
-                 "newsletter_readers", "procurement_subscriptions", "audit"]
+    key: Annotated[str, Field(min_length=1, max_length=40)]
