@@ -55,7 +55,7 @@ def recurring_jobs() -> dict[str, tuple[str, BaseTrigger]]:
     return jobs
 
 
-# Jobs that run more often than this log a successful, quick run at DEBUG only (alerts.live_views runs every 5 s)
+# Jobs that run more often than this log a successful, quick run at DEBUG only (heatwave.live_views runs every 5 s)
 CHATTY_INTERVAL = timedelta(minutes=1)
 SLOW_RUN_SECONDS = 1.0
 

@@ -301,9 +301,9 @@ async def smoke(engine: Engine, data: Path) -> None:
                 while True:
                     _, text = http(f"http://127.0.0.1:{port}/metrics")
                     if role == "scheduler":
-                        figure = metric(text, "bot_scheduler_job_runs_total", job="alerts.live_views", outcome="ok")
+                        figure = metric(text, "bot_scheduler_job_runs_total", job="heatwave.live_views", outcome="ok")
                         done = bool(figure)
-                        what = f"scheduler runs its jobs (alerts.live_views ok: {figure})"
+                        what = f"scheduler runs its jobs (heatwave.live_views ok: {figure})"
                     else:
                         figure = metric(text, "bot_outbox_depth", status="sent")
                         done = figure == len(RECIPIENTS)

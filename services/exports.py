@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from locales import BABEL_LOCALES, N_, normalize_locale, t
 from locales.formatting import PARIS
-from models.alerts import Alert, AlertAnswer, AlertRecipient
+from models.heatwave import Alert, AlertAnswer, AlertRecipient
 from models.newsletter import NewsletterSubscription
 from models.night import NightAssignment, NightEdition, NightSector
 from models.outbox import Campaign, OutboxMessage

@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from locales import N_, t, tn
 from locales.formatting import format_arrondissement, format_when
-from models.alerts import AlertAnswer, AlertRecipient
+from models.heatwave import AlertAnswer, AlertRecipient
 from models.night import NightAssignment, NightEdition, NightRegistration
 from models.outbox import Campaign, DeliveryStatus, OutboxMessage
 from models.training import Booking, BookingStatus, Training

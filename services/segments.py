@@ -23,28 +23,14 @@ from locales.formatting import format_arrondissement
 from models.user import User
 from services.errors import DomainError
 
-ALL_PARIS: tuple[int, ...] = tuple(range(1, 21))
 NETWORKS = {"climate": N_("Volontaires du Climat"), "solidarity": N_("Volontaires de la Solidarité")}
 LOCALE_LABELS = {"fr": N_("francophones"), "en": N_("anglophones")}
 
-_AREAS_RE = re.compile(r"^[\d\s,;&-]+$")
-_AND = re.compile(r"\b(?:et|and)\b")
-
-
 def parse_arrondissements(text: str) -> list[int]:
-    """'tout', 'all', '11, 12 20' or '11, 12-14' typed by a coordinator (the alert wizard, broadcasts, search)."""
-    cleaned = text.strip().lower()
-    if cleaned in {"tout", "tout paris", "all", "all paris", "paris"}:
-        return list(ALL_PARIS)
-    if not _AREAS_RE.match(_AND.sub(",", cleaned)):
-        raise DomainError(N_("Écrivez des numéros d'arrondissement (1 à 20), par exemple : 11, 12, 20."))
-    numbers: set[int] = set()
-    for start, end in re.findall(r"(\d+)(?:\s*-\s*(\d+))?", cleaned):
-        low, high = int(start), int(end or start)
-        if not (1 <= low <= 20 and 1 <= high <= 20 and low <= high):
-            raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
-        numbers.update(range(low, high + 1))
-    return sorted(numbers)
+    """'tout', 'all', '11, 12 20', '11 et 12' or '11, 12-14': the alert wizard's parser, one for the whole bot."""
+    from services.heatwave.alerts import parse_areas
+
+    return parse_areas(text)
 
 
 def folded(text: str) -> str:

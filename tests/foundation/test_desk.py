@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.alerts import Alert, AlertAnswer, AlertRecipient
 from models.audit import AuditEntry
 from models.base import utcnow
+from models.heatwave import Alert, AlertAnswer, AlertRecipient
 from models.newsletter import NewsletterSubscription
 from models.night import NightAssignment, NightEdition, NightSector
 from models.outbox import Campaign, OutboxMessage

@@ -101,12 +101,12 @@ async def test_worker_scheduler_and_sender_export_their_figures_during_a_broadca
             assert figure(queued, "bot_outbox_depth", status="pending") == RECIPIENTS
             assert figure(await scrape(http, worker.url), "bot_outbox_depth", status="pending") == RECIPIENTS
 
-            # the scheduler counts, times and logs its job runs (alerts.live_views runs every 5 s)
+            # the scheduler counts, times and logs its job runs (heatwave.live_views runs every 5 s)
             ran = await wait_for(http, scheduler_url, lambda t: figure(
-                t, "bot_scheduler_job_runs_total", job="alerts.live_views", outcome="ok") >= 1, seconds=20)
-            assert figure(ran, "bot_scheduler_job_seconds_count", job="alerts.live_views") >= 1
-            assert figure(ran, "bot_scheduler_job_last_success_timestamp_seconds", job="alerts.live_views") > 0
-            await scheduler.expect_output(b"job alerts.live_views ok in ")
+                t, "bot_scheduler_job_runs_total", job="heatwave.live_views", outcome="ok") >= 1, seconds=20)
+            assert figure(ran, "bot_scheduler_job_seconds_count", job="heatwave.live_views") >= 1
+            assert figure(ran, "bot_scheduler_job_last_success_timestamp_seconds", job="heatwave.live_views") > 0
+            await scheduler.expect_output(b"job heatwave.live_views ok in ")
 
             # the sender drains it; its own counters and everyone's gauges follow
             await sender.start()
