@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "fsm"
     metrics_port: int | None = None
     log_level: str = "INFO"
+    # outbox texts and received updates' payloads are dropped after this many days (their counts stay)
+    retention_days: int = Field(default=30, ge=1)
     notice_feeds: Annotated[tuple[str, ...], NoDecode] = ()  # procurement feed URLs, comma-separated
 
     @field_validator("notice_feeds", mode="before")
@@ -75,10 +77,6 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 @lru_cache

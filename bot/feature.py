@@ -78,6 +78,7 @@ class Feature:
     commands: tuple[Command, ...] = ()
     cli: str | None = None  # "module:app", a Typer app mounted as `volunteer-bot <cli_name>`
     cli_name: str | None = None  # defaults to the feature's name
+    cli_groups: tuple[tuple[str, str], ...] = ()  # more groups: (name, "module:app"), e.g. ("people", …)
     cli_commands: tuple[str, ...] = ()  # "module:function", top-level commands (`volunteer-bot broadcast`)
     jobs: tuple[Job, ...] = ()
     tables: tuple[str, ...] = ()  # the models modules holding its tables

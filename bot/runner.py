@@ -15,7 +15,7 @@ from bot.polling import StoredPolling, poll_until_stopped
 from bot.scheduler import create_scheduler, set_job_context
 from bot.scheduler_process import SCHEDULER_LOCK
 from bot.singleton import SingletonLock
-from handlers.commands import publish_commands
+from handlers.foundation.commands import publish_commands
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from bot.app import App, create_app, freeze_startup_objects
 from bot.config import Settings
 from bot.health import missing_migrations, readiness
 from bot.singleton import SingletonLock
-from handlers.commands import publish_commands
+from handlers.foundation.commands import publish_commands
 from models.base import utcnow
 from services import inbox
 

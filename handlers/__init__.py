@@ -13,7 +13,7 @@ def feature_routers() -> list[Router]:
     """Commands that work everywhere come first (the foundation), so that no conversation state can swallow
     them; the fallback is always last."""
     routers = [resolve(path) for feature in FEATURES for path in feature.routers]
-    return [*routers, resolve("handlers.fallback:router")]
+    return [*routers, resolve("handlers.foundation.fallback:router")]
 
 
 def build_router() -> Router:

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
 from locales import N_
 from models.outbox import Campaign, CampaignStatus
 from models.user import User
 from services import broadcast, outbox
+from services.callbacks.foundation import CoordCb
 from services.errors import DomainError
 
 router = Router(name="broadcast")

@@ -23,9 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
-from handlers.menu import MenuCb
 from handlers.ui import tapped_message
 from locales import LOCALES, N_
 from locales.formatting import format_when
@@ -33,6 +31,7 @@ from models.base import utcnow
 from models.newsletter import NewsletterIssue
 from models.user import User
 from services import newsletter, outbox
+from services.callbacks.foundation import CoordCb, MenuCb
 from services.errors import DomainError, StaleButton
 
 router = Router(name="newsletter")

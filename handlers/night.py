@@ -22,7 +22,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MenuCb
 from handlers.ui import answer_stale
 from locales import BABEL_LOCALES, N_
 from locales.formatting import format_arrondissement, format_day, format_when
@@ -30,6 +29,7 @@ from models.base import utcnow
 from models.night import NightEdition
 from models.user import User
 from services import night, night_publication, users
+from services.callbacks.foundation import MenuCb
 from services.errors import DomainError, StaleButton
 
 router = Router(name="night")

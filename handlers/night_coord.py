@@ -21,7 +21,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
 from handlers.night import send_presence
 from locales import N_
 from locales.formatting import format_day, format_when
@@ -29,6 +28,7 @@ from models.base import utcnow
 from models.night import NightEdition
 from models.user import User
 from services import night, night_publication
+from services.callbacks.foundation import CoordCb
 from services.errors import DomainError, StaleButton
 
 router = Router(name="night_coord")

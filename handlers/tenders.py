@@ -20,12 +20,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.coordinator import CoordCb
-from handlers.menu import MenuCb
 from handlers.ui import answer_stale, tapped_message
 from models.procurement import Subscription
 from models.user import User
 from services import cpv, tenders
+from services.callbacks.foundation import CoordCb, MenuCb
 from services.errors import DomainError, StaleButton
 from services.notice_matching import KINDS, PLACES
 

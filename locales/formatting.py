@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency
 
 from locales import BABEL_LOCALES, normalize_locale
 
@@ -38,10 +38,6 @@ def format_clock(moment: datetime, locale: str, tz: ZoneInfo = PARIS) -> str:
 
 def format_money(amount: Decimal | float | int, locale: str, currency: str = "EUR") -> str:
     return format_currency(amount, currency, locale=_babel(locale))
-
-
-def format_number(value: float | int, locale: str) -> str:
-    return format_decimal(value, locale=_babel(locale))
 
 
 # Suffixes by CLDR ordinal plural category: "1er, 2e, 11e" / "1st, 2nd, 3rd, 11th, 21st".

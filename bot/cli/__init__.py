@@ -21,6 +21,8 @@ app.add_typer(i18n.app, name="i18n")
 for _feature in FEATURES:
     if _feature.cli is not None:
         app.add_typer(resolve(_feature.cli), name=_feature.cli_name or _feature.name)
+    for _name, _group in _feature.cli_groups:
+        app.add_typer(resolve(_group), name=_name)
     for _command in _feature.cli_commands:
         app.command(name=_command.rpartition(":")[2])(resolve(_command))
 
@@ -82,7 +84,7 @@ def docs() -> None:
     """Write docs/commands.md, the table of every command, from the features' manifests."""
     from pathlib import Path
 
-    from handlers.commands import markdown_table
+    from handlers.foundation.commands import markdown_table
 
     target = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
     target.write_text(markdown_table(), encoding="utf-8")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings, get_settings
+from locales import N_
 from services.errors import DomainError
 
 T = TypeVar("T")
@@ -45,3 +47,12 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             return await work(session)
 
     return with_sessions(_one)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a command's output file; a path that cannot be written is a refusal, not a traceback."""
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise DomainError(N_("Impossible d'écrire {path} : {reason}."), path=str(path),
+                          reason=error.strerror or type(error).__name__) from None

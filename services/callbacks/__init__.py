@@ -3,7 +3,7 @@
 Handlers filter on these; services and jobs import them to put buttons on outbox messages, so nobody
 packs a callback string by hand and nothing outside handlers/ imports a handler. Fields are typed and
 bounded: a forged or stale value fails to unpack, and the tap gets the one stale-button answer
-(handlers/fallback.py). Prefixes are unique across the bot (tests/foundation/test_callbacks.py).
+(handlers/foundation/fallback.py). Prefixes are unique across the bot (tests/foundation/test_shape.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.commands import publish_commands
+from handlers.foundation.commands import publish_commands
 from tests.harness import COORDINATOR_ID, BotHarness
 
 COORDINATOR_ONLY = {"broadcast", "alert", "grant", "revoke", "coord", "night_new", "night_sector"}

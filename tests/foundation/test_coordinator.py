@@ -43,6 +43,7 @@ async def test_root_coordinator_grants_and_revokes(harness: BotHarness) -> None:
     assert "302 is now a coordinator" in (await coordinator.expect_message()).text
 
     nadia = harness.user(302, "Nadia", "fr")
+    assert "Vous êtes maintenant coordinateur" in (await nadia.expect_message()).text  # she is told (issue 17)
     await nadia.send("/coord")
     assert "Menu coordinateur" in (await nadia.expect_message()).visible_text
     await nadia.send(f"/revoke {COORDINATOR_ID}")  # the operator's coordinators cannot be removed here
@@ -53,6 +54,10 @@ async def test_root_coordinator_grants_and_revokes(harness: BotHarness) -> None:
     roles = await coordinator.expect_message()
     assert "Nadia Benali" in roles.visible_text
     await coordinator.tap("Remove Nadia Benali")
+    await coordinator.expect_callback_answer()
+    assert "Remove the coordinator role from Nadia Benali?" in (await coordinator.expect_message()).text  # issue 17
+    await coordinator.tap("✅ Yes, remove the role")
     assert "302 is no longer a coordinator" in (await coordinator.expect_callback_answer()).text
+    assert "Vous n'êtes plus coordinateur" in (await nadia.expect_message()).text
     await nadia.send("/coord")
     assert "réservée aux coordinateurs" in (await nadia.expect_message()).text

@@ -28,11 +28,13 @@ async def test_mydata_sends_a_json_document(harness: BotHarness) -> None:
         await session.commit()
     zoe = harness.user(203, "Zoé", "en")
     await zoe.send("/mydata")
+    summary = await zoe.expect_message()  # issue 17: a short summary first, in her language
+    assert "What the bot keeps about you" in summary.visible_text
     message = await zoe.expect_message()
-    assert message.document is not None and message.document.name == "mes-donnees.json"
-    data = json.loads(message.document.data)
-    assert data["profile"]["full_name"] == "Zoé Petit"
-    assert data["profile"]["arrondissement"] == 20
+    assert message.document is not None and message.document.name == "my-data.json"  # named in her language
+    data = json.loads(message.document.data)  # readable keys and values (issue 17)
+    assert data["Profile"]["Name"] == "Zoé Petit"
+    assert data["Profile"]["Arrondissement"] == 20
     assert "Here is all the data" in (message.caption or "")
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.demo import run_demo
-from handlers.commands import publish_commands
+from handlers.foundation.commands import publish_commands
 from models.user import User
 from tests.factories import volunteer
 from tests.harness import BotHarness

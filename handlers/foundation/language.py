@@ -7,16 +7,15 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.commands import publish_commands_for_chat
-from handlers.menu import MenuCb, show_main_menu
+from handlers.foundation.commands import publish_commands_for_chat
+from handlers.foundation.menu import show_main_menu
+from handlers.ui import inline_keyboard, show, tapped_message
 from locales import LOCALES
 from models.user import User
 from services import users
-from services.callbacks.foundation import LanguageCb
-from services.errors import StaleButton
+from services.callbacks.foundation import LanguageCb, MenuCb
 
 router = Router(name="language")
 
@@ -25,10 +24,7 @@ LABELS = {"fr": "🇫🇷 Français", "en": "🇬🇧 English"}
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code in LOCALES:
-        builder.button(text=LABELS[code], callback_data=LanguageCb(code=code))
-    return builder.as_markup()
+    return inline_keyboard([[(LABELS[code], LanguageCb(code=code)) for code in LOCALES]])
 
 
 @router.message(Command("language"))
@@ -38,20 +34,16 @@ async def language_command(message: Message) -> None:
 
 @router.callback_query(MenuCb.filter(F.item == "language"))
 async def language_menu(query: CallbackQuery) -> None:
+    await show(query, "Choisissez votre langue / Choose your language:", language_keyboard(), edit=False)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer("Choisissez votre langue / Choose your language:",
-                                   reply_markup=language_keyboard())
 
 
 @router.callback_query(LanguageCb.filter())
 async def set_language(query: CallbackQuery, callback_data: LanguageCb, session: AsyncSession, user: User,
                        is_coordinator: bool, i18n: I18n, bot: Bot) -> None:
-    if callback_data.code not in LOCALES:
-        raise StaleButton
+    message = tapped_message(query)  # a code other than fr/en never unpacks (LanguageCb's Literal)
     await users.set_locale(session, user, callback_data.code)
     with i18n.use_locale(user.locale):
         await query.answer(_("Langue : français."))
         await publish_commands_for_chat(bot, query.from_user.id, user.locale, is_coordinator)
-        if isinstance(query.message, Message):
-            await show_main_menu(query.message, user, is_coordinator)
+        await show_main_menu(message, user, is_coordinator)

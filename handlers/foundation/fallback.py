@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares.roles import COORDINATORS_ONLY
-from handlers.commands import coordinator_only_commands
+from handlers.foundation.commands import coordinator_only_commands
 from locales import normalize_locale, t
 from services.errors import STALE_BUTTON
 

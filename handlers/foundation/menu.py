@@ -7,11 +7,11 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.feature import Audience, MenuEntry
 from bot.features import FEATURES
-from handlers.commands import commands_for
+from handlers.foundation.commands import commands_for
+from handlers.ui import inline_keyboard, tapped_message
 from models.user import User
 from services.callbacks.foundation import MenuCb
 
@@ -36,12 +36,8 @@ def menu_entries(coordinator_menu: bool = False) -> list[MenuEntry]:
 
 
 def main_menu_keyboard(user: User, is_coordinator: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for entry in menu_entries():
-        if visible_to(entry.audience, user, is_coordinator):
-            builder.button(text=_(entry.label), callback_data=MenuCb(item=entry.key))
-    builder.adjust(1)
-    return builder.as_markup()
+    return inline_keyboard([(_(entry.label), MenuCb(item=entry.key))] for entry in menu_entries()
+                           if visible_to(entry.audience, user, is_coordinator))
 
 
 def main_menu_text(user: User) -> str:
@@ -62,10 +58,10 @@ async def menu_command(message: Message, user: User, is_coordinator: bool, state
 
 @router.callback_query(MenuCb.filter(F.item == "home"))
 async def menu_home(query: CallbackQuery, user: User, is_coordinator: bool, state: FSMContext) -> None:
+    message = tapped_message(query)
     await state.clear()
     await query.answer()
-    if isinstance(query.message, Message):
-        await show_main_menu(query.message, user, is_coordinator)
+    await show_main_menu(message, user, is_coordinator)
 
 
 @router.message(Command("cancel"))

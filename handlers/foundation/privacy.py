@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MenuCb
-from handlers.ui import drop_keyboard
+from handlers.ui import Row, drop_keyboard, inline_keyboard, menu_button, show, tapped_message
 from locales import N_
+from models.base import utcnow
 from models.user import User
 from services import privacy
-from services.callbacks.foundation import PrivacyCb
+from services.callbacks.foundation import MenuCb, PrivacyCb
 
 router = Router(name="privacy")
 
@@ -47,20 +44,20 @@ async def show_privacy(message: Message) -> None:
 
 @router.callback_query(MenuCb.filter(F.item == "privacy"))
 async def privacy_menu(query: CallbackQuery) -> None:
+    rows: list[Row] = [[(_("📦 Recevoir mes données"), PrivacyCb(action="export"))],
+            [(_("🗑 Effacer mes données"), PrivacyCb(action="delete"))], [menu_button()]]
+    await show(query, privacy_notice(), inline_keyboard(rows), edit=False)
     await query.answer()
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("📦 Recevoir mes données"), callback_data=PrivacyCb(action="export"))
-    builder.button(text=_("🗑 Effacer mes données"), callback_data=PrivacyCb(action="delete"))
-    builder.button(text=_("☰ Menu"), callback_data=MenuCb(item="home"))
-    builder.adjust(1)
-    if isinstance(query.message, Message):
-        await query.message.answer(privacy_notice(), reply_markup=builder.as_markup())
 
 
 async def _send_export(message: Message, session: AsyncSession, user: User) -> None:
-    document = json.dumps(await privacy.export_user_data(session, user), ensure_ascii=False, indent=2)
+    """A few lines saying what is kept, then everything, readable, in the person's language."""
+    now = utcnow()
+    data = await privacy.export_user_data(session, user)
+    await message.answer(privacy.summary(data, user.locale))
     await message.answer_document(
-        BufferedInputFile(document.encode("utf-8"), filename="mes-donnees.json"),
+        BufferedInputFile(privacy.export_document(data, user.locale, now=now),
+                          filename=privacy.export_filename(user.locale)),
         caption=_("Voici toutes les données que le bot garde sur vous."),
     )
 
@@ -72,17 +69,14 @@ async def export_command(message: Message, session: AsyncSession, user: User) ->
 
 @router.callback_query(PrivacyCb.filter(F.action == "export"))
 async def export_button(query: CallbackQuery, session: AsyncSession, user: User) -> None:
+    message = tapped_message(query)
     await query.answer()
-    if isinstance(query.message, Message):
-        await _send_export(query.message, session, user)
+    await _send_export(message, session, user)
 
 
-def _confirm_delete_keyboard() -> InlineKeyboardBuilder:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Oui, tout effacer"), callback_data=PrivacyCb(action="confirm_delete"))
-    builder.button(text=_("Non, garder"), callback_data=PrivacyCb(action="keep"))
-    builder.adjust(2)
-    return builder
+def _confirm_delete_keyboard() -> InlineKeyboardMarkup:
+    return inline_keyboard([[(_("Oui, tout effacer"), PrivacyCb(action="confirm_delete")),
+                             (_("Non, garder"), PrivacyCb(action="keep"))]])
 
 
 _DELETE_QUESTION = N_(
@@ -93,26 +87,26 @@ _DELETE_QUESTION = N_(
 
 @router.message(Command("delete"))
 async def delete_command(message: Message) -> None:
-    await message.answer(_(_DELETE_QUESTION), reply_markup=_confirm_delete_keyboard().as_markup())
+    await message.answer(_(_DELETE_QUESTION), reply_markup=_confirm_delete_keyboard())
 
 
 @router.callback_query(PrivacyCb.filter(F.action == "delete"))
 async def delete_button(query: CallbackQuery) -> None:
+    await show(query, _(_DELETE_QUESTION), _confirm_delete_keyboard(), edit=False)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(_(_DELETE_QUESTION), reply_markup=_confirm_delete_keyboard().as_markup())
 
 
 @router.callback_query(PrivacyCb.filter(F.action == "keep"))
 async def keep(query: CallbackQuery) -> None:
+    message = tapped_message(query)
     await query.answer(_("Rien n'a été effacé."))
-    if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
+    await drop_keyboard(message)
 
 
 @router.callback_query(PrivacyCb.filter(F.action == "confirm_delete"))
 async def confirm_delete(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext,
-                         fsm_storage: BaseStorage, bot: Bot) -> None:
+                         fsm_storage: BaseStorage) -> None:
+    message = tapped_message(query)
     telegram_id = query.from_user.id
     await privacy.erase_user(session, user)
     await state.clear()
@@ -120,8 +114,7 @@ async def confirm_delete(query: CallbackQuery, session: AsyncSession, user: User
     if forget is not None:
         await forget(telegram_id)
     await query.answer()
-    if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
-        await query.message.answer(_(
-            "Vos données ont été effacées. Merci pour votre engagement ! Vous pouvez revenir à tout moment "
-            "avec /start."))
+    await drop_keyboard(message)
+    await message.answer(_(
+        "Vos données ont été effacées. Merci pour votre engagement ! Vous pouvez revenir à tout moment "
+        "avec /start."))

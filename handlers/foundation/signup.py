@@ -17,10 +17,11 @@ from aiogram.utils.i18n import gettext as _
 from babel import Locale
 from pydantic import BaseModel
 
+from bot.middlewares.roles import SignedUpOnly, guard
 from handlers import newsletter
 from handlers.forms import Choice, EndForm, Form, FormContext, Step, resume
-from handlers.menu import show_main_menu
-from handlers.privacy import privacy_notice
+from handlers.foundation.menu import show_main_menu
+from handlers.foundation.privacy import privacy_notice
 from handlers.ui import tapped_message
 from locales import BABEL_LOCALES, LOCALES, N_
 from locales.formatting import format_arrondissement
@@ -223,10 +224,14 @@ async def start_profile_edit(message: Message, state: FSMContext, user: User) ->
     await SIGNUP.start(message, state, draft, at_summary=True)
 
 
-@router.callback_query(MenuCb.filter(F.item == "profile"))
+# "My profile" is a volunteers' entry: the same guard as every volunteers' screen (a forged tap by someone
+# who has not signed up gets the one refusal)
+profile_router = guard(Router(name="profile"), SignedUpOnly())
+router.include_router(profile_router)
+
+
+@profile_router.callback_query(MenuCb.filter(F.item == "profile"))
 async def open_profile(query: CallbackQuery, state: FSMContext, user: User) -> None:
+    message = tapped_message(query)
     await query.answer()
-    if not user.is_signed_up:
-        await tapped_message(query).answer(_("Vous n'êtes pas encore inscrit : tapez /start."))
-        return
-    await start_profile_edit(tapped_message(query), state, user)
+    await start_profile_edit(message, state, user)
