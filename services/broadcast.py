@@ -139,3 +139,24 @@ async def start_broadcast(
     )
     count = await outbox.enqueue(session, campaign, messages)
     return campaign, count
+
+
+# Campaigns a coordinator may pause, resume and cancel from their live progress message.
+STEERABLE_KINDS = ("broadcast", "newsletter")
+
+
+async def access_campaign(session: AsyncSession, campaign_id: int) -> Campaign:
+    """The campaign a progress message's button steers; one a coordinator may not steer is not found."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or campaign.kind not in STEERABLE_KINDS:  # forged, deleted, or not a mass send of ours
+        raise DomainError(N_("Campagne introuvable."))
+    return campaign
+
+
+async def follow_progress(session: AsyncSession, campaign_id: int, message_id: int) -> None:
+    """The live progress message of a campaign (in its report chat): the sender's reporter edits it, then
+    posts the final report under it (bot/delivery/progress.py)."""
+    campaign = await session.get(Campaign, campaign_id)
+    assert campaign is not None
+    campaign.progress_message_id = message_id
+    await session.flush()

@@ -23,6 +23,8 @@ from models.newsletter import NewsletterIssue, NewsletterSubscription
 from models.outbox import Campaign
 from models.user import User
 from services import outbox
+from services.callbacks import button, keyboard
+from services.callbacks.newsletter import ReaderCb
 from services.errors import DomainError
 from services.markdown_telegram import markdown_blocks, split_html
 from services.timing import PARIS, check_schedulable, first_weekday_of_month, paris_datetime, to_paris, utc
@@ -38,8 +40,6 @@ CATCH_UP = timedelta(hours=12)
 TITLE_MAX = 200
 UPLOAD_MAX_BYTES = 256 * 1024
 UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
-# The callback data of the "Unsubscribe" button on every issue (handlers.newsletter.NlCb(action="unsub")).
-UNSUBSCRIBE_DATA = "nl:unsub:"
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
@@ -193,11 +193,19 @@ async def recent_issues(session: AsyncSession, limit: int = 12) -> list[Newslett
         select(NewsletterIssue).order_by(col(NewsletterIssue.month).desc()).limit(limit))).scalars())
 
 
-async def sent_issues(session: AsyncSession, limit: int = 12) -> list[NewsletterIssue]:
-    """Issues readers may read again, newest first."""
+async def sent_issues(session: AsyncSession, limit: int | None = 12) -> list[NewsletterIssue]:
+    """Issues readers may read again, newest first (all of them when `limit` is None)."""
     return list((await session.execute(
         select(NewsletterIssue).where(col(NewsletterIssue.sent_at).is_not(None))
         .order_by(col(NewsletterIssue.month).desc()).limit(limit))).scalars())
+
+
+async def access_month(session: AsyncSession, month: str, *, now: datetime) -> NewsletterIssue | None:
+    """The desk may open an existing issue of any month, and start one only for this month or a later one."""
+    issue = await get_issue(session, month)
+    if issue is None:
+        check_month_open(month, now)
+    return issue
 
 
 def _check_not_sent(issue: NewsletterIssue) -> None:
@@ -236,6 +244,11 @@ async def set_fallback(session: AsyncSession, month: str, allow: bool) -> Newsle
 
 def has_language(issue: NewsletterIssue, locale: str) -> bool:
     return bool(getattr(issue, f"title_{locale}") and getattr(issue, f"body_{locale}").strip())
+
+
+def check_written(issue: NewsletterIssue, locale: str) -> None:
+    if not has_language(issue, locale):
+        raise DomainError(N_("La version {language} n'est pas encore écrite."), language=locale.upper())
 
 
 def missing_languages(issue: NewsletterIssue) -> list[str]:
@@ -324,8 +337,15 @@ def render(issue: NewsletterIssue, locale: str, *, reader_locale: str | None = N
     return split_html([f"{header}\n{title}", *markdown_blocks(getattr(issue, f"body_{locale}"))])
 
 
+def render_for_archive(issue: NewsletterIssue, reader_locale: str) -> list[str]:
+    """A sent issue read again: the reader's language, else any written one (better than nothing here)."""
+    language = language_for(issue, reader_locale) or next(code for code in LOCALES if has_language(issue, code))
+    return render(issue, language, reader_locale=reader_locale)
+
+
 def unsubscribe_markup(locale: str) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": t(locale, "Se désabonner"), "callback_data": UNSUBSCRIBE_DATA}]]}
+    """The one-tap "Unsubscribe" under every issue."""
+    return keyboard([button(t(locale, "Se désabonner"), ReaderCb(action="unsub"))])
 
 
 def _outgoing_parts(issue: NewsletterIssue, reader_locale: str) -> list[outbox.Part] | None:
@@ -339,11 +359,14 @@ def _outgoing_parts(issue: NewsletterIssue, reader_locale: str) -> list[outbox.P
 
 
 async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: datetime,
-                     report_chat_id: int | None = None) -> tuple[Campaign, int]:
-    """Enqueue the issue for every reachable subscriber, each in their language; idempotent."""
+                     report_chat_id: int | None = None, locale: str = "fr") -> tuple[Campaign, int]:
+    """Enqueue the issue for every reachable subscriber, each in their language; idempotent.
+
+    `locale` is the language of the campaign's title (the coordinator's, in the live progress message).
+    """
     check_ready(issue)
     campaign, _new = await outbox.create_campaign(
-        session, kind=KIND, title=t("fr", "Lettre du Climat {month}", month=issue.month),
+        session, kind=KIND, title=t(locale, "Lettre du Climat {month}", month=issue.month),
         source_key=f"newsletter:{issue.month}", created_by=issue.created_by,
         report_chat_id=report_chat_id or issue.report_chat_id)
     rendered = {locale: _outgoing_parts(issue, locale) for locale in LOCALES}
@@ -363,12 +386,12 @@ async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: date
     return campaign, enqueued
 
 
-async def send_now(session: AsyncSession, month: str, *, now: datetime,
-                   report_chat_id: int | None = None) -> tuple[Campaign, int]:
+async def send_now(session: AsyncSession, month: str, *, now: datetime, report_chat_id: int | None = None,
+                   locale: str = "fr") -> tuple[Campaign, int]:
     """The coordinator's "send now": the same checks as scheduling, then the same idempotent sending."""
     issue, _readers = await check_sendable(session, month)
     issue.send_at = now
-    return await send_issue(session, issue, now=now, report_chat_id=report_chat_id)
+    return await send_issue(session, issue, now=now, report_chat_id=report_chat_id, locale=locale)
 
 
 async def send_due(session: AsyncSession, now: datetime) -> list[str]:
@@ -397,8 +420,7 @@ async def send_test(session: AsyncSession, month: str, locale: str, *, chat_id: 
                     user_id: int | None) -> Campaign:
     """The issue in one language to the coordinator alone, through the outbox exactly as readers get it."""
     issue = await require_issue(session, month)
-    if not has_language(issue, locale):
-        raise DomainError(N_("La version {language} n'est pas encore écrite."), language=locale.upper())
+    check_written(issue, locale)
     campaign, _new = await outbox.create_campaign(
         session, kind=TEST_KIND, title=t("fr", "Test de la Lettre du Climat {month}", month=month),
         created_by=user_id, report_chat_id=None)
