@@ -110,7 +110,7 @@ def send_now(
     async def work(session: AsyncSession) -> str:
         campaign, enqueued = await newsletter.send_now(session, newsletter.parse_month(month), now=_now())
         return (f"Issue {month}: {enqueued} readers queued for sending (campaign {campaign.id}; "
-                f"follow it with: volunteer-bot campaigns watch {campaign.id}).")
+                f"follow it with: volunteer-bot delivery watch {campaign.id}).")
 
     typer.echo(in_transaction(work))
 
