@@ -359,15 +359,17 @@ def _outgoing_parts(issue: NewsletterIssue, reader_locale: str) -> list[outbox.P
 
 
 async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: datetime,
-                     report_chat_id: int | None = None, locale: str = "fr") -> tuple[Campaign, int]:
+                     report_chat_id: int | None = None, locale: str = "fr",
+                     sent_by: int | None = None) -> tuple[Campaign, int]:
     """Enqueue the issue for every reachable subscriber, each in their language; idempotent.
 
-    `locale` is the language of the campaign's title (the coordinator's, in the live progress message).
+    `sent_by` is the coordinator who sends it now (the writer when it goes out on schedule): the live
+    progress and the report speak their language, as `locale` (the campaign's title) does.
     """
     check_ready(issue)
     campaign, _new = await outbox.create_campaign(
         session, kind=KIND, title=t(locale, "Lettre du Climat {month}", month=issue.month),
-        source_key=f"newsletter:{issue.month}", created_by=issue.created_by,
+        source_key=f"newsletter:{issue.month}", created_by=sent_by or issue.created_by,
         report_chat_id=report_chat_id or issue.report_chat_id)
     rendered = {locale: _outgoing_parts(issue, locale) for locale in LOCALES}
     readers = await session.execute(
@@ -387,11 +389,11 @@ async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: date
 
 
 async def send_now(session: AsyncSession, month: str, *, now: datetime, report_chat_id: int | None = None,
-                   locale: str = "fr") -> tuple[Campaign, int]:
+                   locale: str = "fr", sent_by: int | None = None) -> tuple[Campaign, int]:
     """The coordinator's "send now": the same checks as scheduling, then the same idempotent sending."""
     issue, _readers = await check_sendable(session, month)
     issue.send_at = now
-    return await send_issue(session, issue, now=now, report_chat_id=report_chat_id, locale=locale)
+    return await send_issue(session, issue, now=now, report_chat_id=report_chat_id, locale=locale, sent_by=sent_by)
 
 
 async def send_due(session: AsyncSession, now: datetime) -> list[str]:

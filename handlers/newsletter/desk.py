@@ -312,7 +312,8 @@ async def send_now(query: CallbackQuery, callback_data: DeskCb, session: AsyncSe
     """Enqueue, then the live progress message: edited as the sender goes, then the final report."""
     message = tapped_message(query)
     campaign, enqueued = await newsletter.send_now(session, callback_data.month, now=utcnow(),
-                                                   report_chat_id=query.from_user.id, locale=user.locale)
+                                                   report_chat_id=query.from_user.id, locale=user.locale,
+                                                   sent_by=user.id)
     assert campaign.id is not None
     progress = await outbox.campaign_progress(session, campaign.id)
     await query.answer()
