@@ -7,6 +7,7 @@ Each issue goes out as one outbox campaign with source_key "newsletter:YYYY-MM";
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
@@ -19,7 +20,7 @@ from sqlmodel import col, select
 
 from locales import BABEL_LOCALES, LOCALES, N_, normalize_locale, t
 from models.base import utcnow
-from models.newsletter import NewsletterIssue, NewsletterSubscription
+from models.newsletter import NewsletterContribution, NewsletterIssue, NewsletterSubscription
 from models.outbox import Campaign
 from models.user import User
 from services import outbox
@@ -329,18 +330,58 @@ async def unschedule(session: AsyncSession, month: str) -> NewsletterIssue:
 
 # -- rendering and sending -----------------------------------------------------------------------------
 
-def render(issue: NewsletterIssue, locale: str, *, reader_locale: str | None = None) -> list[str]:
-    """The issue in one language as Telegram HTML messages (header, title, body split at paragraphs)."""
+@dataclass(frozen=True)
+class Contribution:
+    """An accepted contribution as printed: its text, and its author's first name if they agreed."""
+
+    text: str
+    author: str | None
+
+
+async def contributions_for(session: AsyncSession, month: str, locale: str) -> list[Contribution]:
+    """The accepted contributions printed at the end of the issue of `month` in `locale`, oldest first."""
+    rows = await session.execute(
+        select(col(NewsletterContribution.text), col(NewsletterContribution.credit), col(User.full_name))
+        .join(User, col(User.id) == col(NewsletterContribution.user_id))
+        .where(col(NewsletterContribution.month) == month, col(NewsletterContribution.locale) == locale,
+               col(NewsletterContribution.status) == "accepted")
+        .order_by(col(NewsletterContribution.id)))
+    return [Contribution(text, (name or "").split()[0] if credit and (name or "").split() else None)
+            for text, credit, name in rows.all()]
+
+
+def _contribution_blocks(locale: str, contributions: Sequence[Contribution]) -> list[str]:
+    if not contributions:
+        return []
+    lines = [t(locale, "<b>Vos contributions</b>")]
+    for contribution in contributions:
+        quoted = f"« {escape(contribution.text)} »" if locale == "fr" else f"“{escape(contribution.text)}”"
+        lines.append(f"{quoted} — {escape(contribution.author)}" if contribution.author else quoted)
+    return ["\n\n".join(lines)]
+
+
+def render(issue: NewsletterIssue, locale: str, *, reader_locale: str | None = None,
+           contributions: Sequence[Contribution] = ()) -> list[str]:
+    """The issue in one language as Telegram HTML messages (header, title, body split at paragraphs, then the
+    readers' accepted contributions in that language)."""
     reader = reader_locale or locale
     header = t(reader, "📰 <b>Lettre du Climat</b> — {month}", month=escape(month_label(issue.month, reader)))
     title = f"<b>{escape(getattr(issue, f'title_{locale}'))}</b>"
-    return split_html([f"{header}\n{title}", *markdown_blocks(getattr(issue, f"body_{locale}"))])
+    return split_html([f"{header}\n{title}", *markdown_blocks(getattr(issue, f"body_{locale}")),
+                       *_contribution_blocks(locale, contributions)])
 
 
-def render_for_archive(issue: NewsletterIssue, reader_locale: str) -> list[str]:
+async def rendered(session: AsyncSession, issue: NewsletterIssue, locale: str, *,
+                   reader_locale: str | None = None) -> list[str]:
+    """`render` with the contributions accepted for this issue and language."""
+    return render(issue, locale, reader_locale=reader_locale,
+                  contributions=await contributions_for(session, issue.month, locale))
+
+
+async def read_again(session: AsyncSession, issue: NewsletterIssue, reader_locale: str) -> list[str]:
     """A sent issue read again: the reader's language, else any written one (better than nothing here)."""
     language = language_for(issue, reader_locale) or next(code for code in LOCALES if has_language(issue, code))
-    return render(issue, language, reader_locale=reader_locale)
+    return await rendered(session, issue, language, reader_locale=reader_locale)
 
 
 def unsubscribe_markup(locale: str) -> dict[str, Any]:
@@ -348,14 +389,18 @@ def unsubscribe_markup(locale: str) -> dict[str, Any]:
     return keyboard([button(t(locale, "Se désabonner"), ReaderCb(action="unsub"))])
 
 
-def _outgoing_parts(issue: NewsletterIssue, reader_locale: str) -> list[outbox.Part] | None:
-    language = language_for(issue, reader_locale)
-    if language is None:
-        return None
-    texts = render(issue, language, reader_locale=reader_locale)
+def _with_unsubscribe(texts: list[str], reader_locale: str) -> list[outbox.Part]:
     parts = [outbox.Part(text) for text in texts[:-1]]
     parts.append(outbox.Part(texts[-1], unsubscribe_markup(reader_locale)))
     return parts
+
+
+async def _outgoing_parts(session: AsyncSession, issue: NewsletterIssue,
+                          reader_locale: str) -> list[outbox.Part] | None:
+    language = language_for(issue, reader_locale)
+    if language is None:
+        return None
+    return _with_unsubscribe(await rendered(session, issue, language, reader_locale=reader_locale), reader_locale)
 
 
 async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: datetime,
@@ -371,7 +416,7 @@ async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: date
         session, kind=KIND, title=t(locale, "Lettre du Climat {month}", month=issue.month),
         source_key=f"newsletter:{issue.month}", created_by=sent_by or issue.created_by,
         report_chat_id=report_chat_id or issue.report_chat_id)
-    rendered = {locale: _outgoing_parts(issue, locale) for locale in LOCALES}
+    parts_by_locale = {locale: await _outgoing_parts(session, issue, locale) for locale in LOCALES}
     readers = await session.execute(
         select(col(User.id), col(User.telegram_id), col(NewsletterSubscription.locale))
         .join(User, col(User.id) == col(NewsletterSubscription.user_id))
@@ -379,7 +424,7 @@ async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: date
         .order_by(col(NewsletterSubscription.id)))
     messages = (outbox.Outgoing(chat_id, parts, user_id)
                 for user_id, chat_id, locale in readers.all()
-                if chat_id is not None and (parts := rendered.get(normalize_locale(locale))) is not None)
+                if chat_id is not None and (parts := parts_by_locale.get(normalize_locale(locale))) is not None)
     enqueued = await outbox.enqueue(session, campaign, messages)
     if issue.sent_at is None:
         issue.sent_at = now
@@ -426,7 +471,6 @@ async def send_test(session: AsyncSession, month: str, locale: str, *, chat_id: 
     campaign, _new = await outbox.create_campaign(
         session, kind=TEST_KIND, title=t("fr", "Test de la Lettre du Climat {month}", month=month),
         created_by=user_id, report_chat_id=None)
-    texts = render(issue, locale)
-    parts = [outbox.Part(text) for text in texts[:-1]] + [outbox.Part(texts[-1], unsubscribe_markup(locale))]
+    parts = _with_unsubscribe(await rendered(session, issue, locale), locale)
     await outbox.enqueue(session, campaign, [outbox.Outgoing(chat_id, parts, user_id)])
     return campaign

@@ -26,8 +26,9 @@ from locales.formatting import format_when
 from models.base import utcnow
 from models.user import User
 from services import broadcast, newsletter, outbox
+from services import newsletter_contributions as contributions
 from services.callbacks.foundation import CoordCb, MenuCb
-from services.callbacks.newsletter import DeskCb
+from services.callbacks.newsletter import ContributionCb, DeskCb
 from services.errors import StaleButton
 
 router = guard(Router(name="newsletter_desk"), CoordinatorOnly())
@@ -65,7 +66,10 @@ async def _desk(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardM
                        "maintenant ou choisissez une autre date.").format(month=missed.month))
     months: list[Button] = [(newsletter.month_label(issue.month, user.locale), DeskCb(action="open", month=issue.month))
                             for issue in issues]
+    waiting = len(await contributions.pending(session))
     rows = [*chunked(months, 3), [(_("➕ Préparer une lettre"), DeskCb(action="new"))],
+            [(_("📥 Contributions à relire ({count})").format(count=waiting), ContributionCb(action="review"))]
+            if waiting else [],
             [(_("« Menu coordinateur"), MenuCb(item="coord"))]]
     return "\n".join(lines), inline_keyboard(rows)
 
@@ -79,13 +83,13 @@ async def open_desk(query: CallbackQuery, session: AsyncSession, user: User, sta
     await message.answer(text, reply_markup=markup)
 
 
-def _language_lines(issue: newsletter.NewsletterIssue | None) -> list[str]:
+async def _language_lines(session: AsyncSession, issue: newsletter.NewsletterIssue | None) -> list[str]:
     lines = []
     for code in LOCALES:
         if issue is not None and newsletter.has_language(issue, code):
             lines.append(_("{flag} « {title} » ({parts} message(s))").format(
                 flag=_flag(code), title=escape(getattr(issue, f"title_{code}")),
-                parts=len(newsletter.render(issue, code))))
+                parts=len(await newsletter.rendered(session, issue, code))))
         else:
             lines.append(_("{flag} à écrire").format(flag=_flag(code)))
     return lines
@@ -94,7 +98,7 @@ def _language_lines(issue: newsletter.NewsletterIssue | None) -> list[str]:
 async def _issue_panel(session: AsyncSession, month: str, user: User) -> tuple[str, InlineKeyboardMarkup]:
     issue = await newsletter.get_issue(session, month)
     lines = [_("📰 <b>Lettre du Climat — {month}</b>").format(month=escape(newsletter.month_label(month, user.locale))),
-             *_language_lines(issue), _("État : {status}").format(status=_status(issue, user.locale))]
+             *await _language_lines(session, issue), _("État : {status}").format(status=_status(issue, user.locale))]
     sent = issue is not None and issue.sent_at is not None
     fallback = issue is not None and issue.allow_fallback
     # only an issue still to send with a language missing has anything to say about it
@@ -215,7 +219,7 @@ async def preview(query: CallbackQuery, callback_data: DeskCb, session: AsyncSes
         raise StaleButton
     newsletter.check_written(issue, callback_data.value)
     await query.answer()
-    for part in newsletter.render(issue, callback_data.value):
+    for part in await newsletter.rendered(session, issue, callback_data.value):
         await message.answer(part)
 
 

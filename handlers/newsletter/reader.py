@@ -41,7 +41,8 @@ async def _reader_panel(session: AsyncSession, user: User) -> tuple[str, InlineK
         other = next(code for code in LOCALES if code != subscription.locale)
         rows = [[(_("Recevoir en {language}").format(language=language_name(other)),
                   ReaderCb(action="sub", value=other)),  # type: ignore[arg-type]
-                 (_("Se désabonner"), ReaderCb(action="unsub"))]]
+                 (_("Se désabonner"), ReaderCb(action="unsub"))],
+                [(_("✍️ Contribuer à la prochaine lettre"), ReaderCb(action="contribute"))]]
     else:
         lines.append(_("Vous n'êtes pas abonné. Dans quelle langue voulez-vous la recevoir ?"))
         rows = [[(LANGUAGE_LABELS[code], ReaderCb(action="sub", value=code)) for code in LOCALES]]  # type: ignore[arg-type]
@@ -119,7 +120,7 @@ async def _send_issue_to_reader(message: Message, session: AsyncSession, user: U
     assert user.id is not None
     subscription = await newsletter.get_subscription(session, user.id)
     reader = subscription.locale if subscription is not None and subscription.active else user.locale
-    parts = newsletter.render_for_archive(issue, reader)
+    parts = await newsletter.read_again(session, issue, reader)
     for part in parts[:-1]:
         await message.answer(part)
     await message.answer(parts[-1], reply_markup=inline_keyboard([

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-from services.callbacks import Page
+from services.callbacks import Id, Page
 
 # "2026-12"; empty where the action needs no month.
 Month = Annotated[str, Field(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
@@ -20,7 +20,7 @@ Language = Literal["fr", "en"]
 class ReaderCb(CallbackData, prefix="nl"):
     """A reader's button: subscribe in a language, unsubscribe, decline the offer, read the latest issue."""
 
-    action: Literal["sub", "unsub", "no", "latest"]
+    action: Literal["sub", "unsub", "no", "latest", "contribute"]
     value: Literal["", "fr", "en"] = ""
 
 
@@ -45,3 +45,11 @@ class DeskCb(CallbackData, prefix="nw"):
     month: Month = ""
     # a language (text, preview, test), "0"/"1" (fallback) or a UNIX time (when)
     value: Annotated[str, Field(pattern=r"^(|fr|en|[0-9]{1,11})$")] = ""
+
+
+class ContributionCb(CallbackData, prefix="nk"):
+    """A coordinator reviewing subscribers' contributions: the next one, accept, decline (then the note)."""
+
+    action: Literal["review", "accept", "decline", "note"]
+    id: Id = 0
+    note: Literal["", "theme", "space", "already"] = ""
