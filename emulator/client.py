@@ -411,6 +411,12 @@ class TestUser:
         self._seen_answers += 1
         return answer
 
+    async def expect_answer_to(self, query_id: str, timeout: float | None = None) -> CallbackAnswer:  # noqa: ASYNC109 - the test-tool API takes a timeout
+        """The answer to one tap (the id `tap` returned); answers to earlier taps are passed over."""
+        while (answer := await self.expect_callback_answer(timeout)).query_id != query_id:
+            pass
+        return answer
+
     async def expect_deleted(self, timeout: float | None = None) -> RecordedMessage:  # noqa: ASYNC109 - the test-tool API takes a timeout
         """The next message deleted in this chat."""
         chat = self.chat

@@ -13,7 +13,6 @@ from typing import Any
 from emulator.entities import FormattedText, strip_formatted
 from emulator.errors import bad_request
 from emulator.html import parse_html
-from emulator.markdown import parse_markdown, parse_markdown_v2
 from emulator.spec import MethodSpec
 
 MAX_TEXT = 4096
@@ -125,15 +124,10 @@ def format_text(text: str, parse_mode: str | None, entities: Any = None, *, capt
             entities = json.loads(entities)
         formatted = FormattedText(text, list(entities))
     elif parse_mode:
-        mode = parse_mode.lower()
-        if mode == "html":
-            formatted = parse_html(text)
-        elif mode == "markdownv2":
-            formatted = parse_markdown_v2(text)
-        elif mode == "markdown":
-            formatted = parse_markdown(text)
-        else:
-            raise bad_request(f'unsupported parse_mode "{parse_mode}"')
+        # The bot only ever sends HTML; Markdown and MarkdownV2 are not emulated (a clear refusal, not a guess).
+        if parse_mode.lower() != "html":
+            raise bad_request(f'unsupported parse_mode "{parse_mode}" (the emulator parses HTML only)')
+        formatted = parse_html(text)
     else:
         formatted = FormattedText(text)
     formatted = strip_formatted(formatted)

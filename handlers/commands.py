@@ -41,6 +41,19 @@ def coordinator_only_commands() -> frozenset[str]:
                      if command.name not in shared)
 
 
+def markdown_table() -> str:
+    """docs/commands.md: every command, who it is for and what it does, in French and English."""
+    audiences = {Audience.EVERYONE: "everyone", Audience.VOLUNTEERS: "volunteers",
+                 Audience.COORDINATORS: "coordinators"}
+    lines = ["<!-- Generated from the features' manifests by `volunteer-bot docs`; do not edit. -->",
+             "# Commands", "", "| command | for | feature | français | English |", "| --- | --- | --- | --- | --- |"]
+    for feature in FEATURES:
+        for command in feature.commands:
+            lines.append(f"| /{command.name} | {audiences[command.audience]} | {feature.name} | "
+                         f"{t('fr', command.description)} | {t('en', command.description)} |")
+    return "\n".join(lines) + "\n"
+
+
 def commands_for(locale: str, coordinator: bool = False) -> list[BotCommand]:
     return [BotCommand(command=command.name, description=t(locale, command.description))
             for command in declared_commands(coordinator)]
@@ -55,9 +68,11 @@ async def publish_commands(app: App) -> None:
         await app.bot.set_my_commands(commands_for(locale), scope=BotCommandScopeDefault(), language_code=locale)
     async with app.sessions() as session:
         coordinators = await users.list_coordinators(session, app.settings.coordinator_ids)
-    for person in coordinators:
-        if person.telegram_id is not None:
-            await publish_commands_for_chat(app.bot, person.telegram_id, person.locale, coordinator=True)
+    locales = {person.telegram_id: person.locale for person in coordinators if person.telegram_id is not None}
+    for telegram_id in app.settings.coordinator_ids:  # named by the operator, maybe before they ever wrote
+        locales.setdefault(telegram_id, DEFAULT_LOCALE)
+    for telegram_id, locale in locales.items():
+        await publish_commands_for_chat(app.bot, telegram_id, locale, coordinator=True)
 
 
 async def publish_commands_for_chat(bot: Bot, chat_id: int, locale: str, coordinator: bool = False) -> None:

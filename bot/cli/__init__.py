@@ -76,6 +76,18 @@ def scheduler() -> None:
 
 
 @app.command()
+def docs() -> None:
+    """Write docs/commands.md, the table of every command, from the features' manifests."""
+    from pathlib import Path
+
+    from handlers.commands import markdown_table
+
+    target = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
+    target.write_text(markdown_table(), encoding="utf-8")
+    typer.echo(f"Wrote {target}")
+
+
+@app.command()
 def demo(
     language: str = typer.Option("fr", "--language", "-l", help="fr or en: the demo volunteer's language."),
 ) -> None:

@@ -5,24 +5,25 @@ Adding a feature is its own files plus one line here.
 
 from __future__ import annotations
 
-from bot.feature import Feature
-from bot.features import delivery, foundation, heatwave, newsletter, night, procurement, training
+import importlib
 
-FEATURES: tuple[Feature, ...] = (
-    foundation.FEATURE,
-    newsletter.FEATURE,
-    procurement.FEATURE,
-    delivery.FEATURE,
-    night.FEATURE,
-    training.FEATURE,
-    heatwave.FEATURE,
-)
+from bot.feature import Feature
+
+# Each name is a module of this package holding that feature's manifest (`FEATURE`).
+FEATURES: tuple[Feature, ...] = tuple(importlib.import_module(f"bot.features.{name}").FEATURE for name in (
+    "foundation",
+    "newsletter",
+    "procurement",
+    "delivery",
+    "night",
+    "training",
+    "heatwave",
+    "programme",
+))
 
 
 def import_all_tables() -> None:
     """Register every feature's tables on SQLModel's metadata (Alembic, /mydata's export, erasure)."""
-    import importlib
-
     for feature in FEATURES:
         for module in feature.tables:
             importlib.import_module(module)

@@ -1,4 +1,4 @@
-"""HTML and MarkdownV2 parsing, checked against cases from TDLib's test/message_entities.cpp."""
+"""HTML parsing, checked against cases from TDLib's test/message_entities.cpp."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from emulator.errors import ApiError
 from emulator.html import parse_html
-from emulator.markdown import parse_markdown, parse_markdown_v2
 
 HTML_OK: list[tuple[str, str, list[dict[str, Any]]]] = [
     ("&ge;&lt;&gt;&amp;&quot;&laquo;&#12345678;", '&ge;<>&"&laquo;&#12345678;', []),
@@ -111,42 +110,6 @@ def test_html_errors_are_worded_like_telegram(markup: str, detail: str) -> None:
         parse_html(markup)
     assert info.value.error_code == 400
     assert info.value.description == f"Bad Request: can't parse entities: {detail}"
-
-
-@pytest.mark.parametrize(("markup", "detail"), MARKDOWN_V2_ERRORS)
-def test_markdown_v2_errors_are_worded_like_telegram(markup: str, detail: str) -> None:
-    with pytest.raises(ApiError) as info:
-        parse_markdown_v2(markup)
-    assert info.value.description == f"Bad Request: can't parse entities: {detail}"
-
-
-def test_markdown_v2_entities() -> None:
-    parsed = parse_markdown_v2("*gras _ital_* __sous__ ~barré~ ||spoiler|| [lien](https://paris.fr) `x\\`y` 1\\.")
-    assert parsed.text == "gras ital sous barré spoiler lien x`y 1."
-    assert [e["type"] for e in parsed.entities] == [
-        "bold",
-        "italic",
-        "underline",
-        "strikethrough",
-        "spoiler",
-        "text_link",
-        "code",
-    ]
-    assert parsed.entities[5]["url"] == "https://paris.fr/"
-    quote = parse_markdown_v2(">ligne 1\n>ligne 2\nhors citation")
-    assert quote.entities == [{"type": "blockquote", "offset": 0, "length": 15}]
-    pre = parse_markdown_v2("```python\nprint(1)\n```")
-    assert pre.text == "print(1)\n" and pre.entities == [
-        {"type": "pre", "offset": 0, "length": 9, "language": "python"}
-    ]
-
-
-def test_legacy_markdown() -> None:
-    parsed = parse_markdown("*gras* _ital_ `code` [lien](https://paris.fr)")
-    assert parsed.text == "gras ital code lien"
-    assert [e["type"] for e in parsed.entities] == ["bold", "italic", "code", "text_link"]
-    with pytest.raises(ApiError, match="Can't find end of the entity starting at byte offset 0"):
-        parse_markdown("*gras")
 
 
 def test_utf16_offsets_count_surrogate_pairs() -> None:

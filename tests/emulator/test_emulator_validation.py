@@ -166,14 +166,9 @@ async def test_html_errors(bot: Bot, alice: int) -> None:
         assert info.value.message == f"Bad Request: can't parse entities: {detail}"
 
 
-async def test_markdown_v2_reserved_character(bot: Bot, alice: int) -> None:
-    with pytest.raises(TelegramBadRequest) as info:
-        await bot.send_message(alice, "Fin.", parse_mode="MarkdownV2")
-    assert info.value.message == (
-        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'"
-    )
-    sent = await bot.send_message(alice, "*Fin*\\.", parse_mode="MarkdownV2")
-    assert sent.text == "Fin." and sent.entities is not None and sent.entities[0].type == "bold"
+async def test_only_html_is_emulated(bot: Bot, alice: int) -> None:
+    with pytest.raises(TelegramBadRequest, match="HTML only"):
+        await bot.send_message(alice, "*Fin*\\.", parse_mode="MarkdownV2")
 
 
 async def test_blocked_and_deactivated_users(emu: Emulator, bot: Bot, alice: int) -> None:

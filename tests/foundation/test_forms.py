@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from emulator.client import TestUser
 from models.user import User
 from tests.harness import BotHarness
 
@@ -22,13 +21,6 @@ TEXTS = {
            "cancelled": "Cancelled", "stale": "no longer valid", "signed": "you are signed up",
            "edit_place": "Edit place", "outside": "Outside Paris", "postal_q": "postal code"},
 }
-
-
-async def _answer_to(person: TestUser, query_id: str) -> str:
-    """The answer to one tap (answers to earlier taps are passed over)."""
-    while (answer := await person.expect_callback_answer()).query_id != query_id:
-        pass
-    return answer.text or ""
 
 
 async def _stored(harness: BotHarness, telegram_id: int) -> User:
@@ -82,7 +74,7 @@ async def test_back_cancel_and_an_editable_summary(harness: BotHarness, language
     assert "93100" in summary.visible_text
 
     tapped = await person.tap(words["confirm"], message=summary, inaccessible=True)  # no longer shown to the bot
-    assert words["stale"] in await _answer_to(person, tapped)
+    assert words["stale"] in ((await person.expect_answer_to(tapped)).text or "")
     assert (await _stored(harness, person.chat.id)).signed_up_at is None
     await person.tap(words["confirm"], message=summary)
     assert words["signed"] in (await person.expect_message()).text
@@ -105,6 +97,36 @@ async def test_cancel_from_any_step_keeps_nothing(harness: BotHarness, language:
     await person.tap(words["cancel"], message=place)
     assert words["cancelled"] in (await person.expect_message()).text
     tapped = await person.tap("11", message=place)  # the old question's buttons do nothing any more
-    assert words["stale"] in await _answer_to(person, tapped)
+    assert words["stale"] in ((await person.expect_answer_to(tapped)).text or "")
     stored = await _stored(harness, person.chat.id)
     assert stored.full_name is None and stored.arrondissement is None
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", {"profile": "👤 Mon profil", "edit": "Modifier les langues", "back": "« Retour", "cancel": "✖ Annuler",
+            "cancelled": "C'est annulé", "toggle": "Arabe"}),
+    ("en", {"profile": "👤 My profile", "edit": "Edit languages", "back": "« Back", "cancel": "✖ Cancel",
+            "cancelled": "Cancelled", "toggle": "Arabic"}),
+])
+async def test_profile_edit_back_and_cancel(harness: BotHarness, language: str, words: dict[str, str]) -> None:
+    from tests.factories import volunteer
+
+    telegram_id = 124 if language == "fr" else 125
+    async with harness.session() as session:
+        await volunteer(session, telegram_id, name="Hugo Leroy", locale=language)
+        await session.commit()
+    hugo = harness.user(telegram_id, "Hugo", language)
+    await hugo.send("/menu")
+    await hugo.tap(words["profile"], message=await hugo.expect_message())
+    summary = await hugo.expect_message()
+    assert words["cancel"] in summary.button_labels
+    await hugo.tap(words["edit"], message=summary)
+    languages = await hugo.expect_message()
+    assert words["back"] in languages.button_labels
+    await hugo.tap(words["toggle"], message=languages)
+    await hugo.expect_edit()
+    await hugo.tap(words["back"], message=languages)  # back to the summary, the tick kept in the draft
+    again = await hugo.expect_message()
+    await hugo.tap(words["cancel"], message=again)
+    assert words["cancelled"] in (await hugo.expect_message()).text
+    assert (await _stored(harness, telegram_id)).languages == []  # nothing stored

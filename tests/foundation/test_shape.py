@@ -22,7 +22,7 @@ from handlers import build_router, feature_routers
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_CLI_GROUPS = {"db", "i18n"}  # the runtime's own: migrations and catalogs
-CORE_CLI_COMMANDS = {"run", "scheduler", "demo"}
+CORE_CLI_COMMANDS = {"run", "scheduler", "demo", "docs"}
 
 
 def _all_subclasses(cls: type) -> set[type]:
@@ -121,3 +121,10 @@ def test_callback_prefixes_are_unique() -> None:
         prefix = factory.__prefix__  # type: ignore[attr-defined]
         assert prefix not in prefixes, f"{factory.__qualname__} and {prefixes[prefix]} share prefix {prefix!r}"
         prefixes[prefix] = factory.__qualname__
+
+
+def test_the_docs_command_table_is_the_manifests_one() -> None:
+    from handlers.commands import markdown_table
+
+    assert (ROOT / "docs" / "commands.md").read_text(encoding="utf-8") == markdown_table(), \
+        "run `volunteer-bot docs` after changing a manifest's commands"
