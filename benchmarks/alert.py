@@ -10,7 +10,13 @@
    to the bot's callback answer, answers lost. Baseline in the same run: a bare aiogram bot that only answers
    the same callback queries.
 
-    python -m benchmarks.alert [--recipients 15000] [--answer-window 60]
+3. Escalation: the same N volunteers (plus a tenth as many of the other network) and a scripted answer
+   pattern in which some arrondissements stay silent; simulated on a controlled clock with the real services
+   and database (launch, answers, `run_escalation` every 5 simulated minutes, every message delivered in
+   outbox order at 30 msg/s). Reported: simulated time from launch to every arrondissement at target, with
+   escalation on, against escalation off, in the same run; how many were asked per step; wall time.
+
+    python -m benchmarks.alert [--recipients 15000] [--answer-window 60] [--only escalation]
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +52,12 @@ from emulator import Emulator
 from emulator.client import TestUser
 from emulator.methods import METHODS
 from emulator.process import EmulatorProcess
-from handlers.alert_answers import answer_markup
-from models.alerts import AlertAnswer
 from models.base import utcnow
-from models.outbox import DeliveryStatus, OutboxMessage
+from models.heatwave import AlertAnswer, AlertRecipient
+from models.outbox import Campaign, DeliveryStatus, OutboxMessage
 from models.user import User
-from services import alerts
+from services.callbacks.heatwave import answer_markup
+from services.heatwave import alerts
 from services.outbox import outstanding_count
 
 FREE_RATE = 30.0
@@ -316,16 +322,141 @@ async def measure_bare_answers(recipients: int, window: float) -> dict[str, Any]
     return {**_figures(seconds, latencies), "offered_per_s": round(recipients / window, 1)}
 
 
+SILENT_AREAS = (13, 19, 20)  # their own volunteers do not answer the first call
+TARGET = 20  # per arrondissement: volunteers who can help or checked
+TICK = timedelta(minutes=5)
+HORIZON = timedelta(hours=72)
+
+
+def _script(user_id: int, area: int, kind: str, deaf: bool) -> tuple[float, str] | None:
+    """Whether and when (minutes after the message arrives) a volunteer answers, and what: deterministic.
+
+    kind: "alert" (the launch), "reask", "widen". Outside the silent arrondissements a quarter answer the
+    launch; in them nobody does. A re-ask gets a tenth of those asked (none in the silent arrondissements when
+    `deaf`: only widening can help there); a widened call a third.
+    """
+    roll = (user_id * 2654435761) % 1000 / 1000  # a stable pseudo-random number per person
+    silent = area in SILENT_AREAS
+    chance = {"alert": 0.0 if silent else 0.25, "reask": 0.0 if silent and deaf else 0.10, "widen": 0.33}[kind]
+    if roll >= chance:
+        return None
+    answer = ("help", "checked", "unavailable")[user_id % 3]
+    return 5 + (user_id * 7919) % 115, answer
+
+
+async def _escalation_run(recipients: int, escalate: bool, scratch: Path, *, deaf: bool = False) -> dict[str, Any]:
+    from services.heatwave.coverage import alert_coverage
+    from services.heatwave.escalation import run_escalation, set_escalation
+
+    settings = _settings("http://127.0.0.1:9", TOKEN, scratch / f"escalation-{escalate}-{deaf}.db")
+    app = create_app(settings)
+    started = time.perf_counter()
+    try:
+        await upgrade_database(app.engine)
+        await _volunteers(app.sessions, recipients)
+        now = utcnow()
+        others = [{"telegram_id": FIRST_ID + recipients + index, "locale": _locale(index),
+                   "full_name": f"Solidaire {index}", "arrondissement": index % 20 + 1, "climate_volunteer": False,
+                   "solidarity_volunteer": True, "languages": [], "skills": [], "is_coordinator": False,
+                   "consent_at": now, "signed_up_at": now, "created_at": now, "updated_at": now}
+                  for index in range(recipients // 10)]
+        async with app.sessions.begin() as session:
+            for start in range(0, len(others), 2000):
+                await session.execute(insert(User), others[start:start + 2000])
+        launch = datetime(2026, 7, 22, 6, 0, tzinfo=UTC)  # 08:00 in Paris
+        async with app.sessions.begin() as session:
+            alert, _count = await alerts.launch_alert(session, alerts.AlertDraft(3, alerts.ALL_PARIS),
+                                                      created_by=None, now=launch)
+            assert alert.id is not None
+            # the same target for both runs; only the automatic steps differ
+            await set_escalation(session, alert.id, now=launch, target=TARGET, enabled=escalate)
+        wire_free = launch  # when the sender's single 30 msg/s lane is next free
+        seen: set[int] = set()  # outbox rows already given an arrival time
+        pending: list[tuple[datetime, int, str]] = []  # (answer time, user id, answer)
+        homes: dict[int, int] = {}
+        steps: list[dict[str, Any]] = []
+
+        async def deliver(at: datetime) -> None:
+            """Give every new outbox message its arrival time (outbox order, 30/s) and script its answer."""
+            nonlocal wire_free
+            async with app.sessions() as session:
+                rows = (await session.execute(
+                    select(col(OutboxMessage.id), col(OutboxMessage.user_id), col(Campaign.kind),
+                           col(AlertRecipient.arrondissement))
+                    .join(Campaign, col(Campaign.id) == col(OutboxMessage.campaign_id))
+                    .outerjoin(AlertRecipient, (col(AlertRecipient.user_id) == col(OutboxMessage.user_id))
+                               & (col(AlertRecipient.alert_id) == alert.id))
+                    .where(col(OutboxMessage.id) > max(seen, default=0))
+                    .order_by(col(OutboxMessage.id)))).all()
+            wire_free = max(wire_free, at)
+            for message_id, user_id, kind, area in rows:
+                seen.add(message_id)
+                wire_free += timedelta(seconds=1 / FREE_RATE)
+                homes.setdefault(user_id, area)
+                script = _script(user_id, homes[user_id], {"alert": "alert", "alert_reask": "reask",
+                                                           "alert_widen": "widen"}.get(kind, "reask"), deaf)
+                if script is not None:
+                    pending.append((wire_free + timedelta(minutes=script[0]), user_id, script[1]))
+
+        await deliver(launch)
+        clock, reached = launch, None
+        while clock <= launch + HORIZON:
+            clock += TICK
+            due = sorted(item for item in pending if item[0] <= clock)
+            pending[:] = [item for item in pending if item[0] > clock]
+            async with app.sessions.begin() as session:
+                answered = set((await session.execute(select(col(AlertAnswer.user_id)).where(
+                    col(AlertAnswer.alert_id) == alert.id))).scalars()) if due else set()
+                for at, user_id, answer in due:
+                    if user_id not in answered:  # the first answer counts; later calls do not change it
+                        await alerts.record_answer(session, alert.id, user_id, answer, now=at)
+                        answered.add(user_id)
+                if escalate:
+                    done = await run_escalation(session, now=clock)
+                    for kind, asked in done.get(alert.id, {}).items():
+                        steps.append({"at_h": round((clock - launch).total_seconds() / 3600, 2), "step": kind,
+                                      "asked": asked})
+                coverage = await alert_coverage(session, alert.id)
+            if escalate:
+                await deliver(clock)
+            if coverage.all_covered:
+                reached = clock
+                break
+        lacking = sorted(area.arrondissement for area in coverage.by_area if area.flagged)
+    finally:
+        await app.close()
+    return {"escalation": escalate,
+            "hours_to_all_at_target": round((reached - launch).total_seconds() / 3600, 2) if reached else None,
+            "still_below_target": lacking, "steps": steps, "wall_s": round(time.perf_counter() - started, 1)}
+
+
+async def measure_escalation(recipients: int) -> dict[str, Any]:
+    """Escalation on against off, same volunteers, same script, same run. Two scripts for the silent
+    arrondissements: they answer a re-ask like anyone else, or they stay deaf to their own calls (only the
+    widening to neighbours and the other network helps). Without escalation nobody is asked twice, so the one
+    baseline run stands for both."""
+    with tempfile.TemporaryDirectory() as scratch:
+        off = await _escalation_run(recipients, False, Path(scratch))
+        on = await _escalation_run(recipients, True, Path(scratch))
+        deaf = await _escalation_run(recipients, True, Path(scratch), deaf=True)
+    return {"recipients": recipients, "other_network": recipients // 10, "silent_areas": list(SILENT_AREAS),
+            "target_per_area": TARGET, "horizon_h": HORIZON.total_seconds() / 3600,
+            "escalation_on": on, "escalation_on_silent_areas_deaf_to_reasks": deaf,
+            "escalation_off_baseline": off}
+
+
 async def main(recipients: int, window: float, baseline_sample: int, send_rate: float) -> dict[str, Any]:
     delivery = await measure_delivery(recipients, send_rate)
     sleep_loop = await measure_sleep_loop(min(baseline_sample, recipients))
     answers = await asyncio.to_thread(measure_answers, recipients, window)
     bare = await measure_bare_answers(recipients, window)
+    escalation = await measure_escalation(recipients)
     return {
         "benchmark": "alert", "recipients": recipients, "rate_limit": FREE_RATE,
         "delivery": delivery, "delivery_baseline_sleep_loop": sleep_loop,
         "answers": answers, "answers_baseline_bare_aiogram": bare,
         "answers_ratio_to_bare": round(answers["updates_per_s"] / bare["updates_per_s"], 3),
+        "escalation": escalation,
         "targets": {"delivery_ratio_to_floor": "<= 1.03 (>= 0.97 of the limit)", "lost": 0, "duplicated": 0,
                     "answers_lost": 0, "answers_p99_ms": "< 50"},
     }
@@ -337,6 +468,7 @@ if __name__ == "__main__":
     parser.add_argument("--answer-window", type=float, default=60.0, help="seconds over which all answers arrive")
     parser.add_argument("--baseline-sample", type=int, default=300, help="recipients for the sleep-loop baseline")
     parser.add_argument("--role", choices=["main", "crowd", "bot"], default="main")
+    parser.add_argument("--only", choices=["escalation"], help="run only this phase")
     parser.add_argument("--port-file", type=Path)
     parser.add_argument("--api-url")
     parser.add_argument("--database", type=Path)
@@ -350,6 +482,9 @@ if __name__ == "__main__":
     if options.role == "bot":
         _pin(1)
         asyncio.run(_answer_bot(options.api_url, options.database, options.recipients))
+        raise SystemExit(0)
+    if options.only == "escalation":
+        print(json.dumps({"benchmark": "alert", **asyncio.run(measure_escalation(options.recipients))}))
         raise SystemExit(0)
     print(json.dumps(asyncio.run(main(options.recipients, options.answer_window, options.baseline_sample,
                                       options.send_rate))))

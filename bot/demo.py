@@ -14,8 +14,13 @@ from rich.text import Text
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import upgrade_database
-from emulator import Emulator
-from emulator.client import TestUser
+
+try:
+    from emulator import Emulator
+    from emulator.client import TestUser
+except ModuleNotFoundError as missing:  # the emulator is a development tool: not in the wheel nor the image
+    raise SystemExit("`volunteer-bot demo` runs from a source checkout: in the clone, run scripts/setup, "
+                     "then .venv/bin/volunteer-bot demo") from missing
 
 # (action, argument) steps a volunteer takes; "tap" presses a button by its label, "send" types text
 SCRIPTS: dict[str, list[tuple[str, str]]] = {

@@ -7,10 +7,22 @@ the database, not the scheduler, remembers what was already done.
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    EVENT_SCHEDULER_STARTED,
+    JobEvent,
+    JobExecutionEvent,
+)
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -19,6 +31,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import make_url
 
+from bot import metrics
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -42,7 +55,51 @@ def recurring_jobs() -> dict[str, tuple[str, BaseTrigger]]:
     return jobs
 
 
+# Jobs that run more often than this log a successful, quick run at DEBUG only (heatwave.live_views runs every 5 s)
+CHATTY_INTERVAL = timedelta(minutes=1)
+SLOW_RUN_SECONDS = 1.0
+
+log = logging.getLogger(__name__)
 _context: App | None = None
+
+
+class JobRunRecorder:
+    """Scheduler listener: counts, times and logs every job run (job id, outcome, duration; nothing personal)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._started: dict[str, float] = {}  # max_instances=1: at most one run per job id at a time
+        self._chatty = {job_id for job_id, (_func, trigger) in recurring_jobs().items()
+                        if isinstance(trigger, IntervalTrigger) and trigger.interval < CHATTY_INTERVAL}
+
+    def __call__(self, event: JobEvent) -> None:
+        job = event.job_id
+        if event.code == EVENT_JOB_SUBMITTED:
+            self._started[job] = self.clock()
+            return
+        if event.code == EVENT_JOB_MISSED:
+            metrics.SCHEDULER_JOBS.labels(job, "missed").inc()
+            log.warning("job %s missed its run due at %s", job, getattr(event, "scheduled_run_time", "?"))
+            return
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            metrics.SCHEDULER_JOBS.labels(job, "skipped").inc()
+            log.warning("job %s skipped a run: the previous run has not finished", job)
+            return
+        now = self.clock()
+        seconds = now - self._started.pop(job, now)
+        metrics.SCHEDULER_JOB_SECONDS.labels(job).observe(seconds)
+        exception = getattr(event, "exception", None) if isinstance(event, JobExecutionEvent) else None
+        if event.code == EVENT_JOB_ERROR or exception is not None:
+            metrics.SCHEDULER_JOBS.labels(job, "error").inc()
+            # the class only: an exception's text may quote someone's data
+            log.error("job %s failed after %.3f s (%s)", job, seconds, type(exception).__name__)
+            return
+        metrics.SCHEDULER_JOBS.labels(job, "ok").inc()
+        metrics.SCHEDULER_JOB_LAST_SUCCESS.labels(job).set(time.time())
+        quiet = job in self._chatty and seconds < SLOW_RUN_SECONDS
+        log.log(logging.DEBUG if quiet else logging.INFO, "job %s ok in %.3f s", job, seconds)
+
+    EVENTS = EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
 
 
 def set_job_context(app: App | None) -> None:
@@ -81,6 +138,7 @@ def create_scheduler(settings: Settings) -> AsyncIOScheduler:
     for job_id, (func, trigger) in recurring_jobs().items():
         scheduler.add_job(func, trigger, id=job_id, replace_existing=True)
     scheduler.add_listener(lambda _event: forget_retired_jobs(scheduler), EVENT_SCHEDULER_STARTED)
+    scheduler.add_listener(JobRunRecorder(), JobRunRecorder.EVENTS)
     return scheduler
 
 

@@ -3,6 +3,7 @@
 APScheduler 3 job stores must not be shared by two running schedulers, so the process first takes a
 lock only one process per database can hold (bot/singleton.py); a second one refuses to start.
 It also edits the campaigns' live progress messages, which needs one editor per database too.
+With METRICS_PORT it serves /healthz (503 once the scheduler stopped; losing the lock ends the process) and /metrics.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import contextlib
 import logging
 import signal
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
+from aiohttp import web
 
-from bot import metrics
 from bot.app import create_app, freeze_startup_objects
 from bot.config import Settings
+from bot.metrics_server import start_metrics_server
 from bot.scheduler import create_scheduler, set_job_context
 from bot.singleton import SingletonLock
 
@@ -24,11 +25,6 @@ log = logging.getLogger(__name__)
 
 SCHEDULER_LOCK = "scheduler"
 LOCK_CHECK_SECONDS = 15.0
-
-
-def count_job_runs(event: JobExecutionEvent) -> None:
-    outcome = "missed" if event.code == EVENT_JOB_MISSED else "error" if event.exception else "ok"
-    metrics.SCHEDULER_JOBS.labels(event.job_id, outcome).inc()
 
 
 async def run_scheduler(settings: Settings) -> None:
@@ -39,15 +35,14 @@ async def run_scheduler(settings: Settings) -> None:
     app = create_app(settings, with_bot=has_token)
     freeze_startup_objects()
     scheduler = create_scheduler(settings)
-    scheduler.add_listener(count_job_runs, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     set_job_context(app)
     reporter: asyncio.Task[None] | None = None
+    server: web.AppRunner | None = None
     try:
-        if settings.metrics_port:
-            from prometheus_client import start_http_server
-
-            start_http_server(settings.metrics_port, addr=settings.webhook_host)
         scheduler.start()
+        if settings.metrics_port:
+            server = await start_metrics_server(settings.webhook_host, settings.metrics_port, role="scheduler",
+                                                sessions=app.sessions, working=lambda: scheduler.running)
         if app.bot is not None:
             # campaigns' live progress messages: one editor per database, so it lives with the one scheduler
             from bot.delivery.progress import ProgressReporter
@@ -65,6 +60,8 @@ async def run_scheduler(settings: Settings) -> None:
             await lock.check()
         log.info("scheduler stopping")
     finally:
+        if server is not None:
+            await server.cleanup()
         if reporter is not None:
             reporter.cancel()
             await asyncio.gather(reporter, return_exceptions=True)

@@ -2,6 +2,7 @@
 
 With REDIS_URL, any number of senders share the rate (RedisRateLimiter) and claim rows with SKIP LOCKED.
 Without Redis the rate lives in one process, so only one sender may run (bot/singleton.py).
+With METRICS_PORT it serves /healthz (503 once the sending task ended) and /metrics.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import logging
 import signal
 from typing import Any
 
+from aiohttp import web
+
 from bot import metrics
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.delivery.limits import RateLimiter
 from bot.delivery.sender import Sender, create_sender
 from bot.delivery.shared_limits import RedisRateLimiter
+from bot.metrics_server import start_metrics_server
 from bot.singleton import SingletonLock
 
 log = logging.getLogger(__name__)
@@ -56,14 +60,15 @@ async def run_sender(settings: Settings, **options: Any) -> None:
         lock = SingletonLock("sender", settings.database_url)
         await lock.acquire()
     engine = create_engine(settings.database_url)
-    sender = create_sender(create_sessionmaker(engine), settings, limiter=limiter, **options)
+    sessions = create_sessionmaker(engine)
+    sender = create_sender(sessions, settings, limiter=limiter, **options)
     published = SenderMetrics(sender)
     task = asyncio.create_task(sender.run(), name="sender")
+    server: web.AppRunner | None = None
     try:
         if settings.metrics_port:
-            from prometheus_client import start_http_server
-
-            start_http_server(settings.metrics_port, addr=settings.webhook_host)
+            server = await start_metrics_server(settings.webhook_host, settings.metrics_port, role="sender",
+                                                sessions=sessions, working=lambda: not task.done())
         log.info("sender running at %.0f messages/s (%s rate)", settings.bot_send_rate,
                  "shared" if settings.redis_url else "single-process")
         stop = asyncio.Event()
@@ -75,6 +80,8 @@ async def run_sender(settings: Settings, **options: Any) -> None:
                 await asyncio.wait_for(stop.wait(), METRICS_EVERY)
             published.publish()
     finally:
+        if server is not None:
+            await server.cleanup()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -1,8 +1,11 @@
 """A lock that only one process per database can hold: how "exactly one scheduler" is enforced.
 
 PostgreSQL: a session-level advisory lock on a connection held for the life of the process (the server
-releases it if the process dies). SQLite: an OS file lock next to the database file (SQLite is on one
-machine anyway; the kernel releases the lock if the process dies). No lease to expire, no stale lock.
+releases it if the process dies), keyed on what the server says this connection is working on (database
+and schema), never on how DATABASE_URL spells it: `?search_path=public`, another host name for the same
+server or a reordered query all land on one lock. SQLite: an OS file lock next to the database file,
+found by its resolved path (SQLite is on one machine anyway; the kernel releases the lock if the process
+dies). No lease to expire, no stale lock.
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ class AlreadyRunningError(RuntimeError):
     """Another process holds the lock."""
 
 
-def advisory_key(name: str, database_url: str) -> int:
+# The tables' home as the server resolves it: the database, and the schema new tables go to (the first
+# existing schema of the search path, where APScheduler's job store lives).
+IDENTITY_SQL = "SELECT current_database() || '/' || coalesce(current_schema(), '')"
+
+
+def advisory_key(name: str, identity: str) -> int:
     """A stable signed 64-bit key; the schema is part of it, so bots sharing a database in schemas don't clash."""
-    schema = make_url(database_url).query.get("search_path") or ""
-    digest = hashlib.blake2b(f"volunteer-bot:{name}:{schema}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"volunteer-bot:{name}:{identity}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -47,7 +54,8 @@ class SingletonLock:
             return
         self._engine = create_engine(self.database_url, pool_size=1, max_overflow=0)
         self._connection = await self._engine.connect()
-        key = advisory_key(self.name, self.database_url)
+        identity = await self._connection.scalar(text(IDENTITY_SQL))
+        key = advisory_key(self.name, str(identity))
         got = await self._connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
         await self._connection.commit()  # the lock is the session's; do not sit "idle in transaction"
         if not got:

@@ -103,7 +103,7 @@ class Form(Generic[Draft]):
     steps: Sequence[Step[Draft]]
     summary: Callable[[Draft], str]
     finish: Callable[[FormContext, Draft], Awaitable[None]]
-    confirm_label: Callable[[Draft], str] = field(default=lambda _draft: _("✅ Confirmer"))
+    confirm_label: Callable[[Draft], str | None] = field(default=lambda _draft: _("✅ Confirmer"))
     cancelled: Callable[[FormContext], Awaitable[None]] | None = None  # what to show after Cancel
     # before the summary is shown after an answer: fresh figures into the draft (an exact count), a preview
     # of what will be sent; may raise EndForm
@@ -162,7 +162,9 @@ class Form(Generic[Draft]):
 
         rows: list[Row] = []
         if key == SUMMARY:
-            rows.append([(self.confirm_label(draft), button("confirm"))])
+            label = self.confirm_label(draft)
+            if label is not None:  # None: nothing can be confirmed yet (the summary says why)
+                rows.append([(label, button("confirm"))])
             edits: list[Button] = [(step.edit_label(), button("edit", step.key)) for step in self._asked(draft)
                                    if step.edit_label is not None]
             rows += chunked(edits, 2)
@@ -307,8 +309,8 @@ async def form_button(query: CallbackQuery, callback_data: FormCb, state: FSMCon
         step.store(draft, None)
     elif not (action == "done" and step.multiple):
         raise SkipHandler
+    await form.answered(context, key, draft, editing)  # a step's effect may refuse: answered by the refusal
     await query.answer()
-    await form.answered(context, key, draft, editing)
 
 
 async def _summary_button(query: CallbackQuery, form: Form[Any], context: FormContext, draft: Any,

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from unidecode import unidecode
-
-from services.notice_formats import normalize_cpv
+from services.notice_formats import normalize_cpv, strip_accents
 
 CSV_PATH = Path(__file__).resolve().parent / "procurement_data" / "cpv_2008_fr_en.csv"
 
@@ -42,7 +40,7 @@ def significant_prefix(code8: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents, for accent-insensitive search."""
-    return unidecode(text).lower()
+    return strip_accents(text).lower()
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from unidecode import unidecode
 
 from locales import N_
 from services.errors import DomainError
@@ -38,6 +37,17 @@ PROCEDURES = {
 # Île-de-France: Paris, the petite couronne (92, 93, 94) and the grande couronne.
 IDF_DEPARTMENTS = frozenset({"75", "77", "78", "91", "92", "93", "94", "95"})
 IDF_REGION = "11"
+# Letters NFKD does not split into a base letter and an accent (œuvre, cœur); typographic apostrophes.
+_UNSPLIT_LETTERS = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O",
+                                  "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "’": "'", "‘": "'"})
+
+
+def strip_accents(text: str) -> str:
+    """"Main-d’œuvre Élagage" → "Main-d'oeuvre Elagage": compatibility decomposition without combining marks."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNSPLIT_LETTERS))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 # NUTS 3 codes of Île-de-France (2016 and 2021 versions agree): FR101 Paris … FR108 Val-d'Oise.
 _NUTS_IDF = {"FR101": "75", "FR102": "77", "FR103": "78", "FR104": "91", "FR105": "92", "FR106": "93",
              "FR107": "94", "FR108": "95"}
@@ -212,7 +222,7 @@ def department_from(code: Any, kind: str | None) -> tuple[str | None, str | None
     if text is None:
         return None, None
     text = text.upper().replace(" ", "")
-    label = unidecode(kind or "").lower()
+    label = strip_accents(kind or "").lower()
     if text.startswith("FR") or "nuts" in label:
         department = _NUTS_IDF.get(text[:5])
         if department is None and text[:3] == "FR1":
@@ -236,7 +246,7 @@ def department_from(code: Any, kind: str | None) -> tuple[str | None, str | None
 
 def procedure_key(label: Any) -> str | None:
     """Map a DECP procedure label or an OCDS procurementMethod onto one of PROCEDURES."""
-    text = unidecode(_text(label, 200) or "").lower()
+    text = strip_accents(_text(label, 200) or "").lower()
     if not text:
         return None
     if text in ("open", "selective", "limited", "direct"):
@@ -392,7 +402,7 @@ def _country(compiled: dict[str, Any]) -> tuple[str | None, str | None, str | No
     buyer = _obj(compiled.get("buyer"))
     for party in [buyer, *(p for p in parties if "buyer" in (p.get("roles") or []))]:
         address = _obj(party.get("address"))
-        country = unidecode(str(address.get("countryName") or "")).strip().upper()
+        country = strip_accents(str(address.get("countryName") or "")).strip().upper()
         if country in ("FR", "FRANCE"):
             department, region = department_from(address.get("postalCode"), "postal")
             return "FR", department, region

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import snowballstemmer
-from unidecode import unidecode
 
-from services.notice_formats import IDF_DEPARTMENTS, IDF_REGION
+from services.notice_formats import IDF_DEPARTMENTS, IDF_REGION, strip_accents
 
 KINDS = ("call", "award", "renewal")
 # An awarded contract is "due for renewal" when its term ends within this window: the next tender is near.
@@ -40,7 +39,7 @@ def _stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     """Accent-insensitive French stems of the words of a text ("Voiries" → "voir", like "voirie")."""
-    return [_stem(word) for word in _WORD_RE.findall(unidecode(text).lower())
+    return [_stem(word) for word in _WORD_RE.findall(strip_accents(text).lower())
             if word not in _STOP_WORDS and len(word) > 1]
 
 

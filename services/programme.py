@@ -266,25 +266,23 @@ async def announce_call(session: AsyncSession, call: ThemeCall, created_by: int 
 
 async def announce_vote(session: AsyncSession, call: ThemeCall) -> int:
     """The shortlist, one button per theme, to the call's network; once per call."""
-    assert call.id is not None
-    campaign, new = await outbox.create_campaign(session, kind="theme_vote", title=f"Vote {call.id}",
-                                                 source_key=f"theme-vote:{call.id}")
-    if not new:
-        return 0
-    return await outbox.enqueue(session, campaign, await _ballots(session, call, await network_members(
-        session, call.network), N_("🗳 <b>Votez pour le thème : {title}</b>\nUn vote chacun, modifiable "
-                                    "jusqu'au {until}.")))
+    text = N_("🗳 <b>Votez pour le thème : {title}</b>\nUn vote chacun, modifiable jusqu'au {until}.")
+    return await _send_ballots(session, call, "vote", await network_members(session, call.network), text)
 
 
 async def remind_voters(session: AsyncSession, call: ThemeCall) -> int:
     """Those of the network who have not voted, once, a day before the close."""
+    return await _send_ballots(session, call, "remind", await voters_to_remind(session, call),
+                               N_("⏰ Dernier jour pour voter : {title} (jusqu'au {until})."))
+
+
+async def _send_ballots(session: AsyncSession, call: ThemeCall, step: str, people: list[User], text: str) -> int:
     assert call.id is not None
-    campaign, new = await outbox.create_campaign(session, kind="theme_vote", title=f"Rappel vote {call.id}",
-                                                 source_key=f"theme-remind:{call.id}")
+    campaign, new = await outbox.create_campaign(session, kind="theme_vote", title=f"Appel {call.id} : {step}",
+                                                 source_key=f"theme-{step}:{call.id}")
     if not new:
         return 0
-    return await outbox.enqueue(session, campaign, await _ballots(session, call, await voters_to_remind(
-        session, call), N_("⏰ Dernier jour pour voter : {title} (jusqu'au {until}).")))
+    return await outbox.enqueue(session, campaign, await _ballots(session, call, people, text))
 
 
 async def _ballots(session: AsyncSession, call: ThemeCall, people: list[User], text: str) -> list[outbox.Outgoing]:

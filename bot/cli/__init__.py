@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli import db, i18n
+from bot.cli import about, db, i18n
 from bot.config import get_settings
 from bot.feature import resolve
 from bot.features import FEATURES
@@ -14,6 +14,8 @@ from bot.features import FEATURES
 app = typer.Typer(help="Paris Volunteers Bot: run it and operate it.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
+app.callback()(about.options)
+app.command(name="licences")(about.licences)
 app.add_typer(db.app, name="db")
 app.add_typer(i18n.app, name="i18n")
 for _feature in FEATURES:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import typer
+from alembic.config import Config
 
 from bot.config import get_settings
 
@@ -25,6 +27,60 @@ def upgrade() -> None:
 
     asyncio.run(_run())
     typer.echo("Database is up to date.")
+
+
+def _on_database(work: Callable[[Config], None]) -> None:
+    """Run an Alembic command on DATABASE_URL, in one transaction."""
+    from bot.db import alembic_config, create_engine
+
+    async def _run() -> None:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with engine.begin() as connection:
+
+                def _sync(sync_connection: object) -> None:
+                    config = alembic_config()
+                    config.attributes["connection"] = sync_connection
+                    work(config)
+
+                await connection.run_sync(_sync)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_run())
+
+
+@app.command()
+def current() -> None:
+    """Show the revision each feature's tables are at, and the migrations still to apply."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    def _show(config: Config) -> None:
+        script = ScriptDirectory.from_config(config)
+        applied = MigrationContext.configure(config.attributes["connection"]).get_current_heads()
+        done = {rev.revision for rev in script.revision_map.iterate_revisions(applied, "base") if rev} \
+            if applied else set()
+        for head in sorted(applied):
+            typer.echo(f"at {head}")
+        pending = [rev.revision for rev in script.walk_revisions() if rev.revision not in done]
+        typer.echo(f"pending: {', '.join(reversed(pending))}" if pending else "up to date (every head applied)")
+
+    _on_database(_show)
+
+
+@app.command()
+def downgrade(
+    target: str = typer.Argument(..., help="A revision id, FEATURE@-1 (one step back on that branch), or base."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Undo migrations down to TARGET (after a failed deploy; take a backup first: data in dropped tables is lost)."""
+    from alembic import command
+
+    if not yes:
+        typer.confirm(f"Downgrade DATABASE_URL to {target}? Tables and columns added since are dropped", abort=True)
+    _on_database(lambda config: command.downgrade(config, target))
+    typer.echo(f"Database downgraded to {target}.")
 
 
 @app.command()

@@ -5,20 +5,21 @@ from locales import N_
 
 FEATURE = Feature(
     name="heatwave",
-    routers=("handlers.kit:router", "handlers.alert_answers:router", "handlers.alerts:router"),
+    routers=("handlers.heatwave.kit:router", "handlers.heatwave.answers:router", "handlers.heatwave.alerts:router",
+             "handlers.heatwave.escalation:router"),
     menu=(MenuEntry("kit", N_("📘 Kit canicule"), order=30),),
     coordinator_menu=(MenuEntry("alerts", N_("🌡 Alertes canicule"), Audience.COORDINATORS, order=70),),
     commands=(
         Command("kit", N_("Le kit canicule du volontaire")),
         Command("alert", N_("Lancer une alerte canicule"), Audience.COORDINATORS),
     ),
-    cli="bot.cli.alerts:app",
-    cli_name="alerts",
+    cli="bot.cli.heatwave:app",
     jobs=(
-        Job("live_views", "bot.jobs.alerts:refresh_live_views", every(seconds=5)),
-        Job("reminders", "bot.jobs.alerts:send_reminders", every(seconds=30)),
-        Job("vigilance", "bot.jobs.alerts:poll_vigilance", every(minutes=15)),
+        Job("live_views", "bot.jobs.heatwave:refresh_live_views", every(seconds=5)),
+        Job("reminders", "bot.jobs.heatwave:send_reminders", every(seconds=30)),
+        Job("escalation", "bot.jobs.heatwave:escalate", every(minutes=1)),
+        Job("vigilance", "bot.jobs.heatwave:poll_vigilance", every(minutes=15)),
     ),
-    tables=("models.alerts",),
+    tables=("models.heatwave",),
     migrations=("heatwave",),
 )

@@ -22,7 +22,7 @@ from handlers import build_router, feature_routers
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_CLI_GROUPS = {"db", "i18n"}  # the runtime's own: migrations and catalogs
-CORE_CLI_COMMANDS = {"run", "scheduler", "demo", "docs"}
+CORE_CLI_COMMANDS = {"run", "scheduler", "demo", "docs", "licences"}
 
 
 def _all_subclasses(cls: type) -> set[type]:

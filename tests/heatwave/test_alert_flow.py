@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from models.alerts import Alert, AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
 from models.base import utcnow
+from models.heatwave import Alert, AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
 from models.outbox import DeliveryStatus, OutboxMessage
 from tests.factories import volunteer
 from tests.harness import BotHarness
@@ -81,7 +81,7 @@ async def test_launch_answer_view_close_in_both_languages(harness: BotHarness) -
     await sam.send("many")  # not a number: asked again
     assert "just a number" in (await sam.expect_message()).text
     await sam.send("3")
-    assert "3 person(s)" in (await sam.expect_message()).text
+    assert "3 people" in (await sam.expect_message()).text  # issue 15: pluralised
     await sam.tap("🚫 Not available", message=alert_en)  # changes their mind: last answer wins
     await sam.expect_callback_answer()
 
@@ -96,8 +96,9 @@ async def test_launch_answer_view_close_in_both_languages(harness: BotHarness) -
     assert "Réponses : 2 ; 🙋 peuvent aider : 1 ; ✅ ont vérifié : 0 ; 🚫 indisponibles : 1" in view.visible_text
     assert "Personnes vérifiées (nombre déclaré) : 3" in view.visible_text
     lines = view.visible_text.splitlines()
-    # where few can help comes first
-    assert lines.index("⚠️ 12e : aide 0/1, réponses 1") < lines.index("• 11e : aide 1/1, réponses 1")
+    # issue 15: what lacks help comes first; "not available" does not count towards coverage
+    assert lines.index("✖ 12e : 0/1 non couvert · 🙋 0 ✅ 0 🚫 1 · sans réponse 0/1") < lines.index(
+        "✔ 11e : 1/1 couvert · 🙋 1 ✅ 0 🚫 0 · sans réponse 0/1")
 
     await coord.tap("🗺 Carte", message=live)
     await coord.expect_callback_answer()
@@ -143,9 +144,8 @@ async def test_coordinator_in_english_and_typed_arrondissements(harness: BotHarn
     await coord.expect_message()  # the level question again
     await coord.tap("🔴 red")
     await coord.expect_message()
-    await coord.send("42")
+    await coord.send("42")  # the reason comes with the question's buttons again
     assert "20 arrondissements" in (await coord.expect_message()).text
-    await coord.expect_message()
     await coord.send("11-12, 20")
     networks = await coord.expect_message()
     await coord.tap("Solidarity Volunteers", message=networks)
@@ -172,7 +172,7 @@ async def test_non_coordinators_and_forged_buttons_change_nothing(harness: BotHa
     await camille.expect_message()
     await camille.send("/alert")
     assert "réservée aux coordinateurs" in (await camille.expect_message()).text
-    for forged in ("ao:close_ok:1:0", "ao:set_level:1:4", "av:4", "ad:send:"):
+    for forged in ("ao:close_ok:1:0", "ao:set_level:1:4", "av:4", "ah:new"):
         await camille.tap_data(forged)
         assert "réservée aux coordinateurs" in ((await camille.expect_callback_answer()).text or ""), forged
     sam = harness.user(302, "Sam", "en")

@@ -10,9 +10,9 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlmodel import select
 
-from bot.jobs.alerts import VigilanceSettings, poll_vigilance, refresh_live_views, send_reminders
+from bot.jobs.heatwave import VigilanceSettings, poll_vigilance, refresh_live_views, send_reminders
 from bot.scheduler import recurring_jobs, set_job_context
-from models.alerts import Alert
+from models.heatwave import Alert
 from models.outbox import Campaign
 from tests.factories import volunteer
 from tests.harness import BotHarness
@@ -58,7 +58,7 @@ async def _launch_all_paris(harness: BotHarness, language: str = "fr") -> None:
 
 def test_jobs_are_registered() -> None:
     assert {func for func, _trigger in recurring_jobs().values()} >= {
-        "bot.jobs.alerts:refresh_live_views", "bot.jobs.alerts:send_reminders", "bot.jobs.alerts:poll_vigilance"}
+        "bot.jobs.heatwave:refresh_live_views", "bot.jobs.heatwave:send_reminders", "bot.jobs.heatwave:poll_vigilance"}
 
 
 async def test_live_view_edits_itself_when_answers_arrive(jobs: BotHarness) -> None:
@@ -91,17 +91,19 @@ async def test_reminder_goes_once_to_those_who_did_not_answer(jobs: BotHarness) 
     await camille.tap("✅ J'ai vérifié mes voisins", message=await camille.expect_message())
     await camille.expect_callback_answer()
     await camille.tap("2", message=await camille.expect_message())  # how many? a number only
-    assert "2 personne(s)" in ((await camille.expect_callback_answer()).text or "")
+    assert "2 personnes" in ((await camille.expect_callback_answer()).text or "")  # issue 15: pluralised
 
     await coord.tap("⏰ Relancer les sans-réponse", message=live)
     when = await coord.expect_message()
     coord.skip_seen()
     await coord.tap("Maintenant", message=when)
     assert "Rappel prévu" in ((await coord.expect_callback_answer()).text or "")
-    await coord.tap("⏰ Relancer les sans-réponse", message=live)
-    await coord.expect_callback_answer()
-    await coord.tap("Dans 1 h", message=await coord.expect_message())
+    await coord.tap("⏰ Relancer les sans-réponse", message=live)  # issue 15: refused at once, before any choice
     assert "un seul rappel" in ((await coord.expect_callback_answer()).text or "")  # once only
+    await coord.expect_no_message()
+    await coord.tap("🔄 Actualiser", message=live)  # and the live view no longer offers it
+    await coord.expect_callback_answer()
+    assert "⏰ Relancer les sans-réponse" not in (await coord.expect_edit()).button_labels
 
     assert len(await send_reminders()) == 1
     assert await send_reminders() == {}
@@ -163,12 +165,15 @@ async def test_poller_proposes_and_one_tap_launches(jobs: BotHarness, meteo_serv
     assert await poll_vigilance(VigilanceSettings(_env_file=None, url=str(meteo_server["url"]))) == 0  # off
     assert meteo_server["keys"] == []
 
-    assert await poll_vigilance(settings) == 1
+    assert await poll_vigilance(settings) == 2  # orange today: an alert; red tomorrow: "get ready" (issue 15)
     assert meteo_server["keys"] == ["secret-key"]
     assert await poll_vigilance(settings) == 0  # already proposed today at this level
     await jobs.drain_outbox()
     proposal = await coord.expect_message()
     assert "Paris en vigilance canicule 🟠 orange" in proposal.visible_text
+    ready = await coord.expect_message()
+    assert "demain" in ready.visible_text and "3975" in ready.visible_text
+    assert ready.button_labels == ["📣 Envoyer « Préparez-vous »"]
     async with jobs.session() as session:
         assert (await session.execute(select(Alert))).first() is None  # nothing without a coordinator
     await coord.tap("✅ Lancer l'alerte (🟠 orange, tout Paris)", message=proposal)
@@ -207,6 +212,10 @@ async def test_a_volunteer_who_joins_later_gets_the_alert_only_when_extended(job
 
     coord.skip_seen()
     await coord.tap("➕ Étendre aux nouveaux inscrits", message=live)
+    question = await coord.expect_message()  # a mass send: the count, then a confirmation
+    assert "à 1 volontaire inscrit depuis son lancement" in question.text
+    coord.skip_seen()
+    await coord.tap("✅ Envoyer à 1", message=question)
     assert "1 nouveau volontaire" in ((await coord.expect_callback_answer()).text or "")
     await jobs.drain_outbox()
     alert = await newcomer.expect_message()

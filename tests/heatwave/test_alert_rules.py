@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, func, select
 
 from bot.db import create_engine, create_sessionmaker
-from models.alerts import AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
+from models.heatwave import AlertAnswer, AlertAnswerEvent, AlertArea, AlertRecipient
 from models.outbox import Campaign, OutboxMessage
-from services import alerts
-from services.alert_coverage import alert_coverage
 from services.errors import DomainError
-from services.vigilance import Vigilance, VigilanceFormatError, parse_vigilance, propose_alert
+from services.heatwave import alerts
+from services.heatwave.coverage import alert_coverage
+from services.heatwave.vigilance import Vigilance, VigilanceFormatError, parse_vigilance, propose_alert
 from tests.factories import volunteer
 
 NOW = datetime(2026, 7, 23, 14, 0, tzinfo=UTC)
@@ -82,8 +82,9 @@ async def test_launch_targets_answers_remind_level_and_close(sessions: async_ses
         assert answers == {fr.id: ("unavailable", None), en.id: ("checked", 4)}
         assert (await session.execute(select(func.count()).select_from(AlertAnswerEvent))).scalar_one() == 3
         coverage = await alert_coverage(session, alert_id)
-        # nobody can help in either: both flagged, the one with more volunteers to call on first
-        assert [(area.arrondissement, area.flagged) for area in coverage.by_area] == [(11, True), (12, True)]
+        # issue 15: "checked on my neighbours" counts, "not available" does not: the 11th is covered (one
+        # volunteer checked on 4 people), the 12th, where nobody answered, is not and comes first
+        assert [(area.arrondissement, area.state) for area in coverage.by_area] == [(12, "uncovered"), (11, "covered")]
         assert coverage.total("recipients") == 3 and coverage.total("people_checked") == 4
 
         # the reminder goes once, to those who have not answered, when due

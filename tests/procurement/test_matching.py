@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.matching import build
+from services.cpv import search
+from services.notice_formats import department_from, procedure_key, strip_accents
 from services.notice_matching import NoticeFacts, SubscriptionIndex, SubscriptionRule, match_naively, stems
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -35,3 +37,14 @@ def test_stems_places_amounts_and_renewals() -> None:
     assert [r.id for r, _ in index.match(call, NOW)] == [2]
     too_big = NoticeFacts(14, "call", ("90911200",), "Nettoyage", "FR", "75", None, 150_000, None)
     assert index.match(too_big, NOW) == []
+
+
+def test_accents_ligatures_and_apostrophes_fold_like_their_plain_spelling() -> None:
+    """The standard library's folding (Unidecode was GPL) keeps French words matchable however they are typed."""
+    assert strip_accents("Main-d’œuvre ÉLAGAGE à Noël, Æsop, Straße") == "Main-d'oeuvre ELAGAGE a Noel, AEsop, Strasse"
+    assert stems("main d'œuvre") == stems("Main d'oeuvre") == stems("MAIN D’ŒUVRE")
+    assert procedure_key("Procédure adaptée") == procedure_key("procedure adaptee") == "adapted"
+    assert department_from("75013", "Code postal") == ("75", None)
+    assert [code.code8 for code in search("reparation de chaussees")] == \
+        [code.code8 for code in search("Réparation de chaussées")]
+    assert search("chaussées")

@@ -84,8 +84,10 @@ class AlertRecipient(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alerts.id", index=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="users.id", index=True)
-    # the volunteer's arrondissement at launch, so coverage stays stable if they move
+    # the arrondissement this recipient counts for: their own at launch (coverage stays stable if they move),
+    # or the one they were called to when the call widened (their own is then in widened_from)
     arrondissement: int = Field(ge=1, le=20)
+    widened_from: int | None = Field(default=None, ge=1, le=20)
 
 
 class AlertAnswer(SQLModel, table=True):
@@ -112,4 +114,36 @@ class AlertAnswerEvent(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     kind: str = Field(max_length=16)
     people_checked: int | None = Field(default=None, ge=0)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AlertEscalation(SQLModel, table=True):
+    """What the coordinator set once for an alert: a target per arrondissement, the re-ask cadence (Paris
+    hours, never 02:00-03:00) and the delay before the call widens to neighbours and the other network."""
+
+    __tablename__ = "alert_escalations"
+
+    alert_id: int = Field(foreign_key="alerts.id", primary_key=True, ondelete="CASCADE")
+    enabled: bool = Field(default=True)
+    target: int = Field(default=1, ge=1, le=1000)  # volunteers who can help or checked, per arrondissement
+    reask_hour: int = Field(default=10, ge=0, le=23)  # first re-ask of the day, Paris time
+    reask_every_hours: int = Field(default=24, ge=1, le=24)
+    widen_after_minutes: int = Field(default=240, ge=0, le=7 * 24 * 60)
+    set_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    next_reask_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reask_rounds: int = Field(default=0, ge=0)
+    widened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AlertStep(SQLModel, table=True):
+    """The log of what escalation (or a coordinator) did: each re-ask round, each widening, each message."""
+
+    __tablename__ = "alert_steps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # reask | widen | message
+    round: int = Field(default=0, ge=0)
+    areas: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    asked: int = Field(default=0, ge=0)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

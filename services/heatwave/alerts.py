@@ -1,13 +1,14 @@
 """Heat-wave alerts: launch to the right volunteers, record answers, remind, change level, close.
 
-Every message to volunteers goes through the outbox. The caller builds the answer buttons (plain Bot API
-dicts, one per alert and language) and passes `markup_for(alert_id, locale)`; texts are rendered here in
-each recipient's language.
+Every message to volunteers goes through the outbox, with the answer buttons of services/callbacks/heatwave.py
+(`markup_for(alert_id, locale)`, replaceable in tests); texts are rendered here in each recipient's language.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from sqlmodel import col
 
 from locales import N_, t
 from locales.formatting import format_arrondissement
-from models.alerts import (
+from models.heatwave import (
     Alert,
     AlertAnswer,
     AlertAnswerEvent,
@@ -33,8 +34,10 @@ from models.alerts import (
 )
 from models.outbox import Campaign
 from models.user import User
-from services.errors import DomainError
+from services.callbacks.heatwave import answer_markup
+from services.errors import DomainError, StaleButton
 from services.outbox import Outgoing, Part, create_campaign, enqueue
+from services.parsing import whole_number
 
 ALL_PARIS: tuple[int, ...] = tuple(range(1, 21))
 NETWORKS: dict[str, str] = {"climate": N_("Volontaires du Climat"), "solidarity": N_("Volontaires de la Solidarité")}
@@ -102,6 +105,29 @@ async def open_conflicts(session: AsyncSession, arrondissements: Iterable[int]) 
     rows = await session.execute(select(col(AlertArea.arrondissement)).where(
         col(AlertArea.is_open), col(AlertArea.arrondissement).in_(list(arrondissements))))
     return sorted(rows.scalars())
+
+
+_AREAS = re.compile(r"^[\d\s,;&-]+$")
+_AND = re.compile(r"\b(?:et|and)\b")
+
+
+def parse_areas(text: str) -> list[int]:
+    """'tout', 'all', '11, 12 20', '11 et 12' or '1-4' typed by a coordinator."""
+    cleaned = text.strip().lower()
+    if cleaned in {"tout", "tout paris", "all", "all paris", "paris"}:
+        return list(ALL_PARIS)
+    cleaned = _AND.sub(",", cleaned)
+    if not _AREAS.match(cleaned):
+        raise DomainError(N_("Écrivez des numéros d'arrondissement (1 à 20), par exemple : 11, 12, 20."))
+    numbers: set[int] = set()
+    for start, end in re.findall(r"(\d+)(?:\s*-\s*(\d+))?", cleaned):
+        if len(start) > 2 or len(end) > 2:
+            raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
+        low, high = int(start), int(end or start)
+        if not (1 <= low <= 20 and 1 <= high <= 20 and low <= high):
+            raise DomainError(N_("Paris compte 20 arrondissements : choisissez un nombre de 1 à 20."))
+        numbers.update(range(low, high + 1))
+    return sorted(numbers)
 
 
 async def get_alert(session: AsyncSession, alert_id: int) -> Alert:
@@ -181,7 +207,7 @@ async def _send(session: AsyncSession, alert: Alert, *, kind: str, source_key: s
 
 
 async def launch_alert(session: AsyncSession, draft: AlertDraft, *, created_by: int | None, now: datetime,
-                       markup_for: MarkupFor) -> tuple[Alert, int]:
+                       markup_for: MarkupFor = answer_markup) -> tuple[Alert, int]:
     """Create the alert, fix its recipients and enqueue it; returns the alert and how many will get it."""
     draft = check_draft(draft)
     conflicts = await open_conflicts(session, draft.arrondissements)
@@ -226,10 +252,29 @@ async def _add_recipients(session: AsyncSession, alert: Alert, areas: Sequence[i
         await session.execute(insert(AlertRecipient), new[start:start + 1000])
 
 
-async def extend_alert(session: AsyncSession, alert_id: int, *, markup_for: MarkupFor) -> int:
-    """Send an open alert to volunteers who joined since it was launched; returns how many."""
-    alert = await _open_alert(session, alert_id)
+async def count_new_recipients(session: AsyncSession, alert_id: int) -> int:
+    """How many volunteers an extension would reach now (joined or moved in since the launch)."""
+    alert = await open_alert(session, alert_id)
     assert alert.id is not None
+    already = select(col(AlertRecipient.user_id)).where(col(AlertRecipient.alert_id) == alert.id)
+    return (await session.execute(select(func.count()).select_from(User).where(
+        _eligible(await alert_areas(session, alert.id), alert.networks), col(User.id).not_in(already)))).scalar_one()
+
+
+async def extend_alert(session: AsyncSession, alert_id: int, *, expected: int | None = None,
+                       markup_for: MarkupFor = answer_markup) -> int:
+    """Send an open alert to volunteers who joined since it was launched; returns how many.
+
+    `expected` is the count the coordinator confirmed: if it changed meanwhile, nothing is sent and the
+    new count is told, to be confirmed again.
+    """
+    alert = await open_alert(session, alert_id)
+    assert alert.id is not None
+    if expected is not None:
+        now_count = await count_new_recipients(session, alert_id)
+        if now_count != expected:
+            raise DomainError(N_("Le nombre a changé : {n} nouveaux volontaires maintenant. Rien n'a été envoyé ; "
+                                 "touchez « Étendre » à nouveau."), n=now_count)
     before = {row[0] for row in await _recipient_rows(session, alert.id)}
     areas = await alert_areas(session, alert.id)
     await _add_recipients(session, alert, areas)
@@ -240,7 +285,7 @@ async def extend_alert(session: AsyncSession, alert_id: int, *, markup_for: Mark
                        rows=rows, text_for=lambda locale: alert_text(alert, areas, locale), markup_for=markup_for)
 
 
-async def _open_alert(session: AsyncSession, alert_id: int) -> Alert:
+async def open_alert(session: AsyncSession, alert_id: int) -> Alert:
     alert = await get_alert(session, alert_id)
     if alert.status != AlertStatus.OPEN:
         raise DomainError(N_("Cette alerte est close."))
@@ -272,13 +317,69 @@ def _upsert(session: AsyncSession) -> Any:
 async def record_answer(session: AsyncSession, alert_id: int, user_id: int, kind: str, *, now: datetime) -> None:
     """A volunteer's answer; the last one wins and every one is kept in the history."""
     if kind not in set(AnswerKind):
-        raise DomainError(N_("Ce bouton n'est plus valable."))
+        raise StaleButton
     await _check_can_answer(session, alert_id, user_id)
     statement = _upsert(session).values(alert_id=alert_id, user_id=user_id, kind=kind, answered_at=now)
     await session.execute(statement.on_conflict_do_update(
         index_elements=["alert_id", "user_id"], set_={"kind": kind, "answered_at": now}))
     session.add(AlertAnswerEvent(alert_id=alert_id, user_id=user_id, kind=kind, at=now))
     await session.flush()
+
+
+# number words, French and English, for "how many people": enough to write any count (and to recognise a
+# count that is too large, which gets the same range answer as digits would)
+_WORDS = {
+    "zero": 0, "zéro": 0, "aucun": 0, "aucune": 0, "none": 0, "nobody": 0,
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
+    "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "cents": 100,
+    "mille": 1000, "million": 10**6, "millions": 10**6,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+}
+_MULTIPLIERS = {100, 1000, 10**6}
+_NEGATIVE = {"moins", "minus", "-"}
+_NOISE = {"et", "and", "personne", "personnes", "pers", "pers.", "people", "person", "persons", "voisin",
+          "voisins", "voisine", "voisines", "neighbour", "neighbours", "neighbor", "neighbors", "environ", "about"}
+_TOKENS = re.compile(r"[a-zà-ÿ.]+|[+-]?[0-9][0-9\s\u202f]*|-")
+
+
+def parse_people_count(text: str) -> int:
+    """How many people, typed in digits ("3", "3 personnes") or words ("trois", "vingt et un", "three"): a whole
+    number from 0 to PEOPLE_CHECKED_MAX. Any other number, negative or however large, gets the same range
+    answer; anything else is asked again as a number."""
+    cleaned = unicodedata.normalize("NFC", text).strip().lower().replace("’", "'")
+    spaced = cleaned.replace("-", " - ")
+    tokens = [token.strip() for token in _TOKENS.findall(spaced)]
+    if not tokens or _TOKENS.sub("", spaced).strip():  # something that is neither a number nor a word
+        raise DomainError(N_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."))
+    sign, total, current, seen = 1, 0, 0, False
+    for token in tokens:
+        if token in _NOISE or (token == "-" and seen):
+            continue
+        if token in _NEGATIVE and not seen:
+            sign = -1
+            continue
+        if token[:1].isascii() and (token[:1].isdigit() or token[:1] in "+-"):
+            value = int(re.sub(r"[\s\u202f]", "", token))
+        elif token in _WORDS:
+            value = _WORDS[token]
+        else:
+            raise DomainError(N_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."))
+        seen = True
+        if value in _MULTIPLIERS:
+            current = max(current, 1) * value
+            if value >= 1000:
+                total, current = total + current, 0
+        elif value == 20 and token.startswith("vingt") and 2 <= current <= 9:
+            current *= 20  # quatre-vingts
+        else:
+            current += value
+    if not seen:
+        raise DomainError(N_("Écrivez seulement un nombre (par exemple 3), ou touchez un bouton."))
+    return whole_number(str(sign * (total + current)), 0, PEOPLE_CHECKED_MAX)
 
 
 async def record_people_checked(session: AsyncSession, alert_id: int, user_id: int, count: int, *,
@@ -295,18 +396,34 @@ async def record_people_checked(session: AsyncSession, alert_id: int, user_id: i
     await session.flush()
 
 
-async def current_answer(session: AsyncSession, alert_id: int, user_id: int) -> AlertAnswer | None:
-    return (await session.execute(select(AlertAnswer).where(
-        col(AlertAnswer.alert_id) == alert_id, col(AlertAnswer.user_id) == user_id))).scalar_one_or_none()
+async def answer_of(session: AsyncSession, alert_id: int, user_id: int) -> AlertAnswer | None:
+    """The volunteer's current answer to an alert they received (None: not yet answered)."""
+    row = (await session.execute(
+        select(AlertRecipient, AlertAnswer)
+        .outerjoin(AlertAnswer, and_(col(AlertAnswer.alert_id) == col(AlertRecipient.alert_id),
+                                     col(AlertAnswer.user_id) == col(AlertRecipient.user_id)))
+        .where(col(AlertRecipient.alert_id) == alert_id, col(AlertRecipient.user_id) == user_id))).first()
+    if row is None:
+        await _check_can_answer(session, alert_id, user_id)  # says why: no such alert, or not sent to them
+        raise StaleButton
+    return row[1]
 
 
 # -- coordinator actions ----------------------------------------------------------------------------------
 
+def can_remind(alert: Alert) -> bool:
+    return alert.status == AlertStatus.OPEN and alert.remind_at is None and alert.reminded_at is None
+
+
+def check_can_remind(alert: Alert) -> None:
+    if not can_remind(alert):
+        raise DomainError(N_("Un rappel est déjà prévu ou envoyé pour cette alerte (un seul rappel)."))
+
+
 async def schedule_reminder(session: AsyncSession, alert_id: int, delay: timedelta, *, now: datetime) -> Alert:
     """Remind non-responders once, after `delay`; a second request is refused."""
-    alert = await _open_alert(session, alert_id)
-    if alert.remind_at is not None or alert.reminded_at is not None:
-        raise DomainError(N_("Un rappel est déjà prévu ou envoyé pour cette alerte (un seul rappel)."))
+    alert = await open_alert(session, alert_id)
+    check_can_remind(alert)
     if not timedelta(0) <= delay <= REMIND_DELAY_MAX:
         raise DomainError(N_("Le délai d'un rappel va de 0 à 24 heures."))
     alert.remind_at = now + delay
@@ -323,7 +440,8 @@ def reminder_text(alert: Alert, areas: Sequence[int], locale: str) -> str:
     ])
 
 
-async def send_due_reminders(session: AsyncSession, *, now: datetime, markup_for: MarkupFor) -> dict[int, int]:
+async def send_due_reminders(session: AsyncSession, *, now: datetime,
+                             markup_for: MarkupFor = answer_markup) -> dict[int, int]:
     """Enqueue the reminders that are due (idempotent: one campaign per alert); alert id → recipients."""
     due = (await session.execute(select(Alert).where(
         col(Alert.status) == AlertStatus.OPEN, col(Alert.remind_at) <= now, col(Alert.reminded_at).is_(None))
@@ -344,9 +462,9 @@ async def send_due_reminders(session: AsyncSession, *, now: datetime, markup_for
 
 
 async def change_level(session: AsyncSession, alert_id: int, level: int, *, now: datetime,
-                       markup_for: MarkupFor) -> tuple[Alert, int]:
+                       markup_for: MarkupFor = answer_markup) -> tuple[Alert, int]:
     """Raise or lower the vigilance level and tell every recipient; returns the alert and how many."""
-    alert = await _open_alert(session, alert_id)
+    alert = await open_alert(session, alert_id)
     if level not in LEVEL_NAMES:
         raise DomainError(N_("Niveau de vigilance inconnu : jaune, orange ou rouge."))
     if level == alert.level:
@@ -384,7 +502,7 @@ def closing_text(locale: str) -> str:
 
 async def close_alert(session: AsyncSession, alert_id: int, *, now: datetime) -> tuple[Alert, int]:
     """Close the alert, free its arrondissements, and thank every recipient."""
-    alert = await _open_alert(session, alert_id)
+    alert = await open_alert(session, alert_id)
     assert alert.id is not None
     alert.status = AlertStatus.CLOSED
     alert.closed_at = now

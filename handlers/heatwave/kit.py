@@ -8,21 +8,16 @@ Météo-France (vigilance levels); the "Sources" screen names them for the reade
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.menu import MenuCb
+from handlers.ui import Button, chunked, inline_keyboard, menu_button, show, tapped_message
 from locales import N_
+from services.callbacks.foundation import MenuCb
+from services.callbacks.heatwave import KitCb, KitScreen
 
 router = Router(name="kit")
-
-
-class KitCb(CallbackData, prefix="kit"):
-    screen: str
 
 
 # screen key → (button label, body); French msgids, translated when shown.
@@ -67,21 +62,20 @@ SCREENS: dict[str, tuple[str, str]] = {
         "• <b>0 800 06 66 66</b> : Canicule info service (appel gratuit)")),
     "sources": (N_("📚 Sources"), N_(
         "📚 <b>Sources</b>\n"
-        "• Ville de Paris : registre REFLEX (3975), salles rafraîchies des mairies.\n"
-        "• Santé publique France et ministère de la Santé : signes du coup de chaleur, gestes, "
+        "• <a href=\"https://www.paris.fr/pages/la-canicule-5469\">Ville de Paris</a> : registre REFLEX (3975), "
+        "salles rafraîchies des mairies.\n"
+        "• <a href=\"https://www.santepubliquefrance.fr/determinants-de-sante/climat/fortes-chaleurs-canicule\">"
+        "Santé publique France</a> et <a href=\"https://sante.gouv.fr/sante-et-environnement/risques-climatiques/"
+        "article/canicule-et-fortes-chaleurs\">ministère de la Santé</a> : signes du coup de chaleur, gestes, "
         "Canicule info service.\n"
-        "• Météo-France : carte de vigilance canicule.")),
+        "• <a href=\"https://vigilance.meteofrance.fr/fr\">Météo-France</a> : carte de vigilance canicule.")),
 }
 
 
 def kit_keyboard(current: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for key, (label, _body) in SCREENS.items():
-        if key != current:
-            builder.button(text=_(label), callback_data=KitCb(screen=key))
-    builder.button(text=_("☰ Menu"), callback_data=MenuCb(item="home"))
-    builder.adjust(2)
-    return builder.as_markup()
+    buttons: list[Button] = [(_(label), KitCb(screen=key)) for key, (label, _body) in SCREENS.items()  # type: ignore[arg-type]
+                             if key != current]
+    return inline_keyboard(chunked([*buttons, menu_button()], 2))
 
 
 def kit_screen(key: str) -> str:
@@ -98,30 +92,17 @@ def _is_kit_page(message: Message) -> bool:
 
 @router.message(Command("kit"))
 async def kit_command(message: Message) -> None:
-    await message.answer(kit_screen("home"), reply_markup=kit_keyboard("home"))
+    await show(message, kit_screen("home"), kit_keyboard("home"))
 
 
 @router.callback_query(MenuCb.filter(F.item == "kit"))
 async def kit_from_menu(query: CallbackQuery) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(kit_screen("home"), reply_markup=kit_keyboard("home"))
+    await show(query, kit_screen("home"), kit_keyboard("home"), edit=False)
 
 
 @router.callback_query(KitCb.filter())
 async def kit_navigate(query: CallbackQuery, callback_data: KitCb) -> None:
-    if callback_data.screen not in SCREENS:
-        await query.answer(_("Ce bouton n'est plus valable. Tapez /kit pour ouvrir le kit."), show_alert=True)
-        return
+    screen: KitScreen = callback_data.screen
     await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    if _is_kit_page(query.message):
-        # a kit screen: turn the page in place
-        try:
-            await query.message.edit_text(kit_screen(callback_data.screen),
-                                          reply_markup=kit_keyboard(callback_data.screen))
-            return
-        except TelegramBadRequest:
-            pass  # too old to edit (48 h) or unchanged: send it anew
-    await query.message.answer(kit_screen(callback_data.screen), reply_markup=kit_keyboard(callback_data.screen))
+    await show(query, kit_screen(screen), kit_keyboard(screen), edit=_is_kit_page(tapped_message(query)))

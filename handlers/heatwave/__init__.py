@@ -1,0 +1,1 @@
+"""Heat waves: the kit, alerts to volunteers, their answers, coverage and escalation."""
