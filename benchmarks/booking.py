@@ -30,7 +30,7 @@ from bot.db import create_engine, create_sessionmaker, upgrade_database
 from models.base import utcnow
 from models.training import Booking, BookingStatus, Training
 from models.user import User
-from services import training as trainings
+from services.training import sessions as trainings
 from tests.databases import postgres_schema, postgres_url
 
 

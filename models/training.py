@@ -51,6 +51,8 @@ class Training(SQLModel, table=True):
     # Every booking attempt takes the next number under the row lock: it is the tap order.
     last_seq: int = Field(default=0)
     status: str = Field(default=TrainingStatus.SCHEDULED, max_length=16)
+    # The calendar file's SEQUENCE: raised by every move and by the cancellation, so calendars update.
+    sequence: int = Field(default=0)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     # The creation form's own key: a double tap on "Publish" (even on two workers) creates one session.
     request_key: str | None = Field(default=None, max_length=64, unique=True)
@@ -93,5 +95,44 @@ class Booking(SQLModel, table=True):
     seq: int
     # None until a coordinator marks it after the session
     attended: bool | None = Field(default=None)
+    # "I'm coming", answered to the day-before reminder
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The one-tap feedback after the session: 1 (not useful) to 3 (useful)
+    rating: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReminderKind(StrEnum):
+    DAY_BEFORE = "24h"  # asks "I'm coming / I can't come any more"
+    SOON = "2h"
+    FEEDBACK = "feedback"  # after the session, to those who came
+
+
+class TrainingReminder(SQLModel, table=True):
+    """A promise kept to one booking: "reminded for the start X with the reminder K". The UNIQUE constraint makes
+    it once per booking and start time, whoever runs the job, across restarts, moves and promotions."""
+
+    __tablename__ = "training_reminders"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind", "starts_at", name="uq_training_reminders_booking_kind_start"),
+        {"info": {"erase": "delete"}},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="training_bookings.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TrainingSettings(SQLModel, table=True):
+    """A volunteer's training preferences; no row means the defaults (new sessions announced)."""
+
+    __tablename__ = "training_settings"
+    __table_args__ = ({"info": {"erase": "delete"}},)
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    announcements: bool = Field(default=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -29,9 +29,9 @@ from models.night import (
 )
 from models.user import User
 from services import night_assignment as solver
-from services import training
 from services.errors import DomainError
 from services.timing import paris_datetime, utc
+from services.training import sessions as training
 
 MAX_PREFERENCES = 3
 GROUP_MAX = 4  # a volunteer and up to 3 friends

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from models.base import utcnow
 from models.user import User
-from services import training
+from services.training import sessions as training
 
 _PERSONAL_USER_COLUMNS = ("telegram_id", "full_name", "postal_code", "languages", "skills",
                           "consent_at", "blocked_at")

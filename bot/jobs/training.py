@@ -8,31 +8,33 @@ makes a second run, a restart or a catch-up after downtime enqueue nothing twice
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler import job_context
 from models.base import utcnow
-from services import training as trainings
-from services import training_reminders
+from services.training import reminders as training_reminders
+from services.training import sessions as trainings
 
 log = logging.getLogger(__name__)
 
 
+async def _in_transaction(work: Callable[[AsyncSession, datetime], Awaitable[int]], now: datetime | None,
+                          what: str) -> int:
+    async with job_context().sessions.begin() as session:
+        done = await work(session, now or utcnow())
+    if done:
+        log.info("%s: %d", what, done)
+    return done
+
+
 async def send_training_reminders(now: datetime | None = None) -> int:
     """Queue every reminder due at `now` (default: the current time); returns how many messages."""
-    app = job_context()
-    async with app.sessions.begin() as session:
-        queued = await training_reminders.enqueue_reminders(session, now or utcnow())
-    if queued:
-        log.info("training reminders queued: %d", queued)
-    return queued
+    return await _in_transaction(training_reminders.enqueue_reminders, now, "training reminders queued")
 
 
 async def release_erased_seats(now: datetime | None = None) -> int:
     """Free the seats of people who erased their data; the first person waiting gets each (and is told)."""
-    app = job_context()
-    async with app.sessions.begin() as session:
-        released = await trainings.release_erased(session, now or utcnow())
-    if released:
-        log.info("training seats released after erasure: %d", released)
-    return released
+    return await _in_transaction(trainings.release_erased, now, "training seats released after erasure")

@@ -20,11 +20,13 @@ from locales.formatting import format_when
 from models.base import utcnow
 from models.programme import CallStatus, ProposalStatus, ThemeCall, ThemeProposal
 from models.user import User
-from services import programme, training_input
-from services import training as trainings
+from services import programme
 from services.callbacks.foundation import CoordCb
 from services.callbacks.programme import ThemeDeskCb
 from services.errors import DomainError, StaleButton
+from services.training import inputs as training_input
+from services.training import sessions as trainings
+from services.training.announcements import announce
 
 router = guard(Router(name="programme_coordinator"), CoordinatorOnly())
 
@@ -276,8 +278,10 @@ async def _create_training(context: FormContext, draft: TrainingDraft) -> None:
         duration_minutes=training_input.parse_duration(draft.duration), place=place, online_url=url,
         capacity=draft.capacity, now=now, created_by=context.user.id)
     call.training_id = training.id
+    announced = await announce(context.session, [training], now)  # like any new session: to its network
     await context.message.answer(_("📚 Formation créée : « {title} », le {when}.").format(
-        title=escape(winner.text), when=format_when(training.starts_at, context.user.locale)))
+        title=escape(winner.text), when=format_when(training.starts_at, context.user.locale)) + " " + ngettext(
+        "Annoncée à {count} volontaire.", "Annoncée à {count} volontaires.", announced).format(count=announced))
 
 
 TRAINING: Form[TrainingDraft] = Form(

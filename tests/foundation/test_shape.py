@@ -33,6 +33,14 @@ def _all_subclasses(cls: type) -> set[type]:
     return found
 
 
+def _makes_a_router(value: ast.expr) -> bool:
+    """`Router(...)`, or `guard(Router(...), …)`."""
+    if not isinstance(value, ast.Call):
+        return False
+    name = getattr(value.func, "id", None)
+    return name == "Router" or (name == "guard" and bool(value.args) and _makes_a_router(value.args[0]))
+
+
 def _module_routers() -> dict[str, Router]:
     """Every module-level `Router` in handlers/, by "module:name"."""
     routers = {}
@@ -40,8 +48,7 @@ def _module_routers() -> dict[str, Router]:
         module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         tree = ast.parse(path.read_text())
         for node in tree.body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
-                    getattr(node.value.func, "id", None) == "Router":
+            if isinstance(node, ast.Assign) and _makes_a_router(node.value):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         routers[f"{module_name}:{target.id}"] = getattr(importlib.import_module(module_name), target.id)

@@ -31,7 +31,8 @@ WORDS = {
            "keep": "✅ Retenir", "decline": "✖ Écarter", "vote_now": "🗳 Ouvrir le vote maintenant",
            "to_two": "✅ Envoyer à 2", "recorded": "Vote enregistré", "closed": "Le vote est clos",
            "training": "📚 En faire une formation", "create": "✅ Créer la formation", "created": "Formation créée",
-           "too_long": "120 caractères au plus", "edit_fr": "Modifier le titre français", "stale": "plus valable"},
+           "too_long": "120 caractères au plus", "edit_fr": "Modifier le titre français", "stale": "plus valable",
+           "announced": "Annoncée à 2 volontaires"},
     "en": {"desk": "💡 Calls for ideas", "new": "➕ New call", "climate": "🌳 Climate Volunteers",
            "back": "« Back", "open": "✅ Open and announce", "told": "2 volunteers told",
            "propose": "💡 Propose a theme",
@@ -39,7 +40,8 @@ WORDS = {
            "keep": "✅ Shortlist", "decline": "✖ Decline", "vote_now": "🗳 Open the vote now",
            "to_two": "✅ Send to 2", "recorded": "Vote recorded", "closed": "The vote is closed",
            "training": "📚 Make it a training", "create": "✅ Create the training", "created": "Training created",
-           "too_long": "120 characters at most", "edit_fr": "Edit the French title", "stale": "no longer valid"},
+           "too_long": "120 characters at most", "edit_fr": "Edit the French title", "stale": "no longer valid",
+           "announced": "Announced to 2 volunteers"},
 }
 
 
@@ -154,7 +156,8 @@ async def test_a_call_from_opening_to_a_training(harness: BotHarness, language: 
     await coordinator.expect_message()
     await coordinator.send("25")
     await coordinator.tap(words["create"], message=await coordinator.expect_message())
-    assert words["created"] in (await coordinator.expect_message()).text
+    created = (await coordinator.expect_message()).text
+    assert words["created"] in created and words["announced"] in created
     async with harness.session() as session:
         training = (await session.execute(select(Training))).scalar_one()
         call = (await session.execute(select(ThemeCall))).scalar_one()

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
 from models.training import Training
-from services import training as trainings
 from services.timing import PARIS
+from services.training import sessions as trainings
 
 
 async def session_in(

@@ -11,7 +11,7 @@ from models.base import utcnow
 from models.outbox import Campaign, OutboxMessage
 from models.training import Booking, BookingStatus, Training
 from models.user import User
-from services import training as trainings
+from services.training import sessions as trainings
 from tests import factories
 from tests.training.helpers import session_in
 

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from bot.db import create_engine, create_sessionmaker
 from models.base import utcnow
 from models.training import Booking, BookingStatus
-from services import training as trainings
-from services import training_input
 from services.errors import DomainError
+from services.parsing import show_moment
+from services.training import inputs as training_input
+from services.training import sessions as trainings
 from tests import factories
 from tests.training.helpers import session_in
 
@@ -37,16 +38,16 @@ async def test_rules_and_backstops(any_db_url: str) -> None:
                 await trainings.book_seat(session, tid, c, now, waitlist=False)
             assert (await trainings.book_seat(session, tid, c, now)).position == 1
             with pytest.raises(DomainError, match="déjà réservé"):
-                await trainings.edit_training(session, tid, "capacity", "1", now)
+                await trainings.update_training(session, tid, {"capacity": 1}, now)
             assert (await trainings.get_training(session, tid)).capacity == 2  # type: ignore[union-attr]
-            raised = await trainings.edit_training(session, tid, "capacity", "3", now)
+            raised, _told = await trainings.update_training(session, tid, {"capacity": 3}, now)
             assert (raised.capacity, raised.booked_count) == (3, 3)  # the person waiting got the new seat
             with pytest.raises(DomainError, match="déjà eu lieu"):
                 await trainings.cancel_booking(session, tid, a, training.starts_at + timedelta(minutes=1))
             with pytest.raises(DomainError, match="déjà eu lieu"):
                 await trainings.book_seat(session, tid, a, training.starts_at)
             with pytest.raises(DomainError, match="déjà commencé"):
-                await trainings.edit_training(session, tid, "capacity", "10", training.starts_at)
+                await trainings.update_training(session, tid, {"capacity": 10}, training.starts_at)
 
         # the database refuses what the services never do: more bookings than seats, a person twice
         with pytest.raises(IntegrityError):
@@ -81,8 +82,14 @@ def test_what_a_coordinator_types() -> None:
     assert training_input.parse_start("12/12/2026 18:30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
     assert training_input.parse_start("12/12/2026 à 18h30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
     assert training_input.parse_start("2027-06-01 18:30", now) == datetime(2027, 6, 1, 16, 30, tzinfo=UTC)  # summer
+    # one date format typed across the bot: the common ones are accepted, and shown one way
+    assert training_input.parse_start("12/12 18h30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
+    assert training_input.parse_start("01/02 9h", now) == datetime(2027, 2, 1, 8, 0, tzinfo=UTC)  # the next one
+    assert training_input.parse_start("12/12/26 18H30", now) == datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
+    assert show_moment(datetime(2026, 12, 12, 17, 30, tzinfo=UTC)) == "12/12/2026 18:30"
     for typed, reason in (("01/01/2020 10:00", "déjà passée"), ("28/03/2027 02:30", "entre 2 h et 3 h"),
-                          ("31/02/2027 10:00", "pas compris"), ("demain 18h", "pas compris")):
+                          ("31/02/2027 10:00", "pas compris"), ("demain 18h", "pas compris"),
+                          ("12/12/2026 25:00", "pas compris"), ("²/12 18h", "pas compris")):
         with pytest.raises(DomainError) as refused:
             training_input.parse_start(typed, now)
         assert reason in refused.value.render("fr")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 
 from models.training import Training
-from services.calendar_files import ics_filename, training_ics
+from services.training.calendar_files import ics_filename, training_ics
 
 
 def test_an_online_session_in_english() -> None:

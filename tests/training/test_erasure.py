@@ -8,7 +8,7 @@ from bot.db import create_engine, create_sessionmaker
 from models.base import utcnow
 from models.training import Booking, BookingStatus
 from services import privacy
-from services import training as trainings
+from services.training import sessions as trainings
 from tests.factories import volunteer
 from tests.training.helpers import session_in
 

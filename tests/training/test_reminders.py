@@ -11,9 +11,8 @@ from bot.scheduler import create_scheduler, set_job_context
 from models.base import utcnow
 from models.outbox import Campaign, OutboxMessage
 from models.training import Booking, Training
-from services import training as trainings
-from services import training_reminders
-from services.timing import PARIS
+from services.training import reminders as training_reminders
+from services.training import sessions as trainings
 from tests import factories
 from tests.harness import BotHarness
 from tests.training.helpers import session_in
@@ -120,9 +119,9 @@ async def test_a_session_moved_after_its_reminder_is_reminded_again(harness: Bot
     try:
         tick = training.starts_at - timedelta(hours=20)
         assert await send_training_reminders(tick) == 1
-        moved = (training.starts_at + timedelta(days=7)).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+        moved = training.starts_at + timedelta(days=7)
         async with harness.session() as session:
-            await trainings.edit_training(session, training.id, "starts_at", moved, tick)  # type: ignore[arg-type]
+            await trainings.update_training(session, training.id, {"starts_at": moved}, tick)  # type: ignore[arg-type]
             await session.commit()
         assert await send_training_reminders(tick + timedelta(minutes=1)) == 0
         assert await send_training_reminders(tick + timedelta(days=7)) == 1

@@ -1,4 +1,8 @@
-"""An iCalendar (.ics) file for a booked session, built with the icalendar library (RFC 5545)."""
+"""An iCalendar (.ics) file for a booked session, built with the icalendar library (RFC 5545 / 5546).
+
+The UID never changes; SEQUENCE is the session's `sequence` (raised by every move and by the cancellation),
+so a calendar that imported an earlier file updates the event. A cancelled session gives METHOD:CANCEL.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from datetime import datetime
 
 from icalendar import Calendar, Event, vText
 
-from models.training import Training
+from models.training import Training, TrainingStatus
 
 PRODUCT_ID = "-//Ville de Paris//Paris Volunteers Bot//FR"
 UID_DOMAIN = "volontaires.paris.fr"
@@ -17,10 +21,12 @@ def training_ics(training: Training, locale: str, now: datetime) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    cancelled = training.status == TrainingStatus.CANCELLED
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", f"training-{training.id}@{UID_DOMAIN}")
     event.add("dtstamp", now)
+    event.add("sequence", training.sequence)
     event.add("dtstart", training.starts_at)
     event.add("dtend", training.ends_at)
     event.add("summary", training.title(locale))
@@ -31,7 +37,7 @@ def training_ics(training: Training, locale: str, now: datetime) -> bytes:
     if description:
         event.add("description", description)
     event["location"] = vText(training.place or training.online_url or "")
-    event.add("status", "CANCELLED" if training.status == "cancelled" else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -27,12 +27,16 @@ from locales.formatting import format_when
 from models.training import Booking, BookingStatus, Training, TrainingStatus
 from models.user import User
 from services import outbox
-from services.errors import DomainError
+from services.callbacks import button, keyboard
+from services.callbacks.training import TrainingCb
+from services.errors import DomainError, NotAllowed
+from services.parsing import show_moment
 from services.timing import check_schedulable, to_paris
-from services.training_input import (
+from services.training.inputs import (
     DESCRIPTION_MAX,
     NETWORKS,
     PLACE_MAX,
+    SEATS_TAKEN,
     THEME_MAX,
     TITLE_MAX,
     check_capacity,
@@ -40,12 +44,9 @@ from services.training_input import (
     check_networks,
     check_url,
     clean_text,
-    parse_capacity,
-    parse_duration,
-    parse_location,
-    parse_start,
 )
 
+NO_BOOKING = N_("Vous n'avez pas de réservation pour cette formation.")
 PAGE_SIZE = 5
 # Coordinators still see a session this long after it started, to mark attendance and export the list.
 COORDINATOR_LOOKBACK = timedelta(days=30)
@@ -72,6 +73,8 @@ class Participant:
     status: BookingStatus
     position: int | None
     attended: bool | None
+    confirmed: bool
+    booked_at: datetime
 
 
 # -- creating and changing a training ------------------------------------------------------------------
@@ -100,13 +103,8 @@ async def create_training(
         if found is not None:
             return found
     chosen = check_networks(networks)
-    if starts_at <= now:
-        raise DomainError(N_("Cette date est déjà passée : choisissez une date à venir."))
-    check_schedulable(to_paris(starts_at).time())
-    if not place and not online_url:
-        raise DomainError(N_("Indiquez une adresse ou un lien de visioconférence."))
-    if online_url:
-        online_url = check_url(online_url)
+    check_start(starts_at, now)
+    place, online_url = _check_where(place, online_url)
     training = Training(
         for_climate="climate" in chosen, for_solidarity="solidarity" in chosen,
         theme=clean_text(theme, THEME_MAX), title_fr=clean_text(title_fr, TITLE_MAX),
@@ -114,7 +112,7 @@ async def create_training(
         description_fr=clean_text(description_fr, DESCRIPTION_MAX, required=False),
         description_en=clean_text(description_en, DESCRIPTION_MAX, required=False),
         starts_at=starts_at, duration_minutes=check_duration(duration_minutes),
-        place=clean_text(place, PLACE_MAX) if place else None, online_url=online_url,
+        place=place, online_url=online_url,
         capacity=check_capacity(capacity), created_by=created_by, request_key=request_key, created_at=now,
         updated_at=now,
     )
@@ -136,66 +134,109 @@ async def _by_request_key(session: AsyncSession, request_key: str) -> Training |
         select(Training).where(col(Training.request_key) == request_key))).scalar_one_or_none()
 
 
-EDITABLE = ("title_fr", "title_en", "description_fr", "description_en", "theme", "starts_at", "duration",
-            "location", "capacity")
-
-
-async def edit_training(session: AsyncSession, training_id: int, field: str, text: str, now: datetime) -> Training:
-    """Change one field from what a coordinator typed; lowering seats below the bookings is refused."""
-    training = await _get_training(session, training_id)
+def check_editable(training: Training, now: datetime) -> None:
     if training.status == TrainingStatus.CANCELLED:
         raise DomainError(N_("Cette formation est annulée : elle ne peut plus être modifiée."))
     if training.starts_at <= now:
         raise DomainError(N_("Cette formation a déjà commencé : elle ne peut plus être modifiée."))
-    if field == "capacity":
-        capacity = parse_capacity(text)
+
+
+MOVING = ("starts_at", "duration_minutes", "place", "online_url")  # what people booked are told about
+
+
+async def update_training(session: AsyncSession, training_id: int, changes: dict[str, Any],
+                          now: datetime) -> tuple[Training, int]:
+    """Apply a coordinator's changes (the fields of `create_training`), each checked; lowering seats below the
+    bookings is refused. A new time or place is told to everyone booked or waiting, new seats to those waiting.
+    Returns (the session, how many people are told)."""
+    training = await _get_training(session, training_id)
+    check_editable(training, now)
+    before = {name: getattr(training, name) for name in MOVING}
+    capacity = changes.pop("capacity", training.capacity)
+    if "networks" in changes:
+        chosen = check_networks(changes.pop("networks"))
+        training.for_climate, training.for_solidarity = "climate" in chosen, "solidarity" in chosen
+    for name, limit in (("theme", THEME_MAX), ("title_fr", TITLE_MAX), ("title_en", TITLE_MAX)):
+        if name in changes:
+            setattr(training, name, clean_text(changes.pop(name), limit))
+    for name in ("description_fr", "description_en"):
+        if name in changes:
+            setattr(training, name, clean_text(changes.pop(name) or "", DESCRIPTION_MAX, required=False))
+    if "starts_at" in changes and changes["starts_at"] != training.starts_at:
+        training.starts_at = check_start(changes.pop("starts_at"), now)
+    if "duration_minutes" in changes:
+        training.duration_minutes = check_duration(changes.pop("duration_minutes"))
+    if "place" in changes or "online_url" in changes:
+        place, url = changes.pop("place", training.place), changes.pop("online_url", training.online_url)
+        training.place, training.online_url = _check_where(place, url)
+    changes.pop("starts_at", None)
+    if changes:
+        raise DomainError(N_("Ce champ ne peut pas être modifié."))
+    moved = any(getattr(training, name) != before[name] for name in MOVING)
+    if moved:
+        training.sequence += 1  # calendars that have the event update it
+    training.updated_at = now
+    await session.flush()
+    if capacity != training.capacity:
         resize = update(Training).where(
-            col(Training.id) == training_id, col(Training.booked_count) <= capacity,
+            col(Training.id) == training_id, col(Training.booked_count) <= check_capacity(capacity),
         ).values(capacity=capacity, updated_at=now)
         if await _changed(session, resize) == 0:
             await session.refresh(training)
-            raise DomainError(N_("Impossible : {booked} personnes ont déjà réservé. Annulez d'abord des "
-                                 "réservations ou gardez au moins {booked} places."), booked=training.booked_count)
-        await promote_waitlist(session, training_id, now)
+            raise DomainError(SEATS_TAKEN, booked=training.booked_count)
+        promoted = len(await promote_waitlist(session, training_id, now))
         await session.refresh(training)
-        return training
-    if field in ("title_fr", "title_en"):
-        setattr(training, field, clean_text(text, TITLE_MAX))
-    elif field in ("description_fr", "description_en"):
-        setattr(training, field, clean_text(text, DESCRIPTION_MAX, required=False))
-    elif field == "theme":
-        training.theme = clean_text(text, THEME_MAX)
-    elif field == "starts_at":
-        training.starts_at = parse_start(text, now)
-    elif field == "duration":
-        training.duration_minutes = parse_duration(text)
-    elif field == "location":
-        training.place, training.online_url = parse_location(text)
     else:
-        raise DomainError(N_("Ce champ ne peut pas être modifié."))
-    training.updated_at = now
-    await session.flush()
-    if field in ("starts_at", "duration", "location"):
-        await _tell_changed(session, training, now)
-    return training
+        promoted = 0
+    return training, promoted + (await _tell_changed(session, training, now) if moved else 0)
 
 
-async def _tell_changed(session: AsyncSession, training: Training, now: datetime) -> None:
+def check_start(starts_at: datetime, now: datetime) -> datetime:
+    if starts_at <= now:
+        raise DomainError(N_("Cette date est déjà passée : choisissez une date à venir."))
+    check_schedulable(to_paris(starts_at).time())
+    return starts_at
+
+
+def _check_where(place: str | None, online_url: str | None) -> tuple[str | None, str | None]:
+    if not place and not online_url:
+        raise DomainError(N_("Indiquez une adresse ou un lien de visioconférence."))
+    return (clean_text(place, PLACE_MAX) if place else None), (check_url(online_url) if online_url else None)
+
+
+async def people_to_tell(session: AsyncSession, training_id: int) -> int:
+    """How many people are booked or waiting: those a move or a cancellation is told to."""
+    return (await session.execute(select(func.count()).select_from(Booking).join(
+        User, col(User.id) == col(Booking.user_id)).where(
+        col(Booking.training_id) == training_id,
+        col(Booking.status).in_((BookingStatus.BOOKED, BookingStatus.WAITLISTED)),
+        col(User.telegram_id).is_not(None)))).scalar_one()
+
+
+async def _tell_changed(session: AsyncSession, training: Training, now: datetime) -> int:
     """Everyone booked or waiting learns the new time or place (outbox), each in their language."""
     assert training.id is not None
     campaign, new = await outbox.create_campaign(
         session, kind="training", title=f"Modification : {training.title_fr}",
         source_key=f"training:{training.id}:changed:{now.timestamp():.6f}")
     if not new:
-        return
+        return 0
     people = await people_of(session, training.id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
-    await outbox.enqueue(session, campaign, [
+    return await outbox.enqueue(session, campaign, [
         outbox.Outgoing(person.telegram_id, [outbox.Part(t(
             person.locale, "✏️ La formation « {title} » a changé : elle a lieu {when} ({duration} min).\nOù : {where}",
             title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale),
-            duration=training.duration_minutes, where=_html(training.place or training.online_url or "")))],
+            duration=training.duration_minutes, where=_html(training.place or training.online_url or "")),
+            _calendar_buttons(training, person.locale))],
             person.id)
         for person in people if person.telegram_id is not None])
+
+
+def _calendar_buttons(training: Training, locale: str) -> dict[str, Any]:
+    """Under a message about a session: its calendar file as it is now (updated or cancelling), my bookings."""
+    assert training.id is not None
+    return keyboard([button(t(locale, "📅 Fichier agenda à jour"), TrainingCb(action="ics", id=training.id)),
+                     button(t(locale, "🎟 Mes réservations"), TrainingCb(action="mine"))])
 
 
 async def cancel_training(session: AsyncSession, training_id: int, now: datetime) -> int:
@@ -206,6 +247,7 @@ async def cancel_training(session: AsyncSession, training_id: int, now: datetime
     if training.starts_at <= now:
         raise DomainError(N_("Cette formation a déjà commencé : elle ne peut plus être annulée."))
     training.status = TrainingStatus.CANCELLED
+    training.sequence += 1
     training.updated_at = now
     await session.flush()
     people = await people_of(session, training_id, (BookingStatus.BOOKED, BookingStatus.WAITLISTED))
@@ -218,7 +260,8 @@ async def cancel_training(session: AsyncSession, training_id: int, now: datetime
         outbox.Outgoing(person.telegram_id, [outbox.Part(t(
             person.locale, "❌ La formation « {title} » du {when} est annulée. Nous sommes désolés ; d'autres "
             "sessions sont proposées dans le menu « Formations ».",
-            title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)))],
+            title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)),
+            _calendar_buttons(training, person.locale))],
             person.id)
         for person in people if person.telegram_id is not None])
 
@@ -317,7 +360,8 @@ async def participants(session: AsyncSession, training_id: int) -> list[Particip
             waiting += 1
         assert booking.id is not None and user.id is not None
         result.append(Participant(booking.id, user.id, user.full_name or "—", user.telegram_id, user.locale, status,
-                                  waiting if status == BookingStatus.WAITLISTED else None, booking.attended))
+                                  waiting if status == BookingStatus.WAITLISTED else None, booking.attended,
+                                  booking.confirmed_at is not None, booking.created_at))
     return result
 
 
@@ -341,14 +385,22 @@ async def attended_counts(session: AsyncSession, user_ids: Iterable[int]) -> dic
 
 # -- booking ---------------------------------------------------------------------------------------------
 
-def _check_bookable(training: Training | None, user: User, now: datetime) -> Training:
-    if training is None or not open_to(training, user):
-        raise DomainError(N_("Cette formation n'existe pas ou n'est pas ouverte à vos réseaux."))
+NOT_OPEN = N_("Cette formation n'existe pas ou n'est pas ouverte à vos réseaux.")
+
+
+def check_upcoming(training: Training | None, now: datetime) -> Training:
+    """A session that exists, is not cancelled and has not started (what volunteers may book or act on)."""
+    if training is None:
+        raise NotAllowed(NOT_OPEN)
     if training.status == TrainingStatus.CANCELLED:
         raise DomainError(N_("Cette formation a été annulée."))
     if training.starts_at <= now:
         raise DomainError(N_("Cette formation a déjà eu lieu."))
     return training
+
+
+def _check_bookable(training: Training | None, user: User, now: datetime) -> Training:
+    return check_upcoming(training if training is not None and open_to(training, user) else None, now)
 
 
 def _open_session(training_id: int, now: datetime) -> tuple[Any, ...]:
@@ -387,7 +439,7 @@ async def book_seat(session: AsyncSession, training_id: int, user: User, now: da
                 # booking again after cancelling: only if that row is still cancelled (else a double tap won)
                 revived = update(Booking).where(
                     col(Booking.id) == existing.id, col(Booking.status) == BookingStatus.CANCELLED,
-                ).values(status=status, seq=seq, attended=None, updated_at=now)
+                ).values(status=status, seq=seq, attended=None, confirmed_at=None, rating=None, updated_at=now)
                 if await _changed(session, revived) == 0:
                     raise _DoubleTap
                 booking = existing
@@ -431,12 +483,21 @@ async def _already(session: AsyncSession, booking: Booking) -> BookingResult:
                          booking_id=booking.id)
 
 
+async def held_booking(session: AsyncSession, training_id: int, user: User) -> BookingStatus:
+    """What this person holds on a session (a seat or a wait-list place); refused when nothing."""
+    assert user.id is not None
+    booking = await get_booking(session, training_id, user.id)
+    if booking is None or booking.status == BookingStatus.CANCELLED:
+        raise DomainError(NO_BOOKING)
+    return BookingStatus(booking.status)
+
+
 async def cancel_booking(session: AsyncSession, training_id: int, user: User, now: datetime) -> BookingStatus:
     """Give up a seat or a wait-list place; a freed seat goes to the first person waiting. Returns what was given up."""
     assert user.id is not None
     booking = await get_booking(session, training_id, user.id)
     if booking is None or booking.status == BookingStatus.CANCELLED:
-        raise DomainError(N_("Vous n'avez pas de réservation pour cette formation."))
+        raise DomainError(NO_BOOKING)
     training = await _get_training(session, training_id)
     if training.starts_at <= now:
         raise DomainError(N_("Cette formation a déjà eu lieu."))
@@ -445,7 +506,7 @@ async def cancel_booking(session: AsyncSession, training_id: int, user: User, no
         col(Booking.id) == booking.id, col(Booking.status) == was,
     ).values(status=BookingStatus.CANCELLED, updated_at=now)
     if await _changed(session, give_up) == 0:
-        raise DomainError(N_("Vous n'avez pas de réservation pour cette formation."))
+        raise DomainError(NO_BOOKING)
     if was == BookingStatus.BOOKED:
         await _changed(session, _free_seat(training_id))
         if training.status == TrainingStatus.SCHEDULED:
@@ -511,20 +572,25 @@ async def _tell_promoted(session: AsyncSession, training_id: int, promoted: Sequ
             await outbox.enqueue(session, campaign, [outbox.Outgoing(person.telegram_id, [outbox.Part(t(
                 person.locale, "🎉 Une place s'est libérée : vous êtes inscrit à « {title} », {when}. Si vous ne "
                 "pouvez plus venir, annulez dans « Formations » › « Mes réservations ».",
-                title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)))],
+                title=_html(training.title(person.locale)), when=format_when(training.starts_at, person.locale)),
+                _calendar_buttons(training, person.locale))],
                 person.id)])
 
 
 # -- attendance and export -------------------------------------------------------------------------------
 
-async def set_attendance(session: AsyncSession, training_id: int, booking_id: int, attended: bool,
-                         now: datetime) -> Booking:
-    """Mark one booked person present or absent, once the session has started."""
-    training = await _get_training(session, training_id)
+def check_attendance_open(training: Training, now: datetime) -> None:
+    """The one attendance rule: after the start, on a session that was not cancelled."""
     if training.status == TrainingStatus.CANCELLED:
         raise DomainError(N_("Cette formation a été annulée."))
     if training.starts_at > now:
         raise DomainError(N_("Les présences se notent une fois la formation commencée."))
+
+
+async def set_attendance(session: AsyncSession, training_id: int, booking_id: int, attended: bool,
+                         now: datetime) -> Booking:
+    """Mark one booked person present or absent, once the session has started."""
+    check_attendance_open(await _get_training(session, training_id), now)
     booking = await session.get(Booking, booking_id, populate_existing=True)
     if booking is None or booking.training_id != training_id or booking.status != BookingStatus.BOOKED:
         raise DomainError(N_("Cette personne n'est pas inscrite à cette formation."))
@@ -534,19 +600,32 @@ async def set_attendance(session: AsyncSession, training_id: int, booking_id: in
     return booking
 
 
-CSV_HEADER = ("booking_id", "name", "status", "waitlist_position", "attended", "locale")
+async def toggle_attendance(session: AsyncSession, training_id: int, booking_id: int, now: datetime) -> Booking:
+    """One tap on a person: not yet marked or absent → present; present → absent."""
+    booking = await session.get(Booking, booking_id, populate_existing=True)
+    return await set_attendance(session, training_id, booking_id, not (booking is not None and booking.attended), now)
 
 
-async def export_csv(session: AsyncSession, training_id: int) -> str:
-    """The participants of a session as CSV (UTF-8 with a BOM so that spreadsheet software reads accents)."""
+EXPORT_COLUMNS = (N_("Nom"), N_("Statut"), N_("Position en attente"), N_("Présent"), N_("Langue"),
+                  N_("A confirmé la veille"), N_("Réservé le (heure de Paris)"))
+_STATUS = {BookingStatus.BOOKED: N_("inscrit"), BookingStatus.WAITLISTED: N_("en attente")}
+_LANGUAGE = {"fr": N_("français"), "en": N_("anglais")}
+
+
+async def export_csv(session: AsyncSession, training_id: int, locale: str) -> bytes:
+    """The participants, booked then waiting, as a spreadsheet opens it in that language: headers and values
+    translated, Paris time, UTF-8 with a BOM; `;` for French (what French Excel expects), `,` for English."""
     await _get_training(session, training_id)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    writer = csv.writer(buffer, delimiter=";" if locale == "fr" else ",")
+    writer.writerow([t(locale, column) for column in EXPORT_COLUMNS])
+    yes, no = t(locale, "oui"), t(locale, "non")
     for person in await participants(session, training_id):
-        writer.writerow((person.booking_id, person.name, person.status, person.position or "",
-                         "" if person.attended is None else ("yes" if person.attended else "no"), person.locale))
-    return "\ufeff" + buffer.getvalue()
+        writer.writerow((person.name, t(locale, _STATUS[person.status]), person.position or "",
+                         "" if person.attended is None else (yes if person.attended else no),
+                         t(locale, _LANGUAGE.get(person.locale, person.locale)),
+                         yes if person.confirmed else "", show_moment(person.booked_at)))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 async def people_of(session: AsyncSession, training_id: int, statuses: Sequence[BookingStatus]) -> list[User]:
@@ -572,3 +651,32 @@ def _html(text: str) -> str:
 
 def network_label(locale: str, training: Training) -> str:
     return ", ".join(t(locale, NETWORKS[name]) for name in training.networks)
+
+
+# -- the day before and after ----------------------------------------------------------------------------
+
+async def answer_day_before(session: AsyncSession, training_id: int, user: User, coming: bool,
+                            now: datetime) -> BookingStatus:
+    """"I'm coming" records it; "I can't come any more" gives the seat to the first person waiting at once."""
+    assert user.id is not None
+    booking = await get_booking(session, training_id, user.id)
+    if booking is None or booking.status != BookingStatus.BOOKED:
+        raise DomainError(NO_BOOKING)
+    if not coming:
+        return await cancel_booking(session, training_id, user, now)
+    if booking.confirmed_at is None:
+        booking.confirmed_at = now
+        booking.updated_at = now
+        await session.flush()
+    return BookingStatus.BOOKED
+
+
+async def rate(session: AsyncSession, training_id: int, user: User, rating: int, now: datetime) -> None:
+    """The one-tap feedback of someone who came (the last tap counts)."""
+    assert user.id is not None
+    booking = await get_booking(session, training_id, user.id)
+    if booking is None or booking.attended is not True or not 1 <= rating <= 3:
+        raise NotAllowed(N_("Seules les personnes venues à cette formation peuvent donner leur avis."))
+    booking.rating = rating
+    booking.updated_at = now
+    await session.flush()

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 
 from locales import N_
 from services.errors import DomainError
-from services.timing import PARIS, check_schedulable
+from services.parsing import parse_moment, whole_number
+from services.timing import check_schedulable
 
 NETWORKS = {"climate": N_("Volontaires du Climat"), "solidarity": N_("Volontaires de la Solidarité")}
+SEATS_TAKEN = N_("Impossible : {booked} personnes ont déjà réservé. Annulez d'abord des réservations ou gardez "
+                 "au moins {booked} places.")
 TITLE_MAX = 120
 THEME_MAX = 80
 DESCRIPTION_MAX = 1000
@@ -18,25 +21,15 @@ PLACE_MAX = 200
 URL_MAX = 300
 CAPACITY_MAX = 1000
 DURATION_RANGE = (15, 12 * 60)
-_DATE_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %Hh%M", "%d/%m/%Y %HH%M", "%d/%m/%Y %Hh", "%d/%m/%y %H:%M",
-                 "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M")
 _DURATION_RE = re.compile(r"^\s*(?:(\d{1,2})\s*h\s*(\d{1,2})?|(\d{1,3})\s*(?:min|mn|m)?)\s*$", re.IGNORECASE)
 _URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 
 
 def parse_start(text: str, now: datetime) -> datetime:
-    """"12/12/2026 18:30" in Paris time → aware UTC; refuses the past and the 02:00–03:00 hour."""
-    cleaned = " ".join(text.replace("à", " ").replace(",", " ").split())
-    for pattern in _DATE_FORMATS:
-        try:
-            naive = datetime.strptime(cleaned, pattern)
-            break
-        except ValueError:
-            continue
-    else:
-        raise DomainError(N_("Je n'ai pas compris cette date. Écrivez par exemple 12/12/2026 18:30."))
-    check_schedulable(naive.time())
-    moment = naive.replace(tzinfo=PARIS)
+    """A start typed in Paris time (services.parsing.parse_moment) → aware UTC; refuses the past and the
+    02:00–03:00 hour."""
+    moment = parse_moment(text, now)
+    check_schedulable(moment.time())
     if moment <= now:
         raise DomainError(N_("Cette date est déjà passée : choisissez une date à venir."))
     return moment.astimezone(UTC)
@@ -60,10 +53,19 @@ def check_duration(minutes: int) -> int:
 
 
 def parse_capacity(text: str) -> int:
-    value = text.strip()
-    if not value.isdigit():
-        raise DomainError(N_("Indiquez un nombre de places, par exemple 20."))
-    return check_capacity(int(value))
+    """Seats as typed: ASCII digits only ("²" is not a number), then the range."""
+    try:
+        value = whole_number(text, 0, 10**9)
+    except DomainError:
+        raise DomainError(N_("Indiquez un nombre de places, par exemple 20.")) from None
+    return check_capacity(value)
+
+
+def check_seats_for(capacity: int, booked: int) -> int:
+    """Seats may not go below the seats already taken."""
+    if capacity < booked:
+        raise DomainError(SEATS_TAKEN, booked=booked)
+    return capacity
 
 
 def check_capacity(capacity: int) -> int:
