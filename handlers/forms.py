@@ -81,6 +81,7 @@ class Step(Generic[Draft]):
     width: int = 1  # buttons per row
     multiple: bool = False  # a toggle list (the field is a list) closed by "Continuer »"
     parse: Callable[[str, Draft], Any] | None = None  # typed text → value; raise DomainError to refuse
+    formatted: bool = False  # `parse` gets the text as Telegram HTML (the writer's bold and links kept)
     apply: Callable[[Draft, Any], None] | None = None  # store a value when `field` is not enough
     effect: Callable[[FormContext, Draft], Awaitable[None]] | None = None  # after the answer (may raise EndForm)
     skip: Callable[[Draft], bool] | None = None  # not asked for this draft
@@ -104,6 +105,9 @@ class Form(Generic[Draft]):
     finish: Callable[[FormContext, Draft], Awaitable[None]]
     confirm_label: Callable[[Draft], str | None] = field(default=lambda _draft: _("✅ Confirmer"))
     cancelled: Callable[[FormContext], Awaitable[None]] | None = None  # what to show after Cancel
+    # before the summary is shown after an answer: fresh figures into the draft (an exact count), a preview
+    # of what will be sent; may raise EndForm
+    before_summary: Callable[[FormContext, Draft], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if self.name in FORMS:
@@ -198,15 +202,17 @@ class Form(Generic[Draft]):
         """A step was answered: run its effect, then go to the next question (or back to the summary)."""
         step = self.step(key)
         assert step is not None
-        if step.effect is not None:
-            try:
+        try:
+            if step.effect is not None:
                 await step.effect(context, draft)
-            except EndForm as end:
-                await context.state.clear()
-                await context.message.answer(end.text)
-                return
-        follow_up = step.follow_up(draft) if step.follow_up is not None else None
-        following = follow_up or (SUMMARY if editing else self.after(key, draft))
+            follow_up = step.follow_up(draft) if step.follow_up is not None else None
+            following = follow_up or (SUMMARY if editing else self.after(key, draft))
+            if following == SUMMARY and self.before_summary is not None:
+                await self.before_summary(context, draft)
+        except EndForm as end:
+            await context.state.clear()
+            await context.message.answer(end.text)
+            return
         await self.save(context.state, following, draft, editing)
         with _in_locale(context):
             await self.ask(context.message, following, draft, editing=editing)
@@ -337,7 +343,7 @@ async def form_typed_answer(message: Message, state: FSMContext, **data: Any) ->
         await form.ask(message, key, draft, editing=editing)
         return
     try:
-        step.store(draft, step.parse(message.text or "", draft))
+        step.store(draft, step.parse((message.html_text if step.formatted else message.text) or "", draft))
     except DomainError as error:
         # the reason, with the question's buttons again (Back and Cancel stay one tap away)
         await message.answer(error.render(data["user"].locale), reply_markup=form.keyboard(key, draft, editing))

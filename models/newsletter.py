@@ -45,3 +45,22 @@ class NewsletterIssue(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class NewsletterContribution(SQLModel, table=True):
+    """A subscriber's contribution to the issue of `month`: reviewed in the desk, accepted (printed at the end
+    of that issue, in its language, credited by first name if the author agreed) or declined with a note."""
+
+    __tablename__ = "newsletter_contributions"
+    __table_args__ = ({"info": {"erase": "delete"}},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    month: str = Field(max_length=7, index=True)  # the issue it is for ("YYYY-MM")
+    locale: str = Field(max_length=5)  # the language it is written in: printed in that version
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    credit: bool = Field(default=False)  # the author agreed to be credited by first name
+    status: str = Field(default="pending", max_length=10, index=True)  # pending, accepted, declined
+    note: str | None = Field(default=None, max_length=20)  # the key of the decline note
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

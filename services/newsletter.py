@@ -7,6 +7,7 @@ Each issue goes out as one outbox campaign with source_key "newsletter:YYYY-MM";
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
@@ -19,10 +20,12 @@ from sqlmodel import col, select
 
 from locales import BABEL_LOCALES, LOCALES, N_, normalize_locale, t
 from models.base import utcnow
-from models.newsletter import NewsletterIssue, NewsletterSubscription
+from models.newsletter import NewsletterContribution, NewsletterIssue, NewsletterSubscription
 from models.outbox import Campaign
 from models.user import User
 from services import outbox
+from services.callbacks import button, keyboard
+from services.callbacks.newsletter import ReaderCb
 from services.errors import DomainError
 from services.markdown_telegram import markdown_blocks, split_html
 from services.timing import PARIS, check_schedulable, first_weekday_of_month, paris_datetime, to_paris, utc
@@ -38,8 +41,6 @@ CATCH_UP = timedelta(hours=12)
 TITLE_MAX = 200
 UPLOAD_MAX_BYTES = 256 * 1024
 UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
-# The callback data of the "Unsubscribe" button on every issue (handlers.newsletter.NlCb(action="unsub")).
-UNSUBSCRIBE_DATA = "nl:unsub:"
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
@@ -193,11 +194,19 @@ async def recent_issues(session: AsyncSession, limit: int = 12) -> list[Newslett
         select(NewsletterIssue).order_by(col(NewsletterIssue.month).desc()).limit(limit))).scalars())
 
 
-async def sent_issues(session: AsyncSession, limit: int = 12) -> list[NewsletterIssue]:
-    """Issues readers may read again, newest first."""
+async def sent_issues(session: AsyncSession, limit: int | None = 12) -> list[NewsletterIssue]:
+    """Issues readers may read again, newest first (all of them when `limit` is None)."""
     return list((await session.execute(
         select(NewsletterIssue).where(col(NewsletterIssue.sent_at).is_not(None))
         .order_by(col(NewsletterIssue.month).desc()).limit(limit))).scalars())
+
+
+async def access_month(session: AsyncSession, month: str, *, now: datetime) -> NewsletterIssue | None:
+    """The desk may open an existing issue of any month, and start one only for this month or a later one."""
+    issue = await get_issue(session, month)
+    if issue is None:
+        check_month_open(month, now)
+    return issue
 
 
 def _check_not_sent(issue: NewsletterIssue) -> None:
@@ -236,6 +245,11 @@ async def set_fallback(session: AsyncSession, month: str, allow: bool) -> Newsle
 
 def has_language(issue: NewsletterIssue, locale: str) -> bool:
     return bool(getattr(issue, f"title_{locale}") and getattr(issue, f"body_{locale}").strip())
+
+
+def check_written(issue: NewsletterIssue, locale: str) -> None:
+    if not has_language(issue, locale):
+        raise DomainError(N_("La version {language} n'est pas encore écrite."), language=locale.upper())
 
 
 def missing_languages(issue: NewsletterIssue) -> list[str]:
@@ -316,37 +330,93 @@ async def unschedule(session: AsyncSession, month: str) -> NewsletterIssue:
 
 # -- rendering and sending -----------------------------------------------------------------------------
 
-def render(issue: NewsletterIssue, locale: str, *, reader_locale: str | None = None) -> list[str]:
-    """The issue in one language as Telegram HTML messages (header, title, body split at paragraphs)."""
+@dataclass(frozen=True)
+class Contribution:
+    """An accepted contribution as printed: its text, and its author's first name if they agreed."""
+
+    text: str
+    author: str | None
+
+
+async def contributions_for(session: AsyncSession, month: str, locale: str) -> list[Contribution]:
+    """The accepted contributions printed at the end of the issue of `month` in `locale`, oldest first."""
+    rows = await session.execute(
+        select(col(NewsletterContribution.text), col(NewsletterContribution.credit), col(User.full_name))
+        .join(User, col(User.id) == col(NewsletterContribution.user_id))
+        .where(col(NewsletterContribution.month) == month, col(NewsletterContribution.locale) == locale,
+               col(NewsletterContribution.status) == "accepted")
+        .order_by(col(NewsletterContribution.id)))
+    return [Contribution(text, (name or "").split()[0] if credit and (name or "").split() else None)
+            for text, credit, name in rows.all()]
+
+
+def _contribution_blocks(locale: str, contributions: Sequence[Contribution]) -> list[str]:
+    if not contributions:
+        return []
+    lines = [t(locale, "<b>Vos contributions</b>")]
+    for contribution in contributions:
+        quoted = f"« {escape(contribution.text)} »" if locale == "fr" else f"“{escape(contribution.text)}”"
+        lines.append(f"{quoted} — {escape(contribution.author)}" if contribution.author else quoted)
+    return ["\n\n".join(lines)]
+
+
+def render(issue: NewsletterIssue, locale: str, *, reader_locale: str | None = None,
+           contributions: Sequence[Contribution] = ()) -> list[str]:
+    """The issue in one language as Telegram HTML messages (header, title, body split at paragraphs, then the
+    readers' accepted contributions in that language)."""
     reader = reader_locale or locale
     header = t(reader, "📰 <b>Lettre du Climat</b> — {month}", month=escape(month_label(issue.month, reader)))
     title = f"<b>{escape(getattr(issue, f'title_{locale}'))}</b>"
-    return split_html([f"{header}\n{title}", *markdown_blocks(getattr(issue, f"body_{locale}"))])
+    return split_html([f"{header}\n{title}", *markdown_blocks(getattr(issue, f"body_{locale}")),
+                       *_contribution_blocks(locale, contributions)])
+
+
+async def rendered(session: AsyncSession, issue: NewsletterIssue, locale: str, *,
+                   reader_locale: str | None = None) -> list[str]:
+    """`render` with the contributions accepted for this issue and language."""
+    return render(issue, locale, reader_locale=reader_locale,
+                  contributions=await contributions_for(session, issue.month, locale))
+
+
+async def read_again(session: AsyncSession, issue: NewsletterIssue, reader_locale: str) -> list[str]:
+    """A sent issue read again: the reader's language, else any written one (better than nothing here)."""
+    language = language_for(issue, reader_locale) or next(code for code in LOCALES if has_language(issue, code))
+    return await rendered(session, issue, language, reader_locale=reader_locale)
 
 
 def unsubscribe_markup(locale: str) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": t(locale, "Se désabonner"), "callback_data": UNSUBSCRIBE_DATA}]]}
+    """The one-tap "Unsubscribe" under every issue."""
+    return keyboard([button(t(locale, "Se désabonner"), ReaderCb(action="unsub"))])
 
 
-def _outgoing_parts(issue: NewsletterIssue, reader_locale: str) -> list[outbox.Part] | None:
-    language = language_for(issue, reader_locale)
-    if language is None:
-        return None
-    texts = render(issue, language, reader_locale=reader_locale)
+def _with_unsubscribe(texts: list[str], reader_locale: str) -> list[outbox.Part]:
     parts = [outbox.Part(text) for text in texts[:-1]]
     parts.append(outbox.Part(texts[-1], unsubscribe_markup(reader_locale)))
     return parts
 
 
+async def _outgoing_parts(session: AsyncSession, issue: NewsletterIssue,
+                          reader_locale: str) -> list[outbox.Part] | None:
+    language = language_for(issue, reader_locale)
+    if language is None:
+        return None
+    return _with_unsubscribe(await rendered(session, issue, language, reader_locale=reader_locale), reader_locale)
+
+
 async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: datetime,
-                     report_chat_id: int | None = None) -> tuple[Campaign, int]:
-    """Enqueue the issue for every reachable subscriber, each in their language; idempotent."""
+                     report_chat_id: int | None = None, locale: str = "fr",
+                     sent_by: int | None = None) -> tuple[Campaign, int]:
+    """Enqueue the issue for every reachable subscriber, each in their language; idempotent.
+
+    `sent_by` is the coordinator who sends it now (the writer when it goes out on schedule): the live
+    progress and the report speak their language, as `locale` (the campaign's title) does.
+    """
     check_ready(issue)
     campaign, _new = await outbox.create_campaign(
-        session, kind=KIND, title=t("fr", "Lettre du Climat {month}", month=issue.month),
-        source_key=f"newsletter:{issue.month}", created_by=issue.created_by,
+        session, kind=KIND, title=t(locale, "Lettre du Climat {month}", month=issue.month),
+        source_key=f"newsletter:{issue.month}", created_by=sent_by or issue.created_by,
         report_chat_id=report_chat_id or issue.report_chat_id)
-    rendered = {locale: _outgoing_parts(issue, locale) for locale in LOCALES}
+    parts_by_locale = {locale: await _outgoing_parts(session, issue, locale) for locale in LOCALES}
     readers = await session.execute(
         select(col(User.id), col(User.telegram_id), col(NewsletterSubscription.locale))
         .join(User, col(User.id) == col(NewsletterSubscription.user_id))
@@ -354,7 +424,7 @@ async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: date
         .order_by(col(NewsletterSubscription.id)))
     messages = (outbox.Outgoing(chat_id, parts, user_id)
                 for user_id, chat_id, locale in readers.all()
-                if chat_id is not None and (parts := rendered.get(normalize_locale(locale))) is not None)
+                if chat_id is not None and (parts := parts_by_locale.get(normalize_locale(locale))) is not None)
     enqueued = await outbox.enqueue(session, campaign, messages)
     if issue.sent_at is None:
         issue.sent_at = now
@@ -363,12 +433,12 @@ async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: date
     return campaign, enqueued
 
 
-async def send_now(session: AsyncSession, month: str, *, now: datetime,
-                   report_chat_id: int | None = None) -> tuple[Campaign, int]:
+async def send_now(session: AsyncSession, month: str, *, now: datetime, report_chat_id: int | None = None,
+                   locale: str = "fr", sent_by: int | None = None) -> tuple[Campaign, int]:
     """The coordinator's "send now": the same checks as scheduling, then the same idempotent sending."""
     issue, _readers = await check_sendable(session, month)
     issue.send_at = now
-    return await send_issue(session, issue, now=now, report_chat_id=report_chat_id)
+    return await send_issue(session, issue, now=now, report_chat_id=report_chat_id, locale=locale, sent_by=sent_by)
 
 
 async def send_due(session: AsyncSession, now: datetime) -> list[str]:
@@ -397,12 +467,10 @@ async def send_test(session: AsyncSession, month: str, locale: str, *, chat_id: 
                     user_id: int | None) -> Campaign:
     """The issue in one language to the coordinator alone, through the outbox exactly as readers get it."""
     issue = await require_issue(session, month)
-    if not has_language(issue, locale):
-        raise DomainError(N_("La version {language} n'est pas encore écrite."), language=locale.upper())
+    check_written(issue, locale)
     campaign, _new = await outbox.create_campaign(
         session, kind=TEST_KIND, title=t("fr", "Test de la Lettre du Climat {month}", month=month),
         created_by=user_id, report_chat_id=None)
-    texts = render(issue, locale)
-    parts = [outbox.Part(text) for text in texts[:-1]] + [outbox.Part(texts[-1], unsubscribe_markup(locale))]
+    parts = _with_unsubscribe(await rendered(session, issue, locale), locale)
     await outbox.enqueue(session, campaign, [outbox.Outgoing(chat_id, parts, user_id)])
     return campaign

@@ -104,13 +104,17 @@ def send_now(
     """Send an issue now to every subscriber (through the outbox; the running bot's sender delivers it)."""
     from services import newsletter
 
+    async def readers(session: AsyncSession) -> int:
+        return (await newsletter.check_sendable(session, newsletter.parse_month(month)))[1]
+
+    count = in_transaction(readers)  # a refusal (already sent, nobody subscribed…) before asking anything
     if not yes:
-        typer.confirm(f"Send the {month} newsletter now to every subscriber?", abort=True)
+        typer.confirm(f"Send the {month} newsletter now to {count} readers?", abort=True)
 
     async def work(session: AsyncSession) -> str:
         campaign, enqueued = await newsletter.send_now(session, newsletter.parse_month(month), now=_now())
         return (f"Issue {month}: {enqueued} readers queued for sending (campaign {campaign.id}; "
-                f"follow it with: volunteer-bot campaigns watch {campaign.id}).")
+                f"follow it with: volunteer-bot delivery watch {campaign.id}).")
 
     typer.echo(in_transaction(work))
 

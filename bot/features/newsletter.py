@@ -5,7 +5,9 @@ from locales import N_
 
 FEATURE = Feature(
     name="newsletter",
-    routers=("handlers.newsletter:router",),
+    # the coordinators' routers first: their guard passes volunteers' typed text on to the readers' routers
+    routers=("handlers.newsletter.desk:router", "handlers.newsletter.contributions:review_router",
+             "handlers.newsletter.reader:router", "handlers.newsletter.contributions:router"),
     menu=(MenuEntry("newsletter", N_("📰 Lettre du Climat"), order=40),),
     coordinator_menu=(MenuEntry("newsletter", N_("📰 Lettre du Climat"), Audience.COORDINATORS, order=40),),
     commands=(Command("newsletter", N_("La Lettre du Climat, chaque mois")),),

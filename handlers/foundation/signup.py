@@ -18,10 +18,10 @@ from babel import Locale
 from pydantic import BaseModel
 
 from bot.middlewares.roles import SignedUpOnly, guard
-from handlers import newsletter
 from handlers.forms import Choice, EndForm, Form, FormContext, Step, resume
 from handlers.foundation.menu import show_main_menu
 from handlers.foundation.privacy import privacy_notice
+from handlers.newsletter.reader import offer_after_signup
 from handlers.ui import tapped_message
 from locales import BABEL_LOCALES, LOCALES, N_
 from locales.formatting import format_arrondissement
@@ -152,7 +152,7 @@ async def _finish(context: FormContext, draft: SignupDraft) -> None:
     await context.message.answer(text)
     await show_main_menu(context.message, user, bool(context.data.get("is_coordinator")))
     if first_time:
-        await newsletter.offer_after_signup(context.message, context.session, user)
+        await offer_after_signup(context.message, context.session, user)
 
 
 SIGNUP: Form[SignupDraft] = Form(

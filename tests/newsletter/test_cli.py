@@ -30,8 +30,8 @@ def database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["newsletter", *args])
+def _run(*args: str, typed: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["newsletter", *args], input=typed)
     return result.exit_code, result.output
 
 
@@ -115,3 +115,17 @@ def test_bad_files_and_dates_change_nothing(database: str, tmp_path: Path) -> No
         code, output = _run("import", *args)
         assert code == 1 and message in output, (args, output)
     assert _query(database, select(NewsletterIssue)) == []
+
+
+def test_send_now_asks_with_the_reader_count(database: str, tmp_path: Path) -> None:
+    month = newsletter.upcoming_months(utcnow())[1]
+    (tmp_path / "fr.md").write_text("# Le froid arrive\n\nBonjour.\n", encoding="utf-8")
+    assert _run("import", "--month", month, "--fr", str(tmp_path / "fr.md"), "--fallback")[0] == 0
+    code, output = _run("send-now", "--month", month, typed="n\n")  # nobody yet: refused before any question
+    assert code == 1 and "Nobody subscribes" in output and "?" not in output
+    _subscribe(database)
+    code, output = _run("send-now", "--month", month, typed="n\n")
+    assert code == 1 and f"Send the {month} newsletter now to 2 readers?" in output
+    assert _query(database, select(func.count()).select_from(OutboxMessage)) == [(0,)]
+    code, output = _run("send-now", "--month", month, typed="y\n")
+    assert code == 0 and "to 2 readers?" in output and "2 readers queued" in output

@@ -68,7 +68,7 @@ async def test_each_reader_gets_the_issue_once_in_their_language(sessions: async
     assert "décembre 2026" in by_chat[1][0]["text"]
     assert "Winter is coming" in by_chat[2][0]["text"] and "December 2026" in by_chat[2][0]["text"]
     assert by_chat[2][-1]["reply_markup"]["inline_keyboard"][0][0] == {
-        "text": "Unsubscribe", "callback_data": newsletter.UNSUBSCRIBE_DATA}
+        "text": "Unsubscribe", "callback_data": "nl:unsub:"}  # buttons already sent keep working
 
 
 async def test_bad_input_changes_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -187,6 +187,10 @@ async def test_a_long_issue_is_split_and_every_part_is_accepted(harness: BotHarn
     async with harness.session() as session:
         statuses = (await session.execute(select(OutboxMessage.status))).scalars().all()
     assert statuses == [DeliveryStatus.SENT, DeliveryStatus.SENT]
+    live = await coordinator.expect_message()  # the live progress message, edited as the sender goes
+    report = await coordinator.expect_message(timeout=5)  # then the final report, without tapping anything
+    assert "Rapport" in report.text and "Reçu : 2" in report.visible_text
+    assert "2 / 2" in live.visible_text and "Terminée" in live.visible_text and not live.buttons
     await coordinator.tap("📊 Progression")
     await coordinator.expect_callback_answer()
     assert "2 envoyées sur 2" in (await coordinator.expect_message()).text

@@ -1,4 +1,4 @@
-"""`volunteer-bot campaigns | broadcast | sender`: mass sending from a terminal, with live progress."""
+"""`volunteer-bot delivery | broadcast | sender`: mass sending from a terminal, with live progress."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def broadcast(
     network: str = typer.Option(None, "--network", help="climate or solidarity."),
     arrondissement: list[int] = typer.Option([], "--arrondissement", "-a", help="Paris arrondissement (repeat)."),
     language: str = typer.Option(None, "--language", help="fr or en: only readers of this language."),
-    title: str = typer.Option("Broadcast (CLI)", "--title", help="Shown in `volunteer-bot campaigns`."),
+    title: str = typer.Option("Broadcast (CLI)", "--title", help="Shown in `volunteer-bot delivery`."),
     as_html: bool = typer.Option(False, "--html", help="The texts are Telegram HTML (otherwise escaped)."),
     wait: bool = typer.Option(False, "--wait", help="Show a live progress bar until everything is sent."),
     with_sender: bool = typer.Option(False, "--with-sender",
