@@ -17,6 +17,8 @@ from locales import t
 from models.base import utcnow
 from models.outbox import Campaign, CampaignStatus
 from models.user import User
+from services.callbacks import button, keyboard
+from services.callbacks.delivery import CampaignCb
 from services.outbox import Progress, campaign_progress
 
 log = logging.getLogger(__name__)
@@ -53,15 +55,15 @@ def render_progress(locale: str, title: str, progress: Progress) -> str:
 
 
 def progress_keyboard(locale: str, campaign_id: int, progress: Progress) -> dict[str, Any] | None:
-    """Pause or resume, and cancel, while the campaign runs (callback data of handlers/broadcast.py)."""
+    """Pause or resume, and cancel, while the campaign runs (handled in handlers/delivery.py)."""
     if progress.finished or progress.status == CampaignStatus.CANCELLED:
         return None
     if progress.status == CampaignStatus.PAUSED:
-        toggle = {"text": t(locale, "▶️ Reprendre"), "callback_data": f"bc:resume:{campaign_id}"}
+        toggle = button(t(locale, "▶️ Reprendre"), CampaignCb(action="resume", campaign_id=campaign_id))
     else:
-        toggle = {"text": t(locale, "⏸ Pause"), "callback_data": f"bc:pause:{campaign_id}"}
-    cancel = {"text": t(locale, "✖ Annuler l'envoi"), "callback_data": f"bc:cancel:{campaign_id}"}
-    return {"inline_keyboard": [[toggle, cancel]]}
+        toggle = button(t(locale, "⏸ Pause"), CampaignCb(action="pause", campaign_id=campaign_id))
+    cancel = button(t(locale, "✖ Annuler l'envoi"), CampaignCb(action="cancel", campaign_id=campaign_id))
+    return keyboard([toggle, cancel])
 
 
 def render_report(locale: str, title: str, progress: Progress) -> str:

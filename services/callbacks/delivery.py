@@ -1,7 +1,6 @@
 """Buttons of mass sending: the live progress message's pause, resume and cancel.
 
-The broadcast wizard itself is a form (handlers/forms.py `FormCb`). bot/delivery/progress.py writes these
-buttons as "bc:{action}:{campaign_id}", which is what this factory packs.
+The broadcast wizard itself is a form (handlers/forms.py `FormCb`); bot/delivery/progress.py builds these.
 """
 
 from __future__ import annotations
