@@ -43,8 +43,8 @@ async def _launch(harness: BotHarness, coordinator: TestUser, french: bool) -> N
     await coordinator.send("Canicule : pensez à vos voisins.")
     await coordinator.expect_message()
     await coordinator.tap("Même texte pour tous" if french else "Same text for everyone")
-    await coordinator.expect_message()
-    await coordinator.tap(f"✅ Envoyer à {VOLUNTEERS}" if french else f"✅ Send to {VOLUNTEERS}")
+    _label, _part, summary = await coordinator.expect_messages(3)  # the preview, then the summary
+    await coordinator.tap(f"✅ Envoyer à {VOLUNTEERS}" if french else f"✅ Send to {VOLUNTEERS}", message=summary)
     await coordinator.expect_message()
 
 
@@ -160,7 +160,7 @@ def test_cli_refuses_to_steer_a_finished_campaign(cli_database: str) -> None:
 
     asyncio.run(finish())
     runner = CliRunner()
-    result = runner.invoke(cli, ["campaigns", "pause", "1"])
+    result = runner.invoke(cli, ["delivery", "pause", "1"])
     assert result.exit_code == 1 and "finished" in result.output and "nothing left to pause" in result.output
 
 

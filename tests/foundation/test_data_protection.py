@@ -71,11 +71,14 @@ async def test_mydata_is_readable_and_holds_the_conversation_in_progress(harness
 
 
 async def test_retention_drops_texts_and_payloads_but_keeps_the_counts(harness: BotHarness) -> None:
-    start = utcnow()
+    # Rows a day old by the wall clock (the update store's own purge forgets finished updates after 2 days),
+    # and the retention job told it is 30 days later.
+    start = utcnow() - timedelta(days=1)
+    later = start + timedelta(days=30, hours=12)
     async with harness.session() as session:
         person = await volunteer(session, 502)
-        old = Campaign(kind="broadcast", title="ancienne", created_at=start - timedelta(days=31))
-        recent = Campaign(kind="broadcast", title="récente", created_at=start - timedelta(days=29))
+        old = Campaign(kind="broadcast", title="ancienne", created_at=start)
+        recent = Campaign(kind="broadcast", title="récente", created_at=start + timedelta(days=2))
         session.add_all([old, recent])
         await session.flush()
         session.add_all([
@@ -83,14 +86,14 @@ async def test_retention_drops_texts_and_payloads_but_keeps_the_counts(harness: 
             OutboxMessage(campaign_id=recent.id, user_id=person.id, chat_id=502, parts=[{"text": PHONE}],
                           status="sent"),
             ReceivedUpdate(update_id=1, payload={"text": PHONE}, status=UpdateStatus.FAILED,
-                           received_at=start - timedelta(days=40)),
+                           received_at=start),
             ReceivedUpdate(update_id=2, payload={"text": PHONE}, status=UpdateStatus.FAILED,
-                           received_at=start - timedelta(days=29)),
+                           received_at=start + timedelta(days=2)),
         ])
         await session.commit()
     set_job_context(harness.app)
-    assert await drop_old_texts(now=start) == (1, 1)
-    assert await drop_old_texts(now=start) == (0, 0)  # nothing left to drop: the job is idempotent
+    assert await drop_old_texts(now=later) == (1, 1)
+    assert await drop_old_texts(now=later) == (0, 0)  # nothing left to drop: the job is idempotent
     async with harness.session() as session:
         outbox = {row.campaign_id: row.parts for row in (await session.execute(select(OutboxMessage))).scalars()}
         assert outbox == {old.id: [], recent.id: [{"text": PHONE}]}
@@ -98,7 +101,7 @@ async def test_retention_drops_texts_and_payloads_but_keeps_the_counts(harness: 
         payloads: dict[int, object] = dict(rows.all())
         assert payloads == {1: None, 2: {"text": PHONE}}
         assert (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 2
-    assert await drop_old_texts(now=start + timedelta(days=2)) == (1, 1)  # a day later, the recent ones go too
+    assert await drop_old_texts(now=later + timedelta(days=2)) == (1, 1)  # two days later, the recent ones go too
 
 
 async def test_a_database_error_in_the_webhook_path_logs_no_personal_data(
