@@ -8,6 +8,7 @@ A button for the wrong audience is refused at once.
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from aiogram import BaseMiddleware, Router
@@ -23,14 +24,16 @@ COORDINATORS_ONLY = N_("Cette action est réservée aux coordinateurs.")
 SIGNED_UP_ONLY = N_("Vous n'êtes pas encore inscrit : tapez /start.")
 
 
-class _Guard(BaseMiddleware):
+class _Guard(BaseMiddleware, abc.ABC):
     skip_messages = False
 
+    @abc.abstractmethod
     def allows(self, data: dict[str, Any]) -> bool:
-        raise NotImplementedError
+        """May the person behind this update use the guarded handlers?"""
 
+    @abc.abstractmethod
     def refusal(self) -> str:
-        raise NotImplementedError
+        """What they are told otherwise, in their language."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if self.allows(data):
