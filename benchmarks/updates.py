@@ -208,6 +208,19 @@ if __name__ == "__main__":
 
             signal.signal(signal.SIGTERM, dump)
             profiler.enable()
+        if snapshot := os.environ.get("BENCH_TRACEMALLOC"):  # what the bot holds: allocation sites, on SIGTERM
+            import gc
+            import signal
+            import tracemalloc
+
+            tracemalloc.start(8)
+
+            def report(*_: object) -> None:
+                gc.collect()
+                tracemalloc.take_snapshot().dump(snapshot)
+                os._exit(0)
+
+            signal.signal(signal.SIGTERM, report)
         asyncio.run(run_bot(options.bot, options.api_url, options.database))
     else:
         print(json.dumps(main(options.users, options.paced_rate or 200.0)))

@@ -11,7 +11,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import TELEGRAM_API_URL, Settings
@@ -19,6 +18,7 @@ from bot.db import create_engine, create_sessionmaker
 from bot.delivery.budget import send_budget
 from bot.fsm_storage import DatabaseStorage
 from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.isolation import TransientEventIsolation
 from bot.middlewares.refusals import RenderRefusals
 from bot.middlewares.responses import KeepResponseModels
 from bot.middlewares.session import CommitBeforeSend, DbSessionMiddleware, ReliableCalls
@@ -66,7 +66,7 @@ def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession
 def create_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSession],
                       storage: BaseStorage) -> Dispatcher:
     # One update at a time per user and chat: two quick taps must not race on the same conversation.
-    isolation: BaseEventIsolation = SimpleEventIsolation()
+    isolation: BaseEventIsolation = TransientEventIsolation()
     if settings.redis_url:
         from bot.fsm_redis import ErasableRedisStorage, create_user_isolation
 

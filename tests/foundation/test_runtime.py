@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.demo import run_demo
+from bot.isolation import TransientEventIsolation
 from handlers.foundation.commands import publish_commands
 from models.user import User
 from tests.factories import volunteer
@@ -123,3 +124,16 @@ async def test_help_lists_every_command_in_the_users_language(harness: BotHarnes
     await lily.send("/help")
     text = (await lily.expect_message()).text
     assert "Here is what I can do" in text and "/delete : Erase my data" in text and "/tenders" in text
+
+
+async def test_a_crowd_passes_and_the_bot_keeps_no_lock_for_anyone(harness: BotHarness) -> None:
+    """One update at a time per person, and nothing kept per person once they stop writing (aiogram's own
+    isolation keeps a lock per person for ever: 15,000 of them after an alert)."""
+    crowd = [harness.user(5000 + number, "V", "fr") for number in range(30)]
+    for person in crowd:
+        await person.send("/start")
+    for person in crowd:
+        await person.expect_message()
+    await harness.emu.wait_idle()
+    isolation = harness.app.dispatcher.fsm.events_isolation
+    assert isinstance(isolation, TransientEventIsolation) and isolation.held == 0
