@@ -38,8 +38,8 @@ def solve(
     out: Path = typer.Option(..., "--out", help="A.csv to write: volunteer_id,team_id,role."),
 ) -> None:
     """Form teams from files; prints one JSON line (assigned, unassigned, teams filled, objective, bound…)."""
-    from services.night_assignment import solve as solve_instance
-    from services.night_csv import CsvError, read_teams, read_volunteers, write_assignment
+    from services.night.assignment import solve as solve_instance
+    from services.night.files import CsvError, read_teams, read_volunteers, write_assignment
 
     try:
         people, team_list = read_volunteers(_read(volunteers)), read_teams(_read(teams))
@@ -79,8 +79,8 @@ def create(
     """Create an edition; prints its id."""
     from locales import DEFAULT_LOCALE
     from models.base import utcnow
-    from services import night
     from services.errors import DomainError
+    from services.night import rules
 
     try:
         day, last = date.fromisoformat(night_date), date.fromisoformat(deadline)
@@ -89,7 +89,7 @@ def create(
         return
 
     async def work(session: Any) -> int:
-        edition = await night.create_edition(session, name=name or f"Nuit de la Solidarité {day.year}",
+        edition = await rules.create_edition(session, name=name or f"Nuit de la Solidarité {day.year}",
                                              night_date=day, deadline=last, now=utcnow())
         return edition.id or 0
 
@@ -104,11 +104,11 @@ def assign(edition: int = typer.Argument(..., help="Edition id.")) -> None:
     """Form the edition's teams (like the coordinator's button); prints the summary as one JSON line."""
     from locales import DEFAULT_LOCALE
     from models.base import utcnow
-    from services import night
     from services.errors import DomainError
+    from services.night import rules
 
     async def work(session: Any) -> dict[str, Any]:
-        summary = await night.form_teams(session, await night.get_edition(session, edition), utcnow())
+        summary = await rules.form_teams(session, await rules.get_edition(session, edition), utcnow())
         return {"sectors": summary.sectors, "teams_formed": summary.formed, "assigned": summary.assigned,
                 "unassigned": summary.unassigned, "by_rank": summary.by_rank,
                 "groups_kept": summary.groups_kept, "groups": summary.groups,
@@ -128,9 +128,9 @@ def import_sectors(edition: int = typer.Argument(..., help="Edition id."),
                                                "leader_code")) -> None:
     """Create or update sectors; all or nothing."""
     from locales import DEFAULT_LOCALE
-    from services import night
     from services.errors import DomainError
-    from services.night_csv import CsvError, read_sectors
+    from services.night import rules
+    from services.night.files import CsvError, read_sectors
 
     try:
         rows = read_sectors(_read(path))
@@ -139,10 +139,10 @@ def import_sectors(edition: int = typer.Argument(..., help="Edition id."),
         return
 
     async def work(session: Any) -> int:
-        found = await night.get_edition(session, edition)
+        found = await rules.get_edition(session, edition)
         for line, row in enumerate(rows, start=2):
             try:
-                await night.add_sector(session, found, row)
+                await rules.add_sector(session, found, row)
             except DomainError as error:  # the transaction rolls back: nothing of the file stays
                 raise CsvError([f"line {line}: " + error.render(DEFAULT_LOCALE)]) from None
         return len(rows)
@@ -160,9 +160,9 @@ def import_leaders(edition: int = typer.Argument(..., help="Edition id."),
                    path: Path = typer.Argument(..., help="CSV: code,first_name,organisation,telegram_id")) -> None:
     """Create or update team leaders; all or nothing."""
     from locales import DEFAULT_LOCALE
-    from services import night
     from services.errors import DomainError
-    from services.night_csv import CsvError, read_leaders
+    from services.night import rules
+    from services.night.files import CsvError, read_leaders
 
     try:
         rows = read_leaders(_read(path))
@@ -171,9 +171,9 @@ def import_leaders(edition: int = typer.Argument(..., help="Edition id."),
         return
 
     async def work(session: Any) -> int:
-        found = await night.get_edition(session, edition)
+        found = await rules.get_edition(session, edition)
         for code, first_name, organisation, telegram_id in rows:
-            await night.add_leader(session, found, code=code, first_name=first_name, organisation=organisation,
+            await rules.add_leader(session, found, code=code, first_name=first_name, organisation=organisation,
                                    telegram_id=telegram_id)
         return len(rows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from models.night import NightEdition
-from services import night
+from services.night import rules
 from tests.harness import BotHarness
 
 NIGHT_DAY = date(2027, 1, 28)
@@ -24,12 +24,12 @@ async def make_edition(harness: BotHarness, sectors: list[tuple[str, int, int, i
                        leaders: dict[str, str] | None = None) -> int:
     """An edition on NIGHT_DAY; sectors are (code, arrondissement, min, max, leader code)."""
     async with harness.app.sessions.begin() as session:
-        edition = await night.create_edition(session, name="Nuit de la Solidarité 2027", night_date=NIGHT_DAY,
+        edition = await rules.create_edition(session, name="Nuit de la Solidarité 2027", night_date=NIGHT_DAY,
                                              deadline=DEADLINE, now=BEFORE_DEADLINE)
         for code, first_name in (leaders or {}).items():
-            await night.add_leader(session, edition, code=code, first_name=first_name)
+            await rules.add_leader(session, edition, code=code, first_name=first_name)
         for code, arrondissement, low, high, leader in sectors or []:
-            await night.add_sector(session, edition, night.SectorInput(
+            await rules.add_sector(session, edition, rules.SectorInput(
                 code=code, arrondissement=arrondissement, kind="street", meeting_point=f"Mairie du {arrondissement}e",
                 meeting_address=f"{arrondissement} rue de la Mairie", meeting_time=time(19, 0),
                 min_volunteers=low, max_volunteers=high, leader_code=leader))
@@ -59,5 +59,5 @@ async def registered(harness: BotHarness, edition_id: int, telegram_id: int, pre
         user = await factories.volunteer(session, telegram_id, name=name, locale=locale, solidarity=True)
         found = await session.get(NightEdition, edition_id)
         assert found is not None
-        await night.register(session, found, user, night.Answers(prefs, first_time, group_code=group,
+        await rules.register(session, found, user, rules.Answers(prefs, first_time, group_code=group,
                                                                  can_lead=can_lead), BEFORE_DEADLINE)

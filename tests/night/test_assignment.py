@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from benchmarks.night import instance
-from services.night_assignment import (
+from services.night.assignment import (
     LEADER,
     MEMBER,
     Placement,

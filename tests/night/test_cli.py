@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from benchmarks.night import instance
 from bot.cli import app
 from bot.config import get_settings
-from services.night_assignment import check
-from services.night_csv import read_assignment, read_teams, read_volunteers
+from services.night.assignment import check
+from services.night.files import read_assignment, read_teams, read_volunteers
 
 runner = CliRunner()
 

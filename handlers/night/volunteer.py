@@ -28,9 +28,10 @@ from locales.formatting import format_arrondissement, format_day, format_when
 from models.base import utcnow
 from models.night import NightEdition
 from models.user import User
-from services import night, night_publication, users
+from services import users
 from services.callbacks.foundation import MenuCb
 from services.errors import DomainError, StaleButton
+from services.night import publication, rules
 
 router = Router(name="night")
 Clock = Callable[[], datetime]
@@ -51,7 +52,7 @@ class NightCb(CallbackData, prefix="ng"):
     value: str = ""
 
 
-class NightPushCb(CallbackData, prefix=night_publication.PUSH_PREFIX):
+class NightPushCb(CallbackData, prefix=publication.PUSH_PREFIX):
     """Buttons sent through the outbox (reminders, thanks): they carry the edition they belong to."""
 
     action: str
@@ -72,15 +73,15 @@ def _spoken(code: str, locale: str) -> str:
 # -- what a volunteer sees -----------------------------------------------------------------------------
 
 async def show_night(message: Message, session: AsyncSession, user: User, now: datetime) -> None:
-    edition = await night.current_edition(session, now)
+    edition = await rules.current_edition(session, now)
     if edition is None:
         await message.answer(_("Aucune Nuit de la Solidarité n'est ouverte pour le moment."))
         return
     assert user.id is not None
-    registration = await night.get_registration(session, edition, user.id)
+    registration = await rules.get_registration(session, edition, user.id)
     builder = InlineKeyboardBuilder()
     title = _("🌙 <b>{name}</b> : nuit du {day}, de 22 h à 1 h.").format(
-        name=escape(edition.name), day=format_day(night.night_start(edition), user.locale))
+        name=escape(edition.name), day=format_day(rules.night_start(edition), user.locale))
     if registration is None or registration.withdrawn_at is not None:
         text = title + "\n" + _(
             "Des équipes d'un responsable et de 3 ou 4 volontaires vont à la rencontre des personnes sans abri "
@@ -88,11 +89,11 @@ async def show_night(message: Message, session: AsyncSession, user: User, now: d
             deadline=format_when(edition.registration_deadline, user.locale))
         builder.button(text=_("✍️ Je m'inscris"), callback_data=NightCb(action="register"))
     else:
-        place = await night.assignment_of(session, edition, user.id)
+        place = await rules.assignment_of(session, edition, user.id)
         if place is not None and edition.published_at is not None:
-            text = await night_publication.team_card(session, edition, place, user.locale)
+            text = await publication.team_card(session, edition, place, user.locale)
             builder.button(text=_("📍 Je suis là"), callback_data=NightPushCb(action="here", edition=edition.id or 0))
-            if await night.may_see_presence(session, edition, user, False):
+            if await rules.may_see_presence(session, edition, user, False):
                 builder.button(text=_("👥 Présences"), callback_data=NightCb(action="presence"))
         else:
             text = title + "\n" + registration_text(registration_data(registration), user.locale)
@@ -213,12 +214,12 @@ async def current_step(state: FSMContext) -> State | None:
 @router.callback_query(NightCb.filter(F.action == "register"))
 async def start_registration(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext,
                              clock: Clock = utcnow) -> None:
-    edition = await night.current_edition(session, clock())
+    edition = await rules.current_edition(session, clock())
     if edition is None or not user.is_signed_up:
         raise StaleButton
     await query.answer()
     assert user.id is not None
-    existing = await night.get_registration(session, edition, user.id)
+    existing = await rules.get_registration(session, edition, user.id)
     data = registration_data(existing) if existing and existing.withdrawn_at is None else \
         {"prefs": [user.arrondissement] if user.arrondissement else [], "languages": list(user.languages)}
     await state.set_data({**data, "edition": edition.id})
@@ -233,7 +234,7 @@ async def toggle_pref(query: CallbackQuery, callback_data: NightCb, state: FSMCo
     chosen = list((await state.get_data()).get("prefs", []))
     if number in chosen:
         chosen.remove(number)
-    elif len(chosen) >= night.MAX_PREFERENCES:
+    elif len(chosen) >= rules.MAX_PREFERENCES:
         await query.answer(_("Trois arrondissements au plus."), show_alert=True)
         return
     else:
@@ -307,18 +308,18 @@ async def confirm(query: CallbackQuery, state: FSMContext, session: AsyncSession
         await answer_stale(query)
         await state.clear()
         return
-    answers = night.Answers(arrondissements=data.get("prefs", []), first_time=bool(data.get("first_time")),
+    answers = rules.Answers(arrondissements=data.get("prefs", []), first_time=bool(data.get("first_time")),
                             languages=data.get("languages", []), group_code=data.get("group"),
                             can_lead=bool(data.get("can_lead")), access_constraint=data.get("access"))
     try:
-        registration, late = await night.register(session, edition, user, answers, now)
+        registration, late = await rules.register(session, edition, user, answers, now)
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await state.clear()
     await query.answer()
     if late:
-        await night_publication.absorb_late_registration(session, edition, registration, now)
+        await publication.absorb_late_registration(session, edition, registration, now)
     await _msg(query).answer(_("C'est noté, merci ! Vous recevrez votre équipe, votre secteur et votre point de "
                                "rendez-vous quand les équipes seront formées."))
 
@@ -328,7 +329,7 @@ async def confirm(query: CallbackQuery, state: FSMContext, session: AsyncSession
 @router.message(NightReg.prefs, F.text)
 async def typed_prefs(message: Message, state: FSMContext, user: User) -> None:
     try:
-        prefs = night.parse_preferences(message.text or "")
+        prefs = rules.parse_preferences(message.text or "")
     except DomainError as error:
         await message.answer(error.render(user.locale))
         return
@@ -339,7 +340,7 @@ async def typed_prefs(message: Message, state: FSMContext, user: User) -> None:
 @router.message(NightReg.group, F.text)
 async def typed_group(message: Message, state: FSMContext, user: User) -> None:
     try:
-        code = night.clean_group_code(message.text)
+        code = rules.clean_group_code(message.text)
     except DomainError as error:
         await message.answer(error.render(user.locale))
         return
@@ -377,15 +378,15 @@ async def ask_withdraw(query: CallbackQuery) -> None:
 @router.callback_query(NightCb.filter(F.action == "withdraw_yes"))
 async def withdraw(query: CallbackQuery, session: AsyncSession, user: User, clock: Clock = utcnow) -> None:
     now = clock()
-    edition = await night.current_edition(session, now)
+    edition = await rules.current_edition(session, now)
     try:
         if edition is None:
             raise DomainError(N_("Vous n'êtes pas inscrit à cette nuit."))
-        left = await night.withdraw(session, edition, user, now)
+        left = await rules.withdraw(session, edition, user, now)
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
-    await night_publication.absorb_withdrawal(session, edition, left, now)
+    await publication.absorb_withdrawal(session, edition, left, now)
     await query.answer()
     await _msg(query).answer(_("C'est noté : vous êtes retiré. Merci de nous avoir prévenus."))
 
@@ -399,7 +400,7 @@ async def here(query: CallbackQuery, callback_data: NightPushCb, session: AsyncS
     try:
         if edition is None:
             raise DomainError(N_("Vous n'êtes dans aucune équipe pour cette nuit."))
-        sector = await night.check_in(session, edition, user, clock())
+        sector = await rules.check_in(session, edition, user, clock())
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
@@ -413,7 +414,7 @@ async def feedback(query: CallbackQuery, callback_data: NightPushCb, session: As
     try:
         if edition is None:
             raise DomainError(N_("Ce bouton n'est plus valable."))
-        await night_publication.record_feedback(session, edition, user, callback_data.value)
+        await publication.record_feedback(session, edition, user, callback_data.value)
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
@@ -425,7 +426,7 @@ TEXT_BUDGET = 4000
 MAX_REINFORCE_BUTTONS = 90
 
 
-def presence_text(points: list[night.MeetingPoint]) -> tuple[list[str], InlineKeyboardMarkup]:
+def presence_text(points: list[rules.MeetingPoint]) -> tuple[list[str], InlineKeyboardMarkup]:
     """The board as messages short enough for Telegram; buttons for the short teams go on the last one."""
     lines = [_("<b>Présences</b>")]
     buttons = 0
@@ -454,11 +455,11 @@ def presence_text(points: list[night.MeetingPoint]) -> tuple[list[str], InlineKe
 
 async def send_presence(message: Message, session: AsyncSession, user: User, is_coordinator: bool,
                         now: datetime) -> None:
-    edition = await night.current_edition(session, now)
+    edition = await rules.current_edition(session, now)
     try:
         if edition is None:
             raise DomainError(N_("Aucune Nuit de la Solidarité n'est ouverte pour le moment."))
-        points = await night.presence_board(session, edition, user, is_coordinator)
+        points = await rules.presence_board(session, edition, user, is_coordinator)
     except DomainError as error:
         await message.answer(error.render(user.locale))
         return
@@ -486,15 +487,15 @@ async def presence(query: CallbackQuery, session: AsyncSession, user: User, is_c
 async def reinforce(query: CallbackQuery, callback_data: NightCb, session: AsyncSession, user: User,
                     is_coordinator: bool, clock: Clock = utcnow) -> None:
     now = clock()
-    edition = await night.current_edition(session, now)
+    edition = await rules.current_edition(session, now)
     try:
         if edition is None or not callback_data.value.isdigit():
             raise DomainError(N_("Ce bouton n'est plus valable."))
-        moved = await night.reinforce(session, edition, int(callback_data.value), user, is_coordinator, now)
+        moved = await rules.reinforce(session, edition, int(callback_data.value), user, is_coordinator, now)
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
-    await night_publication.notify_moved(session, edition, moved)
+    await publication.notify_moved(session, edition, moved)
     await query.answer(_("C'est fait : un volontaire présent rejoint cette équipe."), show_alert=True)
     await send_presence(_msg(query), session, user, is_coordinator, now)
 

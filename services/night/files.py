@@ -11,8 +11,8 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import time
 
-from services.night import SectorInput
-from services.night_assignment import Placement, Team, Volunteer
+from services.night.assignment import Placement, Team, Volunteer
+from services.night.rules import SectorInput
 
 VOLUNTEER_COLUMNS = ("volunteer_id", "arrondissement_prefs", "experienced", "group", "can_lead")
 TEAM_COLUMNS = ("team_id", "arrondissement", "min_volunteers", "max_volunteers", "leader_id")

@@ -21,15 +21,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.night import send_presence
+from handlers.night.volunteer import send_presence
 from locales import N_
 from locales.formatting import format_day, format_when
 from models.base import utcnow
 from models.night import NightEdition
 from models.user import User
-from services import night, night_publication
 from services.callbacks.foundation import CoordCb
 from services.errors import DomainError, StaleButton
+from services.night import publication, rules
 
 router = Router(name="night_coord")
 router.message.middleware(CoordinatorOnly())
@@ -44,7 +44,7 @@ class NightCoordCb(CallbackData, prefix="nc"):
 
 
 async def _edition_or_error(session: AsyncSession, now: datetime) -> NightEdition:
-    edition = await night.current_edition(session, now)
+    edition = await rules.current_edition(session, now)
     if edition is None:
         raise DomainError(N_("Aucune édition à venir. Créez-en une : /night_new AAAA-MM-JJ AAAA-MM-JJ Nom "
                              "(date de la nuit, date limite d'inscription)."))
@@ -58,13 +58,13 @@ async def show_dashboard(message: Message, session: AsyncSession, user: User, no
         await message.answer(error.render(user.locale))
         return
     assert edition.id is not None
-    registered = await night.count_registrations(session, edition.id)
-    sectors = await night.list_sectors(session, edition)
+    registered = await rules.count_registrations(session, edition.id)
+    sectors = await rules.list_sectors(session, edition)
     status = _("publiées") if edition.published_at else _("formées, pas encore publiées") if edition.formed_at \
         else _("pas encore formées")
     text = _("🌙 <b>{name}</b> — nuit du {day}\nInscriptions jusqu'au {deadline}\nSecteurs : {sectors}\n"
              "Inscrits : {registered}\nÉquipes : {status}").format(
-        name=escape(edition.name), day=format_day(night.night_start(edition), user.locale),
+        name=escape(edition.name), day=format_day(rules.night_start(edition), user.locale),
         deadline=format_when(edition.registration_deadline, user.locale), sectors=len(sectors),
         registered=registered, status=status)
     builder = InlineKeyboardBuilder()
@@ -93,7 +93,7 @@ async def dashboard_command(message: Message, session: AsyncSession, user: User,
     await show_dashboard(message, session, user, clock())
 
 
-def summary_text(summary: night.FormSummary, locale: str) -> str:
+def summary_text(summary: rules.FormSummary, locale: str) -> str:
     first, second, third, elsewhere = summary.by_rank
     spread = ", ".join(_("{teams} équipe(s) avec {n}").format(teams=teams, n=n)
                        for n, teams in sorted(summary.first_timers.items())) or "—"
@@ -130,7 +130,7 @@ async def form(query: CallbackQuery, callback_data: NightCoordCb, session: Async
     if edition is None:
         return
     try:
-        summary = await night.form_teams(session, edition, clock())
+        summary = await rules.form_teams(session, edition, clock())
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
@@ -151,7 +151,7 @@ async def show_summary(query: CallbackQuery, callback_data: NightCoordCb, sessio
         return
     await query.answer()
     assert isinstance(query.message, Message)
-    await query.message.answer(summary_text(await night.summarise(session, edition), user.locale))
+    await query.message.answer(summary_text(await rules.summarise(session, edition), user.locale))
 
 
 @router.callback_query(NightCoordCb.filter(F.action == "publish"))
@@ -161,7 +161,7 @@ async def publish(query: CallbackQuery, callback_data: NightCoordCb, session: As
     if edition is None:
         return
     try:
-        count = await night_publication.publish(session, edition, clock())
+        count = await publication.publish(session, edition, clock())
     except DomainError as error:
         await query.answer(error.render(user.locale), show_alert=True)
         return
@@ -203,14 +203,14 @@ async def new_edition(message: Message, command: CommandObject, session: AsyncSe
                                  "limite d'inscription)."))
         night_day, deadline = _parse_date(args[0]), _parse_date(args[1])
         name = " ".join(args[2:]) or f"Nuit de la Solidarité {night_day.year}"
-        edition = await night.create_edition(session, name=name, night_date=night_day, deadline=deadline,
+        edition = await rules.create_edition(session, name=name, night_date=night_day, deadline=deadline,
                                              now=clock())
     except DomainError as error:
         await message.answer(error.render(user.locale))
         return
     await message.answer(_("Édition créée : {name}, nuit du {day}. Ajoutez les secteurs avec /night_sector ou "
                            "par CSV (volunteer-bot night import-sectors).").format(
-        name=escape(edition.name), day=format_day(night.night_start(edition), user.locale)))
+        name=escape(edition.name), day=format_day(rules.night_start(edition), user.locale)))
 
 
 _SECTOR_USAGE = N_("Utilisation : /night_sector CODE ARRONDISSEMENT TYPE HH:MM MIN MAX \"Point de rendez-vous\" "
@@ -229,7 +229,7 @@ async def new_sector(message: Message, command: CommandObject, session: AsyncSes
         hours, minutes = (int(part) for part in args[3].split(":"))
         if hours > 23 or minutes > 59:
             raise DomainError(_SECTOR_USAGE)
-        sector = await night.add_sector(session, edition, night.SectorInput(
+        sector = await rules.add_sector(session, edition, rules.SectorInput(
             code=args[0], arrondissement=int(args[1]), kind=args[2], meeting_time=time(hours, minutes),
             min_volunteers=int(args[4]), max_volunteers=int(args[5]), meeting_point=args[6],
             meeting_address=args[7], leader_code=args[8] if len(args) > 8 else None))
@@ -248,7 +248,7 @@ async def new_leader(message: Message, command: CommandObject, session: AsyncSes
         edition = await _edition_or_error(session, clock())
         if len(args) < 2 or (len(args) > 2 and not args[2].lstrip("-").isdigit()):
             raise DomainError(N_("Utilisation : /night_leader CODE Prénom [IDENTIFIANT_TELEGRAM]."))
-        leader = await night.add_leader(session, edition, code=args[0], first_name=args[1],
+        leader = await rules.add_leader(session, edition, code=args[0], first_name=args[1],
                                         telegram_id=int(args[2]) if len(args) > 2 else None)
     except DomainError as error:
         await message.answer(error.render(user.locale))
@@ -265,8 +265,8 @@ async def move(message: Message, command: CommandObject, session: AsyncSession, 
         edition = await _edition_or_error(session, clock())
         if len(args) != 2 or not args[0].lstrip("-").isdigit():
             raise DomainError(N_("Utilisation : /night_move IDENTIFIANT_TELEGRAM SECTEUR."))
-        place = await night.move_volunteer(session, edition, int(args[0]), args[1])
-        await night_publication.notify_moved(session, edition, place)
+        place = await rules.move_volunteer(session, edition, int(args[0]), args[1])
+        await publication.notify_moved(session, edition, place)
     except DomainError as error:
         await message.answer(error.render(user.locale))
         return

@@ -28,8 +28,8 @@ from models.night import (
     SectorKind,
 )
 from models.user import User
-from services import night_assignment as solver
 from services.errors import DomainError
+from services.night import assignment as solver
 from services.timing import paris_datetime, utc
 from services.training import sessions as training
 

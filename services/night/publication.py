@@ -19,11 +19,12 @@ from locales import N_, t
 from locales.formatting import format_clock, format_day
 from models.night import NightAssignment, NightEdition, NightLeader, NightRegistration, NightRole, NightSector
 from models.user import User
-from services import night, outbox
+from services import outbox
 from services.errors import DomainError
+from services.night import rules
 from services.timing import paris_datetime, utc
 
-# Buttons in outbox messages are plain Bot API dicts; handlers/night.py parses this prefix (NightPushCb).
+# Buttons in outbox messages are plain Bot API dicts; handlers/rules.py parses this prefix (NightPushCb).
 PUSH_PREFIX = "np"
 DEADLINE_REMINDER = timedelta(days=2)
 AFTERNOON_REMINDER = time(14, 0)  # Paris time, on the day of the night
@@ -45,7 +46,7 @@ async def _leader_name(session: AsyncSession, sector: NightSector) -> str | None
     query = select(User).join(NightAssignment, col(NightAssignment.user_id) == User.id).where(
         col(NightAssignment.sector_id) == sector.id, col(NightAssignment.role) == NightRole.LEADER)
     row = (await session.execute(query)).scalar_one_or_none()
-    return night.first_name(row) if row else None
+    return rules.first_name(row) if row else None
 
 
 async def team_card(session: AsyncSession, edition: NightEdition, place: NightAssignment, locale: str) -> str:
@@ -53,7 +54,7 @@ async def team_card(session: AsyncSession, edition: NightEdition, place: NightAs
     sector = await session.get(NightSector, place.sector_id)
     assert sector is not None
     leader = await _leader_name(session, sector)
-    kind = t(locale, night.SECTOR_KINDS.get(sector.kind, night.SECTOR_KINDS["other"]))
+    kind = t(locale, rules.SECTOR_KINDS.get(sector.kind, rules.SECTOR_KINDS["other"]))
     lines = [
         t(locale, "🌙 <b>{edition}</b> : votre équipe", edition=escape(edition.name)),
         t(locale, "Équipe {code} — {kind}, Paris {n}", code=escape(sector.code), kind=kind, n=sector.arrondissement),
@@ -98,14 +99,14 @@ async def publish(session: AsyncSession, edition: NightEdition, now: datetime) -
         raise DomainError(N_("Formez d'abord les équipes."))
     if edition.published_at is not None:
         raise DomainError(N_("Les équipes sont déjà publiées."))
-    if now >= night.night_start(edition):
+    if now >= rules.night_start(edition):
         raise DomainError(N_("Cette nuit est terminée."))
     edition.published_at = now
-    places = await night.edition_assignments(session, edition)
+    places = await rules.edition_assignments(session, edition)
     count = await _send_cards(session, edition, places, f"Nuit {edition.night_date}: équipes",
                               f"night:{edition.id}:publish")
     placed = {p.user_id for p in places}
-    waiting = [r.user_id for r in await night.active_registrations(session, edition) if r.user_id not in placed]
+    waiting = [r.user_id for r in await rules.active_registrations(session, edition) if r.user_id not in placed]
     await _send_text(session, waiting, "Nuit : liste d'attente", f"night:{edition.id}:waiting", lambda locale: t(
         locale, "🌙 Toutes les équipes de la {edition} sont complètes : vous êtes sur liste d'attente. "
         "Nous vous écrirons si une place se libère.", edition=escape(edition.name)))
@@ -132,8 +133,8 @@ async def _send_text(session: AsyncSession, user_ids: Sequence[int], title: str,
 
 async def _unplaced(session: AsyncSession, edition: NightEdition) -> list[NightRegistration]:
     """Active registrations without a team, alone (moving one member of a group would split it)."""
-    placed = {p.user_id for p in await night.edition_assignments(session, edition)}
-    return [r for r in await night.active_registrations(session, edition)
+    placed = {p.user_id for p in await rules.edition_assignments(session, edition)}
+    return [r for r in await rules.active_registrations(session, edition)
             if r.user_id not in placed and not r.group_code]
 
 
@@ -145,7 +146,7 @@ def _by_preference(registrations: Sequence[NightRegistration], arrondissement: i
 async def absorb_withdrawal(session: AsyncSession, edition: NightEdition, left: NightAssignment | None,
                             now: datetime) -> list[int]:
     """Fill the place a volunteer left with one change; returns the user ids told about their new team."""
-    if left is None or edition.published_at is None or now >= night.night_start(edition):
+    if left is None or edition.published_at is None or now >= rules.night_start(edition):
         return []
     sector = await session.get(NightSector, left.sector_id)
     assert sector is not None and sector.id is not None and edition.id is not None
@@ -159,9 +160,9 @@ async def absorb_withdrawal(session: AsyncSession, edition: NightEdition, left: 
             session.add(place)
             changed.append(place)
             # team mates learn their new leader's name
-            changed += [p for p in await night.edition_assignments(session, edition)
+            changed += [p for p in await rules.edition_assignments(session, edition)
                         if p.sector_id == sector.id and p.role == NightRole.MEMBER]
-    elif await night.team_size(session, sector.id) < sector.min_volunteers:
+    elif await rules.team_size(session, sector.id) < sector.min_volunteers:
         if pool:
             place = NightAssignment(edition_id=edition.id, user_id=pool[0].user_id, sector_id=sector.id)
             session.add(place)
@@ -179,12 +180,12 @@ async def absorb_withdrawal(session: AsyncSession, edition: NightEdition, left: 
 
 async def _surplus_member(session: AsyncSession, edition: NightEdition, short: NightSector) -> NightAssignment | None:
     """A member, alone in no group, of a team in the same arrondissement above its minimum."""
-    groups = {r.user_id for r in await night.active_registrations(session, edition) if r.group_code}
-    for sector in await night.list_sectors(session, edition):
+    groups = {r.user_id for r in await rules.active_registrations(session, edition) if r.group_code}
+    for sector in await rules.list_sectors(session, edition):
         if sector.id == short.id or sector.arrondissement != short.arrondissement or sector.id is None:
             continue
-        if await night.team_size(session, sector.id) > sector.min_volunteers:
-            members = [p for p in await night.edition_assignments(session, edition)
+        if await rules.team_size(session, sector.id) > sector.min_volunteers:
+            members = [p for p in await rules.edition_assignments(session, edition)
                        if p.sector_id == sector.id and p.role == NightRole.MEMBER and p.user_id not in groups]
             if members:
                 return members[-1]
@@ -194,17 +195,17 @@ async def _surplus_member(session: AsyncSession, edition: NightEdition, short: N
 async def absorb_late_registration(session: AsyncSession, edition: NightEdition, registration: NightRegistration,
                                    now: datetime) -> NightAssignment | None:
     """Put a registration made after publication into a team with room (with their group if any), and tell them."""
-    if edition.published_at is None or now >= night.night_start(edition):
+    if edition.published_at is None or now >= rules.night_start(edition):
         return None
     assert edition.id is not None
-    places = await night.edition_assignments(session, edition)
-    sectors = await night.list_sectors(session, edition)
+    places = await rules.edition_assignments(session, edition)
+    sectors = await rules.list_sectors(session, edition)
     size = {s.id: sum(p.sector_id == s.id and p.role == NightRole.MEMBER for p in places) for s in sectors}
     led = {p.sector_id for p in places if p.role == NightRole.LEADER}
     formed = {p.sector_id for p in places}
     choice: tuple[NightSector, str] | None = None
     if registration.group_code:
-        mates = {r.user_id for r in await night.active_registrations(session, edition)
+        mates = {r.user_id for r in await rules.active_registrations(session, edition)
                  if r.group_code == registration.group_code and r.user_id != registration.user_id}
         team = next((p.sector_id for p in places if p.user_id in mates), None)
         sector = next((s for s in sectors if s.id == team), None)
@@ -254,10 +255,10 @@ async def send_due_messages(session: AsyncSession, now: datetime) -> list[str]:
         for key, due, until, job in (
             ("deadline", edition.registration_deadline - DEADLINE_REMINDER, edition.registration_deadline,
              _deadline_reminder),
-            ("afternoon", utc(paris_datetime(edition.night_date, AFTERNOON_REMINDER)), night.night_start(edition),
+            ("afternoon", utc(paris_datetime(edition.night_date, AFTERNOON_REMINDER)), rules.night_start(edition),
              _afternoon_reminder),
             ("thanks", utc(paris_datetime(edition.night_date + timedelta(days=1), THANKS_AT)),
-             night.night_end(edition) + timedelta(days=7), _thanks),
+             rules.night_end(edition) + timedelta(days=7), _thanks),
         ):
             if due <= now < until and await job(session, edition, f"night:{edition.id}:{key}"):
                 sent.append(f"night:{edition.id}:{key}")
@@ -265,18 +266,18 @@ async def send_due_messages(session: AsyncSession, now: datetime) -> list[str]:
 
 
 async def _deadline_reminder(session: AsyncSession, edition: NightEdition, key: str) -> int:
-    ids = [r.user_id for r in await night.active_registrations(session, edition)]
+    ids = [r.user_id for r in await rules.active_registrations(session, edition)]
     return await _send_text(session, ids, "Nuit : rappel date limite", key, lambda locale: t(
         locale, "🌙 Rappel : vous êtes inscrit à la {edition} ({day}). Vous pouvez modifier ou retirer votre "
         "inscription jusqu'au {deadline} : menu → « Nuit de la Solidarité ».", edition=escape(edition.name),
-        day=format_day(night.night_start(edition), locale), deadline=format_day(edition.registration_deadline, locale)))
+        day=format_day(rules.night_start(edition), locale), deadline=format_day(edition.registration_deadline, locale)))
 
 
 async def _afternoon_reminder(session: AsyncSession, edition: NightEdition, key: str) -> int:
     if edition.published_at is None:
         return 0
-    places = await night.edition_assignments(session, edition)
-    sectors = {s.id: s for s in await night.list_sectors(session, edition)}
+    places = await rules.edition_assignments(session, edition)
+    sectors = {s.id: s for s in await rules.list_sectors(session, edition)}
     assert edition.id is not None
     edition_id = edition.id
     meeting = {p.user_id: sectors[p.sector_id] for p in places}
@@ -301,7 +302,7 @@ async def _thanks(session: AsyncSession, edition: NightEdition, key: str) -> int
         return 0
     assert edition.id is not None
     edition_id = edition.id
-    ids = [p.user_id for p in await night.edition_assignments(session, edition)]
+    ids = [p.user_id for p in await rules.edition_assignments(session, edition)]
 
     def buttons(locale: str) -> dict[str, object]:
         return {"inline_keyboard": [[push_button(t(locale, label), "feedback", edition_id, score) for score, label in
@@ -318,8 +319,8 @@ async def record_feedback(session: AsyncSession, edition: NightEdition, user: Us
     if score not in (1, 2, 3):
         raise DomainError(N_("Ce bouton n'est plus valable."))
     assert user.id is not None
-    registration = await night.get_registration(session, edition, user.id)
-    if registration is None or await night.assignment_of(session, edition, user.id) is None:
+    registration = await rules.get_registration(session, edition, user.id)
+    if registration is None or await rules.assignment_of(session, edition, user.id) is None:
         raise DomainError(N_("Vous n'étiez dans aucune équipe pour cette nuit."))
     registration.feedback = score
     await session.flush()
