@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.night.assignment import UNASSIGNED, Team, Volunteer, check, greedy, objective, solve
+from services.night.assignment import Team, Volunteer, check, greedy, objective, solve
 
 # Relative weight of each arrondissement in the preferences (central and north-east ones draw more).
 POPULARITY = {1: 6, 2: 4, 3: 5, 4: 5, 5: 5, 6: 4, 7: 3, 8: 4, 9: 5, 10: 9, 11: 10, 12: 6, 13: 7, 14: 5,

@@ -1,51 +1,52 @@
-"""Night of Solidarity team assignment: a min-cost flow (OR-Tools), pure (dataclasses in, placements out).
+"""Night of Solidarity team assignment: pure (dataclasses in, placements out), optimal where it matters.
 
-The model
----------
-Every volunteer is one unit of flow (a group of k friends is one node carrying k units) that ends in
-the sink, either through a team seat or through an "unassigned" arc. Costs encode the rules, in order:
+Hard rules (`check` verifies every one of them, independently of the solver)
+--------------------------------------------------------------------------------
+- Nobody is placed twice; a volunteer is placed only in an arrondissement they chose.
+- Access: a volunteer's needs (stairs, long walks…) never meet a sector whose kind demands them (leaders too).
+- A team in use has between its minimum and maximum members and exactly one leader: its registered
+  leader, or else one volunteer who can lead. Friends in a group are all in the same team, as members,
+  or all wait.
 
-1. Fill every sector: each of a team's first `min_volunteers` member seats, and its leader seat when
-   it has no registered leader, earns SEAT_BONUS. An uncovered team therefore costs
-   SEAT_BONUS × (min + leader seat) in the objective.
-2. Honour preference rank: a volunteer placed in their 1st, 2nd, 3rd arrondissement costs 0, RANK_STEP,
-   2×RANK_STEP; elsewhere OUTSIDE_PREFS; unassigned UNASSIGNED (so everyone is placed if seats exist).
-3. At least one experienced member per team: the first experienced member seat earns EXPERIENCE_BONUS
-   (a team without one costs EXPERIENCE_BONUS).
-4. Spread first-timers: the k-th first-timer of a team costs (k-1)×FIRST_TIMER_STEP (convex, so spread).
+The objective is lexicographic (each level only breaks ties of the ones before it)
+-----------------------------------------------------------------------------------
+1. sectors staffed (a leader and at least the minimum), most first;
+2. people placed, most first;
+3. preference rank: the sum over placed people of 0 / 1 / 2 for their 1st / 2nd / 3rd choice, lowest;
+4. staffed teams with at least one experienced member, most;
+5. first-timers spread: Σ over teams of C(k, 2) for k first-timers in a team, lowest.
 
-Network: volunteer → (arrondissement, class) hub → team class node → team → sink, where class is
-experienced, first-timer or leader (only for volunteers who can lead, into the team's leader seat).
-Hubs keep the graph small (a volunteer has one arc per preferred arrondissement, not per team); all
-units reaching a hub are interchangeable, so any matching of hub inflow to outflow is optimal.
-A group has its own node per candidate team (so its units are counted per team).
-
-Plain min-cost flow is integral per unit, not per group, and lets a team be partly filled. Research
-recipe: solve, then pin each split group to the team that got most of it (or to "unassigned") and
-close each team left below its minimum or without a leader, and re-solve until nothing changes. The
-first solve is a relaxation of the real problem (every valid assignment is a flow of the same cost),
-so its cost is a valid lower bound and the gap is reported. Everything is ordered by input position:
-the same input gives the same output.
+The model (OR-Tools CP-SAT), levels 1 to 4 exact
+------------------------------------------------
+Teams are grouped in classes (arrondissement, needs a leader, demanded abilities): inside a class any
+volunteer fits any team. People alone with the same answers are one *profile* with a count, so a city
+of 4,000 is a few thousand integer variables, not a variable per person and team:
+`m[p, c]` members and `l[p, c]` leaders of profile p in class c; per team, `u_t` (staffed), `s_t` (its
+members who came alone) and `f_t` (one experienced member who came alone); per group and team, `y[g, t]`.
+Constraints: Σ_c m + l ≤ count(p); Σ_t s_t = Σ_p m[p, c]; min·u_t ≤ s_t + Σ_g size·y[g, t] ≤ max·u_t;
+Σ_p l[p, c] = Σ_t u_t in a class needing leaders; a team counts as "experienced" when a group brings one
+or f_t = 1 (Σ f_t ≤ experienced members of the class who came alone). Any individual assignment with
+those counts is valid and has the same levels 1–4, so the model is exact for them; it is solved level by
+level (each level fixed at its optimum, or at the value found and proven within the time limit, before the
+next), and the solver's own bound on every level is reported. Level 5 is then met by handing out the
+individuals: leaders, one experienced member where the model placed one, first-timers to the team with
+the fewest so far, then the others, all in input order: the same input gives the same output.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-SEAT_BONUS = 10_000
-OUTSIDE_PREFS = 1_000
-UNASSIGNED = 2_000
-RANK_STEP = 100
-EXPERIENCE_BONUS = 30
-FIRST_TIMER_STEP = 5
-MAX_ROUNDS = 60
+from typing import Any, NamedTuple
 
 LEADER = "leader"
 MEMBER = "member"
+TIME_LIMIT = 1.5  # seconds of CP-SAT search at most, shared by levels 1 and 2
+MAX_RANK = 3
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Volunteer:
     experienced: bool
     group: str | None = None
     can_lead: bool = False
+    needs: frozenset[str] = frozenset()  # access needs: sectors demanding any of them are excluded
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Team:
     min_volunteers: int  # members, the leader not counted
     max_volunteers: int
     leader_id: str | None = None  # a registered leader; None: a volunteer who can lead is chosen
+    demands: frozenset[str] = frozenset()  # what the sector's kind demands (stairs, long walks…)
 
     @property
     def needs_leader(self) -> bool:
@@ -76,57 +79,78 @@ class Placement:
     role: str  # LEADER or MEMBER
 
 
+class Levels(NamedTuple):
+    """The objective's levels of a plan, in order (see the module's docstring)."""
+
+    staffed: int
+    placed: int
+    rank: int
+    experienced: int
+    spread: int
+
+
 @dataclass
 class Result:
     placements: dict[str, Placement]  # volunteer id → where; absent means unassigned
-    objective: int
-    bound: int
+    levels: Levels
+    bounds: Levels  # the best each level could be (given the levels before it), proven by the solver
     seconds: float
-    rounds: int
+    optimal: bool  # levels 1 to 4 proven optimal
     violations: list[str] = field(default_factory=list)
+
+    @property
+    def objective(self) -> int:
+        return _weigh(self.levels, self._sizes)
+
+    @property
+    def bound(self) -> int:
+        return _weigh(self.bounds, self._sizes)
 
     @property
     def gap(self) -> float:
         return (self.objective - self.bound) / self.objective if self.objective else 0.0
 
-
-def rank_cost(volunteer: Volunteer, arrondissement: int) -> int:
-    if arrondissement in volunteer.prefs:
-        return RANK_STEP * volunteer.prefs.index(arrondissement)
-    return OUTSIDE_PREFS
+    _sizes: tuple[int, int] = (0, 0)
 
 
-def objective(volunteers: Sequence[Volunteer], teams: Sequence[Team], placements: Mapping[str, Placement]) -> int:
-    """The cost of an assignment under the rules above (lower is better); the solver and greedy share it."""
-    by_team: dict[str, list[Volunteer]] = defaultdict(list)
-    leaders: dict[str, Volunteer] = {}
-    total = 0
+def _weigh(levels: Levels, sizes: tuple[int, int]) -> int:
+    """One number, lower is better, ordered like the levels (weights from the instance's size)."""
+    people, teams = sizes
+    spread_top = 45 * teams + 1  # C(10, 2) per team at most
+    experienced_top = (teams + 1) * spread_top
+    rank_top = (2 * people + 1) * experienced_top
+    placed_top = (people + 1) * rank_top
+    return ((teams - levels.staffed) * placed_top + (people - levels.placed) * rank_top
+            + levels.rank * experienced_top + (teams - levels.experienced) * spread_top + levels.spread)
+
+
+def eligible(volunteer: Volunteer, team: Team) -> bool:
+    """May this volunteer be in this team at all (chosen arrondissement, no access conflict)?"""
+    return team.arrondissement in volunteer.prefs and not volunteer.needs & team.demands
+
+
+def levels(volunteers: Sequence[Volunteer], teams: Sequence[Team], placements: Mapping[str, Placement]) -> Levels:
     team_of = {team.id: team for team in teams}
+    members: dict[str, list[Volunteer]] = defaultdict(list)
+    used: set[str] = set()
+    rank = 0
     for volunteer in volunteers:
         placement = placements.get(volunteer.id)
         if placement is None:
-            total += UNASSIGNED
             continue
-        total += rank_cost(volunteer, team_of[placement.team_id].arrondissement)
-        if placement.role == LEADER:
-            leaders[placement.team_id] = volunteer
-        else:
-            by_team[placement.team_id].append(volunteer)
-    for team in teams:
-        members = by_team.get(team.id, [])
-        formed = bool(members) and (not team.needs_leader or team.id in leaders)
-        if not formed:
-            total += SEAT_BONUS * (team.min_volunteers + int(team.needs_leader))
-        if not any(member.experienced for member in members):
-            total += EXPERIENCE_BONUS
-        first_timers = sum(not member.experienced for member in members)
-        total += FIRST_TIMER_STEP * first_timers * (first_timers - 1) // 2
-    return total
+        used.add(placement.team_id)
+        arrondissement = team_of[placement.team_id].arrondissement
+        rank += volunteer.prefs.index(arrondissement) if arrondissement in volunteer.prefs else MAX_RANK
+        if placement.role == MEMBER:
+            members[placement.team_id].append(volunteer)
+    experienced = sum(any(m.experienced for m in members[t]) for t in used)
+    spread = sum(math.comb(sum(not m.experienced for m in members[t]), 2) for t in used)
+    return Levels(len(used), len(placements), rank, experienced, spread)
 
 
-def _constant(teams: Iterable[Team]) -> int:
-    """Objective minus flow cost for any valid assignment (the bonuses a full plan would earn)."""
-    return sum(SEAT_BONUS * (team.min_volunteers + int(team.needs_leader)) + EXPERIENCE_BONUS for team in teams)
+def objective(volunteers: Sequence[Volunteer], teams: Sequence[Team], placements: Mapping[str, Placement]) -> int:
+    """The plan's levels as one number, lower is better (the solver, greedy and the tests share it)."""
+    return _weigh(levels(volunteers, teams, placements), (len(volunteers), len(teams)))
 
 
 def check(volunteers: Sequence[Volunteer], teams: Sequence[Team],
@@ -151,10 +175,17 @@ def check(volunteers: Sequence[Volunteer], teams: Sequence[Team],
         if team_id not in team_of:
             problems.append(f"volunteer {volunteer_id} in unknown team {team_id}")
             continue
+        volunteer, team = known[volunteer_id], team_of[team_id]
+        if team.arrondissement not in volunteer.prefs:
+            problems.append(f"volunteer {volunteer_id} placed outside their arrondissements")
+        if volunteer.needs & team.demands:
+            problems.append(f"volunteer {volunteer_id} placed against their access needs")
         if role == LEADER:
             leaders[team_id].append(volunteer_id)
-            if not known[volunteer_id].can_lead:
+            if not volunteer.can_lead:
                 problems.append(f"volunteer {volunteer_id} leads team {team_id} but cannot lead")
+            if volunteer.group:
+                problems.append(f"volunteer {volunteer_id} of a group leads a team")
         elif role == MEMBER:
             members[team_id].append(volunteer_id)
         else:
@@ -177,328 +208,334 @@ def check(volunteers: Sequence[Volunteer], teams: Sequence[Team],
     return problems
 
 
-@dataclass
-class _Unit:
-    """A node that carries supply: one volunteer alone, or a group of friends."""
+# -- levels 1 and 2: which teams are staffed, where the groups go (CP-SAT) -------------------------------
 
-    members: list[Volunteer]
-    key: str  # group name, or the volunteer id
-
-    @property
-    def size(self) -> int:
-        return len(self.members)
+class _Class(NamedTuple):
+    arrondissement: int
+    needs_leader: bool
+    demands: frozenset[str]
 
 
-def _units(volunteers: Sequence[Volunteer]) -> list[_Unit]:
-    units: list[_Unit] = []
-    groups: dict[str, _Unit] = {}
+def _groups(volunteers: Sequence[Volunteer]) -> dict[str, list[Volunteer]]:
+    by_group: dict[str, list[Volunteer]] = defaultdict(list)
     for volunteer in volunteers:
         if volunteer.group:
-            unit = groups.get(volunteer.group)
-            if unit is None:
-                unit = groups[volunteer.group] = _Unit([], volunteer.group)
-                units.append(unit)
-            unit.members.append(volunteer)
-        else:
-            units.append(_Unit([volunteer], volunteer.id))
-    return units
+            by_group[volunteer.group].append(volunteer)
+    return {name: people for name, people in by_group.items() if len(people) > 1}
 
 
-def _group_arrondissements(unit: _Unit) -> list[int]:
-    seen: list[int] = []
-    for member in unit.members:
-        seen += [a for a in member.prefs if a not in seen]
-    return seen
+def _alone(volunteers: Sequence[Volunteer], groups: Mapping[str, list[Volunteer]]) -> list[Volunteer]:
+    return [volunteer for volunteer in volunteers if volunteer.group not in groups]
 
 
-class _Network:
-    """The min-cost flow instance, built once; closing a team or pinning a group only changes capacities."""
-
-    def __init__(self, units: list[_Unit], teams: list[Team]) -> None:
-        # Imported here: OR-Tools and NumPy add ~33 MB to every bot process, and only a solve needs them.
-        import numpy as np
-        from ortools.graph.python import min_cost_flow
-
-        self.flow = min_cost_flow.SimpleMinCostFlow()
-        # A group's cost is the sum over its members but flows unit by unit: costs are multiplied by a common
-        # multiple of the group sizes so that the per-unit share stays an integer.
-        self.scale = math.lcm(*(unit.size for unit in units)) if units else 1
-        self.nodes = 1  # node 0 is the sink
-        self.units, self.teams = units, teams
-        self.hub: dict[tuple[int | None, str], int] = {}  # (arrondissement or None=anywhere, class)
-        self.team_nodes: dict[str, dict[str, int]] = {}
-        self.team_exits: dict[str, list[int]] = {}  # arcs into the sink: closing a team sets them to 0
-        self.unit_arcs: list[list[tuple[int, tuple[int | None, str] | None]]] = []  # (arc, hub key or None)
-        self.hub_out: dict[int, list[tuple[int, str]]] = defaultdict(list)  # hub node → (arc, team id)
-        self.group_arcs: dict[int, list[tuple[str, dict[str, int]]]] = defaultdict(list)
-        self.leader_hubs: set[int] = set()
-        self._arcs: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
-        self._supplies: list[int] = [0]
-        self._build()
-        tails, heads, capacities, costs = (np.array(values, dtype=np.int64) for values in self._arcs)
-        self.flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
-        self.flow.set_nodes_supplies(np.arange(self.nodes, dtype=np.int64), np.array(self._supplies, dtype=np.int64))
-
-    def _node(self, supply: int = 0) -> int:
-        self.nodes += 1
-        self._supplies.append(supply)
-        return self.nodes - 1
-
-    def _arc(self, tail: int, head: int, capacity: int, cost: int, *, scaled: bool = False) -> int:
-        for values, value in zip(self._arcs, (tail, head, capacity, cost if scaled else cost * self.scale),
-                                 strict=True):
-            values.append(value)
-        return len(self._arcs[0]) - 1
-
-    def _build(self) -> None:
-        by_arrondissement: dict[int, list[Team]] = defaultdict(list)
-        for team in self.teams:
-            top = team.max_volunteers
-            nodes = {"team": self._node(), "exp": self._node(), "new": self._node()}
-            exits = [self._arc(nodes["team"], 0, team.min_volunteers, -SEAT_BONUS),
-                     self._arc(nodes["team"], 0, top - team.min_volunteers, 0)]
-            self._arc(nodes["exp"], nodes["team"], 1, -EXPERIENCE_BONUS)
-            self._arc(nodes["exp"], nodes["team"], top - 1, 0)
-            for k in range(top):
-                self._arc(nodes["new"], nodes["team"], 1, FIRST_TIMER_STEP * k)
-            if team.needs_leader:
-                nodes["lead"] = self._node()
-                exits.append(self._arc(nodes["lead"], 0, 1, -SEAT_BONUS))
-            self.team_nodes[team.id], self.team_exits[team.id] = nodes, exits
-            by_arrondissement[team.arrondissement].append(team)
-        for arrondissement in [*sorted(by_arrondissement), None]:
-            targets = by_arrondissement[arrondissement] if arrondissement is not None else self.teams
-            for kind in ("exp", "new", "lead"):
-                hub = self.hub[(arrondissement, kind)] = self._node()
-                if kind == "lead":
-                    self.leader_hubs.add(hub)
-                for team in targets:
-                    target = self.team_nodes[team.id].get(kind)
-                    if target is not None:
-                        arc = self._arc(hub, target, team.max_volunteers if kind != "lead" else 1, 0)
-                        self.hub_out[hub].append((arc, team.id))
-        supply = 0
-        for index, unit in enumerate(self.units):
-            node = self._node(unit.size)
-            supply += unit.size
-            arcs: list[tuple[int, tuple[int | None, str] | None]] = [(self._arc(node, 0, unit.size, UNASSIGNED), None)]
-            if unit.size == 1:
-                volunteer = unit.members[0]
-                kind = "exp" if volunteer.experienced else "new"
-                places: list[int | None] = [a for a in volunteer.prefs if (a, kind) in self.hub]
-                for arrondissement in [*places, None]:
-                    cost = rank_cost(volunteer, arrondissement) if arrondissement is not None else OUTSIDE_PREFS
-                    arcs.append((self._arc(node, self.hub[(arrondissement, kind)], 1, cost), (arrondissement, kind)))
-                    if volunteer.can_lead:
-                        arcs.append((self._arc(node, self.hub[(arrondissement, "lead")], 1, cost),
-                                     (arrondissement, "lead")))
-            else:
-                wanted = _group_arrondissements(unit)
-                for team in self.teams:
-                    if team.arrondissement in wanted:
-                        self._group_team(index, node, unit, team)
-            self.unit_arcs.append(arcs)
-        self._supplies[0] = -supply
-
-    def _group_team(self, index: int, node: int, unit: _Unit, team: Team) -> None:
-        nodes = self.team_nodes[team.id]
-        cost = sum(rank_cost(member, team.arrondissement) for member in unit.members) * self.scale // unit.size
-        via = self._node()
-        arcs = {"in": self._arc(node, via, unit.size, cost, scaled=True)}
-        experienced = sum(member.experienced for member in unit.members)
-        if experienced:
-            arcs["exp"] = self._arc(via, nodes["exp"], experienced, 0)
-        if unit.size - experienced:
-            arcs["new"] = self._arc(via, nodes["new"], unit.size - experienced, 0)
-        if "lead" in nodes and any(member.can_lead for member in unit.members):
-            arcs["lead"] = self._arc(via, nodes["lead"], 1, 0)
-        self.group_arcs[index].append((team.id, arcs))
-
-    def close(self, team_id: str) -> None:
-        for arc in self.team_exits[team_id]:
-            self.flow.set_arc_capacity(arc, 0)
-
-    def pin(self, index: int, team_id: str | None) -> None:
-        """Send the whole group to one team (or leave it unassigned); None as `index`'s pin lifts it."""
-        size = self.units[index].size
-        self.flow.set_arc_capacity(self.unit_arcs[index][0][0], 0 if team_id is not None else size)
-        for candidate, arcs in self.group_arcs[index]:
-            self.flow.set_arc_capacity(arcs["in"], size if candidate == team_id else 0)
-
-    def unpin(self, index: int) -> None:
-        size = self.units[index].size
-        self.flow.set_arc_capacity(self.unit_arcs[index][0][0], size)
-        for _candidate, arcs in self.group_arcs[index]:
-            self.flow.set_arc_capacity(arcs["in"], size)
-
-    def solve(self) -> int:
-        status = self.flow.solve()
-        if status != self.flow.OPTIMAL:  # pragma: no cover - the unassigned arcs make every instance feasible
-            raise RuntimeError(f"min-cost flow failed with status {status}")
-        return -(-int(self.flow.optimal_cost()) // self.scale)  # rounded up: still a lower bound
-
-    def read(self) -> tuple[dict[str, Placement], dict[str, dict[str | None, int]]]:
-        """Placements of whole units, and how every group's units were spread (team or None → count)."""
-        flows = self.flow.flow
-        queues: dict[int, list[Volunteer]] = defaultdict(list)
-        placements: dict[str, Placement] = {}
-        spread: dict[str, dict[str | None, int]] = {}
-        for index, unit in enumerate(self.units):
-            if unit.size == 1:
-                for arc, target in self.unit_arcs[index][1:]:
-                    if target is not None and flows(arc):
-                        queues[self.hub[target]].append(unit.members[0])
-                continue
-            shares: dict[str | None, int] = {}
-            if flows(self.unit_arcs[index][0][0]):
-                shares[None] = flows(self.unit_arcs[index][0][0])
-            for team_id, arcs in self.group_arcs[index]:
-                amount = flows(arcs["in"])
-                if not amount:
-                    continue
-                shares[team_id] = amount
-                if amount == unit.size:
-                    lead = "lead" in arcs and flows(arcs["lead"]) > 0
-                    leader = next((m for m in unit.members if m.can_lead), None) if lead else None
-                    for member in unit.members:
-                        placements[member.id] = Placement(team_id, LEADER if member is leader else MEMBER)
-            spread[unit.key] = shares
-        for hub, queue in queues.items():
-            cursor = 0
-            role = LEADER if hub in self.leader_hubs else MEMBER
-            for arc, team_id in self.hub_out[hub]:
-                for volunteer in queue[cursor:cursor + flows(arc)]:
-                    placements[volunteer.id] = Placement(team_id, role)
-                cursor += flows(arc)
-        return placements, spread
+def _ceilings(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> tuple[int, int]:
+    """True upper bounds on levels 1 and 2 that cost nothing: every team; every seat or every placeable person."""
+    seats = sum(team.max_volunteers + int(team.needs_leader) for team in teams)
+    placeable = sum(any(eligible(volunteer, team) for team in teams) for volunteer in volunteers)
+    return len(teams), min(seats, placeable)
 
 
-def _broken_teams(teams: Sequence[Team], placements: Mapping[str, Placement], *, worst_only: bool = False) -> list[str]:
-    """Teams with someone in them but below their minimum or without a leader.
+@dataclass
+class _Staffing:
+    staffed: set[str]  # team ids
+    groups: dict[str, str]  # group name → team id
+    bounds: tuple[int, int]
+    proven: bool
 
-    With `worst_only`, only the emptiest one per arrondissement: closing it may free people who complete the others.
-    """
-    members: dict[str, int] = defaultdict(int)
-    leaders: dict[str, int] = defaultdict(int)
-    for placement in placements.values():
-        (leaders if placement.role == LEADER else members)[placement.team_id] += 1
-    broken: list[Team] = []
+
+def _staff(volunteers: Sequence[Volunteer], teams: Sequence[Team], start: Mapping[str, Placement],
+           time_limit: float) -> _Staffing:
+    """Levels 1 then 2, exact: people alone counted by what matters here (arrondissements, leading, needs),
+    started from `start` (a valid plan, so a time limit never leaves less than it)."""
+    from ortools.sat.python import cp_model  # imported here: only a solve needs OR-Tools
+
+    groups = _groups(volunteers)
+    kinds: dict[tuple[frozenset[int], bool, frozenset[str]], int] = defaultdict(int)
+    for volunteer in _alone(volunteers, groups):
+        kinds[frozenset(volunteer.prefs), volunteer.can_lead, volunteer.needs] += 1
+    classes: dict[_Class, list[Team]] = defaultdict(list)
     for team in teams:
-        if not members[team.id] and not leaders[team.id]:
-            continue
-        if members[team.id] < team.min_volunteers or (team.needs_leader and not leaders[team.id]):
-            broken.append(team)
-    if not worst_only:
-        return [team.id for team in broken]
-    worst: dict[int, Team] = {}
-    for team in broken:  # input order breaks ties
-        fill = (members[team.id] + leaders[team.id]) / (team.min_volunteers + int(team.needs_leader))
-        current = worst.get(team.arrondissement)
-        if current is None or fill < (members[current.id] + leaders[current.id]) / (
-                current.min_volunteers + int(current.needs_leader)):
-            worst[team.arrondissement] = team
-    return [team.id for team in worst.values()]
-
-
-def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> Result:
-    """Form the teams: optimal flow, then pin split groups and close broken teams until the plan is valid."""
-    started = time.perf_counter()
-    units = _units(volunteers)
-    team_list = list(teams)
-    by_id = {team.id: team for team in team_list}
-    index_of = {unit.key: index for index, unit in enumerate(units)}
-    network = _Network(units, team_list)
-    closed: set[str] = set()
-    pins: dict[str, str | None] = {}
-    bound: int | None = None
-    placements: dict[str, Placement] = {}
-    rounds = 0
-    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - the count is reported
-        cost = network.solve()
-        if bound is None:
-            bound = cost + _constant(team_list)
-        placements, spread = network.read()
-        changed = False
-        load: dict[str, int] = defaultdict(int)
-        for key, team_id in pins.items():
-            if team_id is not None:
-                load[team_id] += units[index_of[key]].size
-        for unit in units:
-            shares = spread.get(unit.key)
-            if unit.size == 1 or not shares or max(shares.values()) == unit.size:
-                continue
-            choices = sorted(shares.items(), key=lambda item: (-item[1], item[0] is None))
-            target: str | None = None
-            for team_id, _share in choices:
-                if team_id is None or load[team_id] + unit.size <= by_id[team_id].max_volunteers:
-                    target = team_id
-                    break
-            pins[unit.key] = target
-            network.pin(index_of[unit.key], target)
-            if target is not None:
-                load[target] += unit.size
-            changed = True
-        # A team is only judged once no group is split: unplaced halves of groups leave holes on purpose.
-        broken = [] if changed else _broken_teams(team_list, placements, worst_only=True)
-        for team_id in broken:
-            closed.add(team_id)
-            network.close(team_id)
-            for key, pinned in list(pins.items()):
-                if pinned == team_id:
-                    del pins[key]
-                    network.unpin(index_of[key])
-            changed = True
-        if not changed:
+        classes[_Class(team.arrondissement, team.needs_leader, team.demands)].append(team)
+    model = cp_model.CpModel()
+    member: dict[tuple[Any, _Class], Any] = {}
+    leader: dict[tuple[Any, _Class], Any] = {}
+    for kind, count in kinds.items():
+        prefs, can_lead, needs = kind
+        options = []
+        for key in classes:
+            if key.arrondissement in prefs and not needs & key.demands:
+                member[kind, key] = model.new_int_var(0, count, "")
+                options.append(member[kind, key])
+                if can_lead and key.needs_leader:
+                    leader[kind, key] = model.new_int_var(0, count, "")
+                    options.append(leader[kind, key])
+        if len(options) > 1:
+            model.add(sum(options) <= count)
+    staffed = {team.id: model.new_bool_var("") for team in teams}
+    alone = {team.id: model.new_int_var(0, team.max_volunteers, "") for team in teams}
+    in_team: dict[tuple[str, str], Any] = {}
+    by_team: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+    for name, people in groups.items():
+        options = []
+        for team in teams:
+            if len(people) <= team.max_volunteers and all(eligible(person, team) for person in people):
+                var = in_team[name, team.id] = model.new_bool_var("")
+                options.append(var)
+                by_team[team.id].append((len(people), var))
+        if len(options) > 1:
+            model.add_at_most_one(options)
+    for key, alike_teams in classes.items():
+        model.add(sum(alone[t.id] for t in alike_teams) == sum(v for (_k, c), v in member.items() if c == key))
+        if key.needs_leader:
+            model.add(sum(v for (_k, c), v in leader.items() if c == key) == sum(staffed[t.id] for t in alike_teams))
+        same: dict[tuple[int, int], list[Team]] = defaultdict(list)
+        for team in alike_teams:
+            size = alone[team.id] + sum(n * var for n, var in by_team[team.id])
+            model.add(size >= team.min_volunteers * staffed[team.id])
+            model.add(size <= team.max_volunteers * staffed[team.id])
+            same[team.min_volunteers, team.max_volunteers].append(team)
+        for twins in same.values():  # interchangeable teams: the staffed ones first
+            for one, two in itertools.pairwise(twins):
+                model.add(staffed[one.id] >= staffed[two.id])
+    # the start plan as a hint, made to respect the symmetry order above
+    started = _symmetric(teams, classes, groups, start)
+    for team in teams:
+        model.add_hint(staffed[team.id], int(team.id in started.staffed))
+    for (name, team_id), var in in_team.items():
+        model.add_hint(var, int(started.groups.get(name) == team_id))
+    placed = sum(member.values()) + sum(leader.values()) + sum(
+        len(groups[name]) * var for (name, _t), var in in_team.items())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1  # reproducible: the same input gives the same output
+    bounds: list[int] = []
+    proven = True
+    best = started
+    clock = time.perf_counter()
+    for index, expression in enumerate((sum(staffed.values()), placed)):
+        remaining = max(0.05, time_limit - (time.perf_counter() - clock))
+        solver.parameters.max_time_in_seconds = remaining / (2 - index)
+        model.maximize(expression)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # out of time before any plan: keep the start
+            proven = False
+            bounds += list(_ceilings(volunteers, teams)[index:])
             break
-    placements = _drop_invalid(volunteers, team_list, placements)
-    assert bound is not None
+        proven = proven and status == cp_model.OPTIMAL
+        bounds.append(round(solver.best_objective_bound))
+        value = round(solver.objective_value)
+        model.add(expression >= value)
+        best = _Staffing({t for t, var in staffed.items() if solver.value(var)},
+                         {name: t for (name, t), var in in_team.items() if solver.value(var)}, (0, 0), False)
+        model.clear_hints()
+        for var in staffed.values():
+            model.add_hint(var, solver.value(var))
+        for var in in_team.values():
+            model.add_hint(var, solver.value(var))
+    best.bounds, best.proven = (bounds[0], bounds[1]), proven
+    return best
+
+
+def _symmetric(teams: Sequence[Team], classes: Mapping[_Class, list[Team]], groups: Mapping[str, list[Volunteer]],
+               plan: Mapping[str, Placement]) -> _Staffing:
+    """A plan's staffed teams and groups, renamed so that interchangeable teams are staffed in input order."""
+    used = {placement.team_id for placement in plan.values()}
+    rename: dict[str, str] = {}
+    for alike_teams in classes.values():
+        same: dict[tuple[int, int], list[Team]] = defaultdict(list)
+        for team in alike_teams:
+            same[team.min_volunteers, team.max_volunteers].append(team)
+        for twins in same.values():
+            taken = [team.id for team in twins if team.id in used]
+            rename.update(zip(taken, [team.id for team in twins[:len(taken)]], strict=True))
+    placed_groups = {name: rename[plan[people[0].id].team_id] for name, people in groups.items()
+                     if people[0].id in plan}
+    return _Staffing({rename[team_id] for team_id in used}, placed_groups, (0, 0), False)
+
+
+# -- levels 3 to 5: who goes where among the staffed teams (min-cost flow) --------------------------------
+
+def _hand_out(volunteers: Sequence[Volunteer], teams: Sequence[Team], staffing: _Staffing) -> dict[str, Placement]:
+    """Exact for levels 2 to 5 once the staffed teams and the groups' teams are fixed: a min-cost flow where
+    each unit is one person alone, in lexicographic weights (every staffed team's minimum and leader seat,
+    then people placed, then rank, then an experienced member per team, then first-timers spread)."""
+    import numpy as np
+    from ortools.graph.python import min_cost_flow
+
+    groups = _groups(volunteers)
+    placements = {person.id: Placement(team_id, MEMBER) for name, team_id in staffing.groups.items()
+                  for person in groups[name]}
+    used = [team for team in teams if team.id in staffing.staffed]
+    people = [volunteer for volunteer in _alone(volunteers, groups)
+              if any(eligible(volunteer, team) for team in used)]
+    spread_weight = 1
+    experienced_weight = 45 * len(used) + 1
+    rank_weight = (len(used) + 1) * experienced_weight
+    place_weight = (2 * len(people) + 1) * rank_weight
+    seat_weight = (len(people) + 1) * (place_weight + MAX_RANK * rank_weight)
+    tails: list[int] = []
+    heads: list[int] = []
+    capacities: list[int] = []
+    costs: list[int] = []
+    nodes = [1]  # node 0 is the sink
+
+    def node() -> int:
+        nodes[0] += 1
+        return nodes[0] - 1
+
+    def arc(tail: int, head: int, capacity: int, cost: int) -> int:
+        tails.append(tail)
+        heads.append(head)
+        capacities.append(capacity)
+        costs.append(cost)
+        return len(tails) - 1
+
+    load = {team.id: 0 for team in used}
+    newcomers = {team.id: 0 for team in used}
+    seasoned = {team.id: False for team in used}
+    for name, team_id in staffing.groups.items():
+        load[team_id] += len(groups[name])
+        newcomers[team_id] += sum(not person.experienced for person in groups[name])
+        seasoned[team_id] = seasoned[team_id] or any(person.experienced for person in groups[name])
+    entry: dict[tuple[str, str], int] = {}  # (team, "exp" | "new" | "lead") → node
+    for team in used:
+        core = node()
+        free = team.max_volunteers - load[team.id]
+        mandatory = max(0, team.min_volunteers - load[team.id])
+        arc(core, 0, mandatory, -seat_weight)
+        arc(core, 0, free - mandatory, 0)
+        entry[team.id, "exp"] = node()
+        if not seasoned[team.id] and free:
+            arc(entry[team.id, "exp"], core, 1, -experienced_weight)
+        arc(entry[team.id, "exp"], core, free, 0)
+        entry[team.id, "new"] = node()
+        for k in range(free):  # the k-th first-timer more costs C(n+1, 2) - C(n, 2) = n
+            arc(entry[team.id, "new"], core, 1, spread_weight * (newcomers[team.id] + k))
+        if team.needs_leader:
+            entry[team.id, "lead"] = node()
+            arc(entry[team.id, "lead"], 0, 1, -seat_weight)
+    hubs: dict[tuple[int, str, frozenset[str]], int] = {}
+    hub_out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    lead_hubs: set[int] = set()
+    volunteer_arcs: list[list[tuple[int, int]]] = []
+    for volunteer in people:
+        arcs_of: list[tuple[int, int]] = []
+        volunteer_node = node()
+        kinds = ["exp" if volunteer.experienced else "new"] + (["lead"] if volunteer.can_lead else [])
+        for rank, arrondissement in enumerate(volunteer.prefs):
+            for kind in kinds:
+                key = (arrondissement, kind, volunteer.needs)
+                if key not in hubs:
+                    hub = hubs[key] = node()
+                    if kind == "lead":
+                        lead_hubs.add(hub)
+                    for team in used:
+                        if team.arrondissement == arrondissement and not volunteer.needs & team.demands and (
+                                team.id, kind) in entry:
+                            hub_out[hub].append((arc(hub, entry[team.id, kind], 1 if kind == "lead" else
+                                                     team.max_volunteers, 0), team.id))
+                if hub_out[hubs[key]]:
+                    arcs_of.append((arc(volunteer_node, hubs[key], 1, rank * rank_weight - place_weight),
+                                    hubs[key]))
+        arc(volunteer_node, 0, 1, 0)  # waits
+        volunteer_arcs.append(arcs_of)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(*(np.array(values, dtype=np.int64)
+                                                for values in (tails, heads, capacities, costs)))
+    supply = np.zeros(nodes[0], dtype=np.int64)
+    volunteer_nodes = [tails[arcs_of[0][0]] if arcs_of else -1 for arcs_of in volunteer_arcs]
+    for volunteer_node in volunteer_nodes:
+        if volunteer_node >= 0:
+            supply[volunteer_node] = 1
+    supply[0] = -int(supply.sum())
+    flow.set_nodes_supplies(np.arange(nodes[0], dtype=np.int64), supply)
+    status = flow.solve()
+    if status != flow.OPTIMAL:  # pragma: no cover - waiting is always possible
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    queues: dict[int, list[Volunteer]] = defaultdict(list)
+    for volunteer, arcs_of in zip(people, volunteer_arcs, strict=True):
+        for arc_index, hub in arcs_of:
+            if flow.flow(arc_index):
+                queues[hub].append(volunteer)
+    for hub, queue in queues.items():
+        cursor = 0
+        role = LEADER if hub in lead_hubs else MEMBER
+        for arc_index, team_id in hub_out[hub]:
+            amount = flow.flow(arc_index)
+            for volunteer in queue[cursor:cursor + amount]:
+                placements[volunteer.id] = Placement(team_id, role)
+            cursor += amount
+    return placements
+
+
+def _staffing_of(plan: Mapping[str, Placement], groups: Mapping[str, list[Volunteer]],
+                 bounds: tuple[int, int]) -> _Staffing:
+    return _Staffing({placement.team_id for placement in plan.values()},
+                     {name: plan[people[0].id].team_id for name, people in groups.items() if people[0].id in plan},
+                     bounds, True)
+
+
+def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team], *, time_limit: float = TIME_LIMIT) -> Result:
+    """Form the teams: levels 1 and 2 exact (CP-SAT, unless the greedy plan already reaches their ceilings),
+    then levels 3 to 5 by min-cost flow among the staffed teams."""
+    started = time.perf_counter()
+    start = greedy(volunteers, teams)
+    ceilings = _ceilings(volunteers, teams)
+    first = levels(volunteers, teams, start)
+    if (first.staffed, first.placed) == ceilings:
+        staffing = _staffing_of(start, _groups(volunteers), ceilings)
+    else:
+        staffing = _staff(volunteers, teams, start, time_limit)
+    placements = _hand_out(volunteers, teams, staffing)
+    plan = levels(volunteers, teams, placements)
+    closest = sorted(min((volunteer.prefs.index(team.arrondissement) for team in teams if eligible(volunteer, team)),
+                         default=MAX_RANK) for volunteer in volunteers)
+    bounds = Levels(staffing.bounds[0], staffing.bounds[1], sum(closest[:plan.placed]), staffing.bounds[0], 0)
     rows = [(v.id, placements[v.id].team_id if v.id in placements else None,
              placements[v.id].role if v.id in placements else None) for v in volunteers]
-    return Result(placements, objective(volunteers, team_list, placements), bound,
-                  time.perf_counter() - started, rounds, check(volunteers, team_list, rows))
-
-
-def _drop_invalid(volunteers: Sequence[Volunteer], teams: Sequence[Team],
-                  placements: dict[str, Placement]) -> dict[str, Placement]:
-    """Last safety net: a team still breaking a rule after the rounds is dissolved, a split group unplaced."""
-    result = dict(placements)
-    broken = set(_broken_teams(teams, result))
-    result = {vid: p for vid, p in result.items() if p.team_id not in broken}
-    for unit in _units(volunteers):
-        if unit.size > 1 and len({result[m.id].team_id if m.id in result else None for m in unit.members}) > 1:
-            for member in unit.members:
-                result.pop(member.id, None)
-    if _broken_teams(teams, result):
-        return _drop_invalid(volunteers, teams, result)
+    result = Result(placements, plan, bounds, time.perf_counter() - started, staffing.proven,
+                    check(volunteers, teams, rows))
+    result._sizes = (len(volunteers), len(teams))
     return result
 
 
 def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, Placement]:
-    """The baseline a coordinator would do by hand: leaders first, then each unit to its first choice with room."""
+    """The baseline a coordinator would do by hand: leaders first, then each unit to its first choice with room;
+    teams left invalid are dissolved."""
     placements: dict[str, Placement] = {}
     size: dict[str, int] = defaultdict(int)
-    led: set[str] = set()
-    units = _units(volunteers)
+    groups = _groups(volunteers)
     for team in teams:
         if not team.needs_leader:
             continue
-        for unit in units:
-            volunteer = unit.members[0]
-            if unit.size == 1 and volunteer.can_lead and volunteer.id not in placements and \
-                    team.arrondissement in volunteer.prefs:
+        for volunteer in volunteers:
+            if volunteer.can_lead and not volunteer.group and volunteer.id not in placements and \
+                    eligible(volunteer, team):
                 placements[volunteer.id] = Placement(team.id, LEADER)
-                led.add(team.id)
                 break
+    units = [groups[v.group] if v.group in groups else [v] for v in volunteers  # noqa: SIM401 - None is no key
+             if v.group not in groups or groups[v.group][0] is v]
     for unit in units:
-        if any(member.id in placements for member in unit.members):
+        if any(member.id in placements for member in unit):
             continue
-        for arrondissement in _group_arrondissements(unit):
+        for arrondissement in unit[0].prefs:
             fitting = [team for team in teams if team.arrondissement == arrondissement and
-                       size[team.id] + unit.size <= team.max_volunteers]
+                       size[team.id] + len(unit) <= team.max_volunteers and all(eligible(m, team) for m in unit)]
             if fitting:
                 team = min(fitting, key=lambda t: size[t.id])
-                for member in unit.members:
+                for member in unit:
                     placements[member.id] = Placement(team.id, MEMBER)
-                size[team.id] += unit.size
+                size[team.id] += len(unit)
                 break
-    return _drop_invalid(volunteers, teams, placements)
+    while True:  # dissolve what breaks a rule, until nothing does
+        members: dict[str, int] = defaultdict(int)
+        led: set[str] = set()
+        for placement in placements.values():
+            if placement.role == LEADER:
+                led.add(placement.team_id)
+            else:
+                members[placement.team_id] += 1
+        broken = {team.id for team in teams if (members[team.id] or team.id in led) and (
+            members[team.id] < team.min_volunteers or (team.needs_leader and team.id not in led))}
+        if not broken:
+            return placements
+        placements = {vid: p for vid, p in placements.items() if p.team_id not in broken}
