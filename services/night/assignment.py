@@ -45,7 +45,7 @@ from typing import Any, NamedTuple
 
 LEADER = "leader"
 MEMBER = "member"
-TIME_LIMIT = 1.5  # seconds of CP-SAT search at most, shared by levels 1 and 2
+TIME_LIMIT = 1.2  # seconds of CP-SAT search at most, shared by levels 1 and 2
 MAX_RANK = 3
 
 
@@ -310,10 +310,11 @@ def _staff(volunteers: Sequence[Volunteer], teams: Sequence[Team], start: Mappin
     bounds: list[int] = []
     proven = True
     best = started
-    clock = time.perf_counter()
+    # CP-SAT's deterministic time (work units of about a second): the same input gives the same plan,
+    # whatever the machine's load; wall time only as a safety net
+    solver.parameters.max_deterministic_time = time_limit / 4
+    solver.parameters.max_time_in_seconds = time_limit / 2
     for index, expression in enumerate((sum(staffed.values()), placed)):
-        remaining = max(0.05, time_limit - (time.perf_counter() - clock))
-        solver.parameters.max_time_in_seconds = remaining / (2 - index)
         model.maximize(expression)
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # out of time before any plan: keep the start
