@@ -172,6 +172,19 @@ async def night_teams(session: AsyncSession, request: Request) -> list[Sequence[
             for edition, code, area, point, at, role, name, present in rows.all()]
 
 
+@export_list("night_presence", N_("Présence par secteur de la Nuit de la Solidarité"), N_("presence-nuit"),
+             (N_("Édition"), N_("Secteur"), N_("Arrondissement"), N_("Présents"), N_("Dans l'équipe")))
+async def night_presence(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
+    rows = await session.execute(
+        select(col(NightEdition.name), col(NightSector.code), col(NightSector.arrondissement),
+               func.count(col(NightAssignment.present_at)), func.count(col(NightAssignment.id)))
+        .join(NightSector, col(NightSector.id) == col(NightAssignment.sector_id))
+        .join(NightEdition, col(NightEdition.id) == col(NightAssignment.edition_id))
+        .group_by(col(NightEdition.id), col(NightEdition.name), col(NightSector.code), col(NightSector.arrondissement))
+        .order_by(col(NightEdition.id), col(NightSector.code)))
+    return [(edition, code, area, int(present), int(total)) for edition, code, area, present, total in rows.all()]
+
+
 @export_list("campaigns", N_("Envois et leurs résultats"), N_("envois"),
              (N_("Envoi"), N_("Type"), N_("Titre"), N_("Créé le"), N_("Résultat"), N_("Raison"), N_("Personnes")))
 async def campaign_outcomes(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:

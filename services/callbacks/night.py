@@ -35,7 +35,7 @@ class NightCoordCb(CallbackData, prefix="nc"):
     edition: Id
 
 
-class NightRosterCb(CallbackData, prefix="nr"):
+class NightRosterCb(CallbackData, prefix="nt"):
     """The roster, a page at a time (meeting points, then who waits)."""
 
     edition: Id

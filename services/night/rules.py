@@ -469,7 +469,8 @@ async def edition_assignments(session: AsyncSession, edition: NightEdition) -> l
 
 
 def staffed_sectors(sectors: Sequence[NightSector], assignments: Iterable[NightAssignment]) -> set[int]:
-    """Sectors whose team is valid: a leader (registered or a volunteer) and at least the minimum of members."""
+    """Sectors whose team is formed: a leader (registered or a volunteer) and at least the minimum of members
+    (on the night a reinforcement may take a team past its maximum: it still counts)."""
     members: dict[int, int] = defaultdict(int)
     led: set[int] = set()
     for place in assignments:
@@ -478,7 +479,7 @@ def staffed_sectors(sectors: Sequence[NightSector], assignments: Iterable[NightA
         else:
             members[place.sector_id] += 1
     return {s.id for s in sectors if s.id is not None and (s.leader_id is not None or s.id in led)
-            and s.min_volunteers <= members[s.id] <= s.max_volunteers}
+            and s.min_volunteers <= members[s.id]}
 
 
 async def summarise(session: AsyncSession, edition: NightEdition) -> FormSummary:

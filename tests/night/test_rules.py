@@ -40,7 +40,8 @@ async def test_registration_rules_forming_moving_and_erasure(any_db_url: str) ->
             assert not reg.can_lead and not late  # a first-timer cannot lead
             await rules.register(session, edition, people[5], rules.Answers([18, 19], False, can_lead=True),
                                  BEFORE_DEADLINE)
-            _reg, late = await rules.register(session, edition, people[6], rules.Answers([19], False),
+            # people are placed only in arrondissements they chose: this one also chose the 18th
+            _reg, late = await rules.register(session, edition, people[6], rules.Answers([19, 18], False),
                                               AFTER_DEADLINE)
             assert late
             with pytest.raises(DomainError, match="date limite"):

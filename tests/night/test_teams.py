@@ -59,7 +59,9 @@ async def test_form_summarise_publish_in_french_and_english(harness: BotHarness)
     noe = harness.user(306, "Noé", "fr")
     await noe.block()  # blocked the bot before publication: everyone else still gets their team
     await coordinator.tap("📣 Publier")
-    assert "10 volontaires" in (await coordinator.expect_message()).text
+    assert "10 volontaires" in (await coordinator.expect_message()).text  # the count, then a confirmation
+    await coordinator.tap("📣 Publier et prévenir 10")
+    assert "Publié : 10 volontaires" in (await coordinator.expect_message()).text
     await harness.drain_outbox()
     camille = await harness.user(301, "Camille", "fr").expect_message()
     assert "Vous êtes le responsable" in camille.text and "Équipe 18-B — rue, Paris 18" in camille.text
