@@ -121,63 +121,74 @@ def assign(edition: int = typer.Argument(..., help="Edition id.")) -> None:
         _fail([error.render(DEFAULT_LOCALE)])
 
 
+_LOCALE = typer.Option("en", "--locale", help="Language of the messages: en or fr.")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        _fail([f"{path}: {error}"])
+        raise  # unreachable: _fail exits
+
+
 @app.command("import-sectors")
 def import_sectors(edition: int = typer.Argument(..., help="Edition id."),
-                   path: Path = typer.Argument(..., help="CSV: code,arrondissement,kind,meeting_point,"
+                   path: Path = typer.Argument(..., help="CSV (`,` or `;`): code,arrondissement,kind,meeting_point,"
                                                "meeting_address,meeting_time,min_volunteers,max_volunteers,"
-                                               "leader_code")) -> None:
-    """Create or update sectors; all or nothing."""
-    from locales import DEFAULT_LOCALE
+                                               "leader_code"),
+                   locale: str = _LOCALE) -> None:
+    """Create or update sectors; all or nothing, every problem of the file at once."""
     from services.errors import DomainError
     from services.night import rules
-    from services.night.files import CsvError, read_sectors
-
-    try:
-        rows = read_sectors(_read(path))
-    except CsvError as error:
-        _fail(error.problems)
-        return
+    from services.night.files import read_sectors
 
     async def work(session: Any) -> int:
+        rows = read_sectors(_read_bytes(path))
         found = await rules.get_edition(session, edition)
-        for line, row in enumerate(rows, start=2):
-            try:
+        problems = []
+        for line, row in rows:
+            try:  # add_sector checks everything before it writes: go on, to report every line at once
                 await rules.add_sector(session, found, row)
-            except DomainError as error:  # the transaction rolls back: nothing of the file stays
-                raise CsvError([f"line {line}: " + error.render(DEFAULT_LOCALE)]) from None
+            except DomainError as error:
+                problems.append(f"line {line}: " + error.render(locale) if locale == "en" else
+                                f"ligne {line} : " + error.render(locale))
+        if problems:  # the transaction rolls back: nothing of the file stays
+            raise _Refused(problems)
         return len(rows)
 
     try:
         typer.echo(f"{_run(work)} sectors imported.")
+    except _Refused as refused:
+        _fail(refused.problems)
     except DomainError as error:
-        _fail([error.render(DEFAULT_LOCALE)])
-    except CsvError as error:
-        _fail(error.problems)
+        _fail([error.render(locale)])
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems)
+        self.problems = problems
 
 
 @app.command("import-leaders")
 def import_leaders(edition: int = typer.Argument(..., help="Edition id."),
-                   path: Path = typer.Argument(..., help="CSV: code,first_name,organisation,telegram_id")) -> None:
+                   path: Path = typer.Argument(..., help="CSV (`,` or `;`): code,first_name,organisation,telegram_id"),
+                   locale: str = _LOCALE) -> None:
     """Create or update team leaders; all or nothing."""
-    from locales import DEFAULT_LOCALE
     from services.errors import DomainError
     from services.night import rules
-    from services.night.files import CsvError, read_leaders
-
-    try:
-        rows = read_leaders(_read(path))
-    except CsvError as error:
-        _fail(error.problems)
-        return
+    from services.night.files import read_leaders
 
     async def work(session: Any) -> int:
+        rows = read_leaders(_read_bytes(path))
         found = await rules.get_edition(session, edition)
-        for code, first_name, organisation, telegram_id in rows:
-            await rules.add_leader(session, found, code=code, first_name=first_name, organisation=organisation,
-                                   telegram_id=telegram_id)
+        for row in rows:
+            await rules.add_leader(session, found, code=row.code, first_name=row.first_name,
+                                   organisation=row.organisation, telegram_id=row.telegram_id)
         return len(rows)
 
     try:
         typer.echo(f"{_run(work)} leaders imported.")
     except DomainError as error:
-        _fail([error.render(DEFAULT_LOCALE)])
+        _fail([error.render(locale)])

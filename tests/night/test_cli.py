@@ -96,7 +96,7 @@ def test_create_import_and_assign_an_edition(tmp_path: Path, sqlite_url: str, mo
         sectors.write_text(header + "18-A,18,street,Mairie du 18e,1 place Jules Joffrin,19:00,3,4,L1\n"
                            "18-B,18,station,Gare du Nord,18 rue de Dunkerque,7pm,3,4,\n", encoding="utf-8")
         refused = runner.invoke(app, ["night", "import-sectors", edition, str(sectors)])
-        assert refused.exit_code == 2 and "line 3: meeting_time" in refused.output
+        assert refused.exit_code == 2 and "line 3, meeting_time" in refused.output
         assigned = runner.invoke(app, ["night", "assign", edition])
         assert assigned.exit_code == 2 and "Aucun secteur" in assigned.output  # nothing of the bad files stayed
         sectors.write_text(header + "18-A,18,street,Mairie du 18e,1 place Jules Joffrin,19:00,3,4,L1\n"
