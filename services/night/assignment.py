@@ -45,7 +45,7 @@ from typing import Any, NamedTuple
 
 LEADER = "leader"
 MEMBER = "member"
-TIME_LIMIT = 1.2  # seconds of CP-SAT search at most, shared by levels 1 and 2
+TIME_LIMIT = 1.0  # seconds of CP-SAT search at most, shared by levels 1 and 2
 MAX_RANK = 3
 
 
@@ -505,14 +505,27 @@ def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, 
     placements: dict[str, Placement] = {}
     size: dict[str, int] = defaultdict(int)
     groups = _groups(volunteers)
-    for team in teams:
-        if not team.needs_leader:
-            continue
-        for volunteer in volunteers:
-            if volunteer.can_lead and not volunteer.group and volunteer.id not in placements and \
-                    eligible(volunteer, team):
-                placements[volunteer.id] = Placement(team.id, LEADER)
-                break
+    # leaders: as many teams as possible get one (augmenting paths over who may lead where)
+    candidates = {team.id: [v for v in volunteers if v.can_lead and not v.group and eligible(v, team)]
+                  for team in teams if team.needs_leader}
+    leading: dict[str, str] = {}  # volunteer id → team id
+    led_by: dict[str, Volunteer] = {}
+
+    def augment(team_id: str, seen: set[str]) -> bool:
+        for volunteer in candidates[team_id]:
+            if volunteer.id in seen:
+                continue
+            seen.add(volunteer.id)
+            current = leading.get(volunteer.id)
+            if current is None or augment(current, seen):
+                leading[volunteer.id], led_by[team_id] = team_id, volunteer
+                return True
+        return False
+
+    for team_id in candidates:
+        augment(team_id, set())
+    for team_id, volunteer in led_by.items():
+        placements[volunteer.id] = Placement(team_id, LEADER)
     units = [groups[v.group] if v.group in groups else [v] for v in volunteers  # noqa: SIM401 - None is no key
              if v.group not in groups or groups[v.group][0] is v]
     for unit in units:
