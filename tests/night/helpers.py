@@ -31,7 +31,8 @@ async def make_edition(harness: BotHarness, sectors: list[tuple[str, int, int, i
             await rules.add_leader(session, edition, code=code, first_name=first_name)
         for code, arrondissement, low, high, leader in sectors or []:
             await rules.add_sector(session, edition, rules.SectorInput(
-                code=code, arrondissement=arrondissement, kind=(kinds or {}).get(code, "street"), meeting_point=f"Mairie du {arrondissement}e",
+                code=code, arrondissement=arrondissement, kind=(kinds or {}).get(code, "street"),
+                meeting_point=f"Mairie du {arrondissement}e",
                 meeting_address=f"{arrondissement} rue de la Mairie", meeting_time=time(19, 0),
                 min_volunteers=low, max_volunteers=high, leader_code=leader))
         assert edition.id is not None

@@ -25,6 +25,7 @@ from tests.night.helpers import (
 )
 
 LOCALES = pytest.mark.parametrize("locale", ["fr", "en"])
+ERASE_EN = "Yes, erase everything"
 T = {
     "fr": {"night": "🌙 Nuit de la Solidarité", "form": "⚙️ Former les équipes", "publish": "📣 Publier",
            "register": "✍️ Je m'inscris", "first": "C'est ma première fois", "continue": "Continuer »",
@@ -488,3 +489,48 @@ async def test_typographic_quotes_from_a_phone_work_in_night_sector(harness: Bot
     async with harness.session() as session:
         sector = (await session.execute(select(NightSector))).scalar_one()
     assert sector.meeting_point == "Mairie du 10e" and sector.meeting_address == "72 rue du Faubourg Saint-Martin"
+
+
+@LOCALES
+async def test_a_leader_who_erases_their_data_is_replaced_and_the_team_told(harness: BotHarness,
+                                                                           locale: str) -> None:
+    people = [(2201, "Lou Chef", True), (2202, "Ana Roy", False), (2203, "Bo Lin", False)]
+    edition_id = await _published_18(harness, locale, [("18-A", 18, 2, 2, None)], people)
+    assert (await _places(harness))[2201] == ("18-A", "leader")
+    await registered(harness, edition_id, 2204, [18], name="Olga Relais", locale=locale, can_lead=True)  # waits
+    lou = harness.user(2201)
+    await lou.send("/delete")
+    question = await lou.expect_message()
+    await lou.tap("Oui, tout effacer" if locale == "fr" else ERASE_EN, message=question)
+    await lou.expect_message()
+    await harness.drain_outbox()
+    assert (await _places(harness))[2204] == ("18-A", "leader")
+    assert T[locale]["leader_card"] in (await harness.user(2204).expect_message()).text
+    told = await harness.user(2202).expect_message()
+    assert ("Votre responsable : Olga" if locale == "fr" else "Your leader: Olga") in told.text
+
+
+@LOCALES
+async def test_csv_and_the_printable_list_for_the_paper_roster(harness: BotHarness, locale: str) -> None:
+    people = [(2301, "Ana Roy", False), (2302, "Bo Lin", False), (2303, "Cy Dupré", False)]
+    await _published_18(harness, locale, [("18-A", 18, 3, 3, "L1")], people)
+    coordinator = harness.coordinator(locale)
+    await coordinator.send("/night")
+    dashboard = await coordinator.expect_message()
+    await coordinator.tap("⬇️ CSV", message=dashboard)
+    teams, presence = await coordinator.expect_message(), await coordinator.expect_message()
+    assert teams.document is not None and presence.document is not None
+    rows = teams.document.data.decode("utf-8-sig").splitlines()
+    assert len(rows) == 4 and all(name in teams.document.data.decode() for name in ("Ana Roy", "Bo Lin"))
+    assert "18-A;18;0;3" in presence.document.data.decode("utf-8-sig")
+    await coordinator.tap("🖨 Liste à imprimer" if locale == "fr" else "🖨 Printable list", message=dashboard)
+    sheet = await coordinator.expect_message()
+    assert sheet.document is not None and sheet.document.name.endswith(".html")
+    html = sheet.document.data.decode()
+    assert html.count("<section>") == 1 and "Mairie du 18e" in html and "Cy Dupré" in html
+    assert ("équipier" if locale == "fr" else "member") in html
+    stranger = harness.user(2399, "Zed", locale)
+    await stranger.send("/menu")
+    await stranger.expect_message()
+    forged = await stranger.tap_data("nc:sheet:1")
+    assert (await stranger.expect_answer_to(forged)).show_alert  # coordinators only
