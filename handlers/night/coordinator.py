@@ -243,9 +243,9 @@ async def presence(query: CallbackQuery, session: AsyncSession, user: User, cloc
 @router.callback_query(NightCoordCb.filter(F.action == "export"))
 async def export(query: CallbackQuery, session: AsyncSession, user: User, root_coordinator_ids: frozenset[int],
                  clock: Clock = utcnow) -> None:
-    """Teams (with presence) and presence per sector, as two CSV files."""
+    """Teams (with presence), presence per sector and the feedback counts, as CSV files."""
     files = [await exports.run(session, user, key, locale=user.locale, now=clock(), root_ids=root_coordinator_ids)
-             for key in ("night_teams", "night_presence")]
+             for key in ("night_teams", "night_presence", "night_feedback")]
     await query.answer()
     for file in files:
         await _msg(query).answer_document(BufferedInputFile(file.data, filename=file.filename))

@@ -289,9 +289,9 @@ async def absorb_registration(session: AsyncSession, edition: NightEdition, regi
                 registration.access_needs or ()) & rules.demands(sector.kind):
             spot = (team or 0, NightRole.MEMBER)
         elif not mates:
-            spot = rules._room_for(registration, sectors, plan)
+            spot = rules.room_for(registration, sectors, plan)
     else:
-        spot = rules._room_for(registration, sectors, plan)
+        spot = rules.room_for(registration, sectors, plan)
     if spot is None:
         await _send_text(session, [registration.user_id], "Nuit : liste d'attente", None, lambda locale: t(
             locale, "🌙 Merci ! Les équipes sont déjà publiées et complètes dans vos arrondissements : vous êtes "

@@ -419,10 +419,10 @@ async def form_teams(session: AsyncSession, edition: NightEdition, now: datetime
             plan[int(volunteer.id)] = (int(placement.team_id), placement.role)
     for sector_id, user_id in imported.items():
         plan[user_id] = (sector_id, NightRole.LEADER)
-    if kept:  # completing published teams: anyone still waiting joins a team with room
+    if kept:  # completing published teams: anyone alone still waiting joins a team with room
         for registration in registrations:
-            if registration.user_id not in plan:
-                spot = _room_for(registration, sectors, plan)
+            if registration.user_id not in plan and not registration.group_code:
+                spot = room_for(registration, sectors, plan)
                 if spot is not None:
                     plan[registration.user_id] = spot
     changed: list[NightAssignment] = []
@@ -446,7 +446,7 @@ async def form_teams(session: AsyncSession, edition: NightEdition, now: datetime
     return summary
 
 
-def _room_for(registration: NightRegistration, sectors: Sequence[NightSector],
+def room_for(registration: NightRegistration, sectors: Sequence[NightSector],
               plan: Mapping[int, tuple[int, str]]) -> tuple[int, str] | None:
     """A formed team with room that this person may join (their arrondissements in order, smallest team first)."""
     size: dict[int, int] = defaultdict(int)

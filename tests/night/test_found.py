@@ -518,8 +518,8 @@ async def test_csv_and_the_printable_list_for_the_paper_roster(harness: BotHarne
     await coordinator.send("/night")
     dashboard = await coordinator.expect_message()
     await coordinator.tap("⬇️ CSV", message=dashboard)
-    teams, presence = await coordinator.expect_message(), await coordinator.expect_message()
-    assert teams.document is not None and presence.document is not None
+    teams, presence, feedback = [await coordinator.expect_message() for _ in range(3)]
+    assert teams.document is not None and presence.document is not None and feedback.document is not None
     rows = teams.document.data.decode("utf-8-sig").splitlines()
     assert len(rows) == 4 and all(name in teams.document.data.decode() for name in ("Ana Roy", "Bo Lin"))
     assert "18-A;18;0;3" in presence.document.data.decode("utf-8-sig")
