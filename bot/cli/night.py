@@ -37,7 +37,8 @@ def solve(
                                "leader_id (then any extra columns)."),
     out: Path = typer.Option(..., "--out", help="A.csv to write: volunteer_id,team_id,role."),
 ) -> None:
-    """Form teams from files; prints one JSON line (assigned, unassigned, teams filled, objective, bound…)."""
+    """Form teams from files; prints one JSON line (assigned, unassigned, teams filled, the objective's levels
+    and the bound on each, proven or not…)."""
     from services.night.assignment import solve as solve_instance
     from services.night.files import CsvError, read_teams, read_volunteers, write_assignment
 
@@ -53,6 +54,7 @@ def solve(
         "teams_filled": len({p.team_id for p in result.placements.values()}), "teams": len(team_list),
         "objective": result.objective, "bound": result.bound, "gap": round(result.gap, 6),
         "seconds": round(result.seconds, 3), "violations": len(result.violations),
+        "levels": result.levels._asdict(), "bounds": result.bounds._asdict(), "proven": result.optimal,
     }))
 
 
