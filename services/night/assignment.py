@@ -14,23 +14,30 @@ The objective is lexicographic (each level only breaks ties of the ones before i
 2. people placed, most first;
 3. preference rank: the sum over placed people of 0 / 1 / 2 for their 1st / 2nd / 3rd choice, lowest;
 4. staffed teams with at least one experienced member, most;
-5. first-timers spread: Σ over teams of C(k, 2) for k first-timers in a team, lowest.
+5. first-timers spread: Σ over teams of C(k, 2) for k first-timers in a team, lowest;
+6. then, breaking the last ties: someone who speaks little French shares a language with a team mate
+   (swaps of two members that change none of the levels above, `_share_languages`).
 
-The model (OR-Tools CP-SAT), levels 1 to 4 exact
-------------------------------------------------
-Teams are grouped in classes (arrondissement, needs a leader, demanded abilities): inside a class any
-volunteer fits any team. People alone with the same answers are one *profile* with a count, so a city
-of 4,000 is a few thousand integer variables, not a variable per person and team:
-`m[p, c]` members and `l[p, c]` leaders of profile p in class c; per team, `u_t` (staffed), `s_t` (its
-members who came alone) and `f_t` (one experienced member who came alone); per group and team, `y[g, t]`.
-Constraints: Σ_c m + l ≤ count(p); Σ_t s_t = Σ_p m[p, c]; min·u_t ≤ s_t + Σ_g size·y[g, t] ≤ max·u_t;
-Σ_p l[p, c] = Σ_t u_t in a class needing leaders; a team counts as "experienced" when a group brings one
-or f_t = 1 (Σ f_t ≤ experienced members of the class who came alone). Any individual assignment with
-those counts is valid and has the same levels 1–4, so the model is exact for them; it is solved level by
-level (each level fixed at its optimum, or at the value found and proven within the time limit, before the
-next), and the solver's own bound on every level is reported. Level 5 is then met by handing out the
-individuals: leaders, one experienced member where the model placed one, first-timers to the team with
-the fewest so far, then the others, all in input order: the same input gives the same output.
+Levels 1 and 2: exact (OR-Tools CP-SAT), with the solver's own bound
+--------------------------------------------------------------------
+Teams are grouped in classes (arrondissement, needs a leader, demanded abilities): inside a class any person
+alone fits any team. People alone are counted by what matters for these two levels (their set of
+arrondissements, whether they can lead, their needs), so a city of 4,000 is a few thousand integer
+variables: `m[k, c]` members and `l[k, c]` leaders of kind k in class c; per team `u_t` (staffed) and `s_t`
+(its members who came alone); per group and team a boolean `y[g, t]`. Constraints: Σ_c m + l ≤ count(k);
+Σ_t s_t = Σ_k m[k, c]; min·u_t ≤ s_t + Σ_g size·y[g, t] ≤ max·u_t; Σ_k l[k, c] = Σ_t u_t in a class needing
+leaders; interchangeable teams staffed in input order (symmetry). Any assignment of individuals with those
+counts is valid, so the model is exact. Level 1 is maximised, fixed, then level 2. The search starts from the
+greedy plan (leaders by augmenting paths, then first choices) and is skipped when that plan already reaches
+the free ceilings (every team; every seat or every placeable person). CP-SAT's bound on each level is
+reported: a plan cut by the time limit says how far from the optimum it can be.
+
+Levels 3 to 5: exact for the chosen teams and groups (min-cost flow)
+--------------------------------------------------------------------
+With the staffed teams and the groups' teams fixed, people alone flow person → (arrondissement, kind,
+needs) hub → team seats (leader seat; an experienced seat worth a bonus once per team; first-timer seats of
+increasing cost), in lexicographic weights: every staffed team's minimum and leader seat, people placed,
+rank, an experienced member per team, first-timers spread. Individuals are read out in input order.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ class Volunteer:
     group: str | None = None
     can_lead: bool = False
     needs: frozenset[str] = frozenset()  # access needs: sectors demanding any of them are excluded
+    languages: frozenset[str] = frozenset()  # spoken (ISO codes); without "fr": speaks little French
 
 
 @dataclass(frozen=True)
@@ -310,8 +318,9 @@ def _staff(volunteers: Sequence[Volunteer], teams: Sequence[Team], start: Mappin
     bounds: list[int] = []
     proven = True
     best = started
-    # CP-SAT's deterministic time (work units of about a second): the same input gives the same plan,
-    # whatever the machine's load; wall time only as a safety net
+    # one worker, and CP-SAT's deterministic work units: a search that ends by proving its level gives the same
+    # plan for the same input; the wall-clock cap keeps a city-sized instance near its target on a busy machine
+    # (a plan cut there may differ from run to run, and says so: `optimal` is false, the bound is reported)
     solver.parameters.max_deterministic_time = time_limit / 4
     solver.parameters.max_time_in_seconds = time_limit / 2
     for index, expression in enumerate((sum(staffed.values()), placed)):
@@ -486,7 +495,7 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team], *, time_limit:
         staffing = _staffing_of(start, _groups(volunteers), ceilings)
     else:
         staffing = _staff(volunteers, teams, start, time_limit)
-    placements = _hand_out(volunteers, teams, staffing)
+    placements = _share_languages(volunteers, teams, _hand_out(volunteers, teams, staffing))
     plan = levels(volunteers, teams, placements)
     closest = sorted(min((volunteer.prefs.index(team.arrondissement) for team in teams if eligible(volunteer, team)),
                          default=MAX_RANK) for volunteer in volunteers)
@@ -497,6 +506,58 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team], *, time_limit:
                     check(volunteers, teams, rows))
     result._sizes = (len(volunteers), len(teams))
     return result
+
+
+def _share_languages(volunteers: Sequence[Volunteer], teams: Sequence[Team],
+                     placements: dict[str, Placement]) -> dict[str, Placement]:
+    """Swap two members (alone, same experience, same total rank) between teams when it leaves fewer people who
+    speak little French without a shared language in their team; every level of the objective is unchanged."""
+    people = {volunteer.id: volunteer for volunteer in volunteers}
+    team_of = {team.id: team for team in teams}
+    members: dict[str, list[str]] = defaultdict(list)
+    for volunteer in volunteers:  # input order
+        if volunteer.id in placements:
+            members[placements[volunteer.id].team_id].append(volunteer.id)
+
+    def lonely(team_id: str) -> int:
+        here = [people[vid] for vid in members[team_id]]
+        return sum(1 for v in here if v.languages and "fr" not in v.languages
+                   and not any(v.languages & o.languages for o in here if o is not v))
+
+    def movable(vid: str) -> bool:
+        return placements[vid].role == MEMBER and not people[vid].group
+
+    for volunteer in volunteers:
+        vid = volunteer.id
+        if vid not in placements or not movable(vid) or not volunteer.languages or "fr" in volunteer.languages:
+            continue
+        home = placements[vid].team_id
+        if not lonely(home):
+            continue
+        for away, ids in members.items():
+            if away == home or not any(volunteer.languages & people[o].languages for o in ids):
+                continue
+            here_team, there_team = team_of[home], team_of[away]
+            swapped = False
+            for oid in ids:
+                other = people[oid]
+                if not movable(oid) or other.experienced != volunteer.experienced or not (
+                        eligible(volunteer, there_team) and eligible(other, here_team)):
+                    continue
+                after = volunteer.prefs.index(there_team.arrondissement) + other.prefs.index(here_team.arrondissement)
+                if after != volunteer.prefs.index(here_team.arrondissement) + other.prefs.index(
+                        there_team.arrondissement):
+                    continue
+                before = lonely(home) + lonely(away)
+                members[home][members[home].index(vid)], members[away][members[away].index(oid)] = oid, vid
+                if lonely(home) + lonely(away) < before:
+                    placements[vid], placements[oid] = Placement(away, MEMBER), Placement(home, MEMBER)
+                    swapped = True
+                    break
+                members[home][members[home].index(oid)], members[away][members[away].index(vid)] = vid, oid
+            if swapped:
+                break
+    return placements
 
 
 def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, Placement]:

@@ -351,7 +351,7 @@ def solver_input(registrations: Sequence[NightRegistration], sectors: Sequence[N
     volunteers = [solver.Volunteer(
         str(r.user_id), tuple(r.arrondissements), is_experienced(r, attended.get(r.user_id, 0)),
         r.group_code if r.group_code and sizes[r.group_code] > 1 else None, r.can_lead,
-        frozenset(r.access_needs or ())) for r in registrations]
+        frozenset(r.access_needs or ()), frozenset(r.languages or ())) for r in registrations]
     teams = [solver.Team(str(s.id), s.arrondissement, s.min_volunteers, s.max_volunteers,
                          str(s.leader_id) if s.leader_id else None, demands(s.kind)) for s in sectors]
     return volunteers, teams

@@ -13,6 +13,7 @@ from services.night.assignment import (
     Volunteer,
     check,
     greedy,
+    levels,
     objective,
     solve,
 )
@@ -64,7 +65,9 @@ def test_preference_rank_then_experience_then_spread() -> None:
 
 def test_same_input_same_output_and_the_checker_catches_every_hard_rule() -> None:
     volunteers, teams = instance(600, 60, seed=7)
-    first, second = solve(volunteers, teams), solve(volunteers, teams)
+    # reproducible when the search ends by proving its levels (a plan cut by the time limit reports its bound)
+    first, second = solve(volunteers, teams, time_limit=60), solve(volunteers, teams, time_limit=60)
+    assert first.optimal
     assert first.placements == second.placements and first.objective == second.objective
     assert first.violations == [] and first.bound <= first.objective
     rows = _rows(volunteers, first.placements)
@@ -107,3 +110,14 @@ def test_at_scale_no_worse_than_greedy_on_any_level_that_matters() -> None:
     assert result.violations == [] and check(volunteers, teams, _rows(volunteers, baseline)) == []
     assert result.objective <= objective(volunteers, teams, baseline)
     assert (result.levels.staffed, result.levels.placed) == (result.bounds.staffed, result.bounds.placed)
+
+
+def test_someone_who_speaks_little_french_shares_a_language_with_a_team_mate() -> None:
+    arabic, french = frozenset({"ar"}), frozenset({"fr"})
+    volunteers = [Volunteer("a", (18,), True, languages=arabic), Volunteer("c", (18,), True, languages=french),
+                  Volunteer("b", (18,), True, languages=arabic | french), Volunteer("d", (18,), True, languages=french)]
+    teams = [Team("T1", 18, 2, 2, "pro1"), Team("T2", 18, 2, 2, "pro2")]
+    result = solve(volunteers, teams)
+    assert result.violations == []
+    assert result.placements["a"].team_id == result.placements["b"].team_id  # Arabic together
+    assert result.levels == levels(volunteers, teams, result.placements)
