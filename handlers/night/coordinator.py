@@ -435,7 +435,7 @@ async def _save_sector(context: FormContext, draft: SectorDraft) -> None:
 
 def _text(limit: int) -> Callable[[str, SectorDraft], str]:
     def parse(text: str, _draft: SectorDraft) -> str:
-        cleaned = " ".join(text.translate(_QUOTES).split())
+        cleaned = " ".join(text.translate(_QUOTES).split()).strip("\"'«» ")  # quotes around it are not part of it
         if not cleaned or len(cleaned) > limit:
             raise DomainError(N_("Entre 1 et {limit} caractères, s'il vous plaît."), limit=limit)
         return cleaned

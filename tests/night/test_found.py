@@ -534,3 +534,43 @@ async def test_csv_and_the_printable_list_for_the_paper_roster(harness: BotHarne
     await stranger.expect_message()
     forged = await stranger.tap_data("nc:sheet:1")
     assert (await stranger.expect_answer_to(forged)).show_alert  # coordinators only
+
+
+@LOCALES
+async def test_a_sector_by_the_form_with_back_and_bad_answers(harness: BotHarness, locale: str) -> None:
+    await make_edition(harness, [], leaders={"L1": "Karim"})
+    set_clock(harness, AFTER_DEADLINE)
+    coordinator = harness.coordinator(locale)
+    await coordinator.send("/night_sector")
+    await coordinator.expect_message()
+    await coordinator.send("10-A")
+    await coordinator.expect_message()
+    await coordinator.send("42")  # not an arrondissement: told, asked again
+    assert "20" in (await coordinator.expect_message()).text
+    await coordinator.send("10e" if locale == "fr" else "10th")
+    kinds = await coordinator.expect_message()
+    await coordinator.tap(T[locale]["back"], message=kinds)
+    await coordinator.expect_message()
+    await coordinator.send("10")
+    kinds = await coordinator.expect_message()
+    await coordinator.tap(kinds.button_labels[1], message=kinds)  # station
+    await coordinator.expect_message()
+    await coordinator.send("19h30")
+    await coordinator.expect_message()
+    await coordinator.send("4 3")  # minimum above maximum
+    assert "1 ≤ minimum ≤ maximum" in (await coordinator.expect_message()).text
+    await coordinator.send("3 4")
+    await coordinator.expect_message()
+    await coordinator.send("“Mairie du 10e”")
+    await coordinator.expect_message()
+    await coordinator.send("72 rue du Faubourg Saint-Martin")
+    await coordinator.expect_message()
+    await coordinator.send("L1")
+    summary = await coordinator.expect_message()
+    assert "10-A" in summary.text and "19:30" in summary.text
+    await coordinator.tap(T[locale]["confirm"], message=summary)
+    assert T[locale]["saved"] in (await coordinator.expect_message()).text
+    async with harness.session() as session:
+        sector = (await session.execute(select(NightSector))).scalar_one()
+    assert (sector.arrondissement, sector.kind, sector.min_volunteers, sector.max_volunteers) == (10, "station", 3, 4)
+    assert sector.meeting_point == "Mairie du 10e" and sector.leader_id is not None
