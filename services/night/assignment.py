@@ -237,10 +237,12 @@ def _alone(volunteers: Sequence[Volunteer], groups: Mapping[str, list[Volunteer]
 
 
 def _ceilings(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> tuple[int, int]:
-    """True upper bounds on levels 1 and 2 that cost nothing: every team; every seat or every placeable person."""
+    """True upper bounds on levels 1 and 2 that cost little: teams with a registered leader plus the most teams
+    that can get a distinct volunteer leader; every seat or every placeable person."""
     seats = sum(team.max_volunteers + int(team.needs_leader) for team in teams)
     placeable = sum(any(eligible(volunteer, team) for team in teams) for volunteer in volunteers)
-    return len(teams), min(seats, placeable)
+    led = sum(not team.needs_leader for team in teams) + len(_most_leaders(volunteers, teams))
+    return led, min(seats, placeable)
 
 
 @dataclass
@@ -252,7 +254,7 @@ class _Staffing:
 
 
 def _staff(volunteers: Sequence[Volunteer], teams: Sequence[Team], start: Mapping[str, Placement],
-           time_limit: float) -> _Staffing:
+           time_limit: float, staffed_known: int | None = None) -> _Staffing:
     """Levels 1 then 2, exact: people alone counted by what matters here (arrondissements, leading, needs),
     started from `start` (a valid plan, so a time limit never leaves less than it)."""
     from ortools.sat.python import cp_model  # imported here: only a solve needs OR-Tools
@@ -323,7 +325,12 @@ def _staff(volunteers: Sequence[Volunteer], teams: Sequence[Team], start: Mappin
     # (a plan cut there may differ from run to run, and says so: `optimal` is false, the bound is reported)
     solver.parameters.max_deterministic_time = time_limit / 4
     solver.parameters.max_time_in_seconds = time_limit / 2
+    if staffed_known is not None:  # level 1 already met its bound: fixed, only level 2 is searched
+        model.add(sum(staffed.values()) >= staffed_known)
+        bounds.append(staffed_known)
     for index, expression in enumerate((sum(staffed.values()), placed)):
+        if index < len(bounds):
+            continue
         model.maximize(expression)
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # out of time before any plan: keep the start
@@ -494,9 +501,15 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team], *, time_limit:
     if (first.staffed, first.placed) == ceilings:
         staffing = _staffing_of(start, _groups(volunteers), ceilings)
     else:
-        staffing = _staff(volunteers, teams, start, time_limit)
+        staffing = _staff(volunteers, teams, start, time_limit,
+                          first.staffed if first.staffed == ceilings[0] else None)
     placements = _share_languages(volunteers, teams, _hand_out(volunteers, teams, staffing))
     plan = levels(volunteers, teams, placements)
+    if (plan.staffed, plan.placed) < (first.staffed, first.placed):  # a search cut short before it beat the start
+        staffing = _staffing_of(start, _groups(volunteers), staffing.bounds)
+        staffing.proven = False
+        placements = _share_languages(volunteers, teams, _hand_out(volunteers, teams, staffing))
+        plan = levels(volunteers, teams, placements)
     closest = sorted(min((volunteer.prefs.index(team.arrondissement) for team in teams if eligible(volunteer, team)),
                          default=MAX_RANK) for volunteer in volunteers)
     bounds = Levels(staffing.bounds[0], staffing.bounds[1], sum(closest[:plan.placed]), staffing.bounds[0], 0)
@@ -560,13 +573,9 @@ def _share_languages(volunteers: Sequence[Volunteer], teams: Sequence[Team],
     return placements
 
 
-def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, Placement]:
-    """The baseline a coordinator would do by hand: leaders first, then each unit to its first choice with room;
-    teams left invalid are dissolved."""
-    placements: dict[str, Placement] = {}
-    size: dict[str, int] = defaultdict(int)
-    groups = _groups(volunteers)
-    # leaders: as many teams as possible get one (augmenting paths over who may lead where)
+def _most_leaders(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, Volunteer]:
+    """As many teams needing a leader as possible get a distinct volunteer who may lead them (a maximum
+    matching by augmenting paths): the greedy plan's leaders, and a true bound on sectors staffed."""
     candidates = {team.id: [v for v in volunteers if v.can_lead and not v.group and eligible(v, team)]
                   for team in teams if team.needs_leader}
     leading: dict[str, str] = {}  # volunteer id → team id
@@ -585,6 +594,16 @@ def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, 
 
     for team_id in candidates:
         augment(team_id, set())
+    return led_by
+
+
+def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, Placement]:
+    """The baseline a coordinator would do by hand: leaders first, then each unit to its first choice with room;
+    teams left invalid are dissolved."""
+    placements: dict[str, Placement] = {}
+    size: dict[str, int] = defaultdict(int)
+    groups = _groups(volunteers)
+    led_by = _most_leaders(volunteers, teams)
     for team_id, volunteer in led_by.items():
         placements[volunteer.id] = Placement(team_id, LEADER)
     units = [groups[v.group] if v.group in groups else [v] for v in volunteers  # noqa: SIM401 - None is no key
