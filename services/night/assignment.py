@@ -236,11 +236,20 @@ def _alone(volunteers: Sequence[Volunteer], groups: Mapping[str, list[Volunteer]
     return [volunteer for volunteer in volunteers if volunteer.group not in groups]
 
 
+def _demands_by_arrondissement(teams: Sequence[Team]) -> dict[int, set[frozenset[str]]]:
+    found: dict[int, set[frozenset[str]]] = defaultdict(set)
+    for team in teams:
+        found[team.arrondissement].add(team.demands)
+    return found
+
+
 def _ceilings(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> tuple[int, int]:
     """True upper bounds on levels 1 and 2 that cost little: teams with a registered leader plus the most teams
     that can get a distinct volunteer leader; every seat or every placeable person."""
     seats = sum(team.max_volunteers + int(team.needs_leader) for team in teams)
-    placeable = sum(any(eligible(volunteer, team) for team in teams) for volunteer in volunteers)
+    demands_in = _demands_by_arrondissement(teams)
+    placeable = sum(any(not volunteer.needs & demand for arrondissement in volunteer.prefs
+                        for demand in demands_in.get(arrondissement, ())) for volunteer in volunteers)
     led = sum(not team.needs_leader for team in teams) + len(_most_leaders(volunteers, teams))
     return led, min(seats, placeable)
 
@@ -510,7 +519,9 @@ def solve(volunteers: Sequence[Volunteer], teams: Sequence[Team], *, time_limit:
         staffing.proven = False
         placements = _share_languages(volunteers, teams, _hand_out(volunteers, teams, staffing))
         plan = levels(volunteers, teams, placements)
-    closest = sorted(min((volunteer.prefs.index(team.arrondissement) for team in teams if eligible(volunteer, team)),
+    demands_in = _demands_by_arrondissement(teams)
+    closest = sorted(min((rank for rank, arrondissement in enumerate(volunteer.prefs)
+                          if any(not volunteer.needs & demand for demand in demands_in.get(arrondissement, ()))),
                          default=MAX_RANK) for volunteer in volunteers)
     bounds = Levels(staffing.bounds[0], staffing.bounds[1], sum(closest[:plan.placed]), staffing.bounds[0], 0)
     rows = [(v.id, placements[v.id].team_id if v.id in placements else None,
@@ -576,7 +587,12 @@ def _share_languages(volunteers: Sequence[Volunteer], teams: Sequence[Team],
 def _most_leaders(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, Volunteer]:
     """As many teams needing a leader as possible get a distinct volunteer who may lead them (a maximum
     matching by augmenting paths): the greedy plan's leaders, and a true bound on sectors staffed."""
-    candidates = {team.id: [v for v in volunteers if v.can_lead and not v.group and eligible(v, team)]
+    leaders_in: dict[int, list[Volunteer]] = defaultdict(list)
+    for volunteer in volunteers:
+        if volunteer.can_lead and not volunteer.group:
+            for arrondissement in volunteer.prefs:
+                leaders_in[arrondissement].append(volunteer)
+    candidates = {team.id: [v for v in leaders_in[team.arrondissement] if eligible(v, team)]
                   for team in teams if team.needs_leader}
     leading: dict[str, str] = {}  # volunteer id → team id
     led_by: dict[str, Volunteer] = {}
@@ -604,6 +620,9 @@ def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, 
     size: dict[str, int] = defaultdict(int)
     groups = _groups(volunteers)
     led_by = _most_leaders(volunteers, teams)
+    teams_in: dict[int, list[Team]] = defaultdict(list)
+    for team in teams:
+        teams_in[team.arrondissement].append(team)
     for team_id, volunteer in led_by.items():
         placements[volunteer.id] = Placement(team_id, LEADER)
     units = [groups[v.group] if v.group in groups else [v] for v in volunteers  # noqa: SIM401 - None is no key
@@ -612,7 +631,7 @@ def greedy(volunteers: Sequence[Volunteer], teams: Sequence[Team]) -> dict[str, 
         if any(member.id in placements for member in unit):
             continue
         for arrondissement in unit[0].prefs:
-            fitting = [team for team in teams if team.arrondissement == arrondissement and
+            fitting = [team for team in teams_in.get(arrondissement, ()) if
                        size[team.id] + len(unit) <= team.max_volunteers and all(eligible(m, team) for m in unit)]
             if fitting:
                 team = min(fitting, key=lambda t: size[t.id])
