@@ -574,3 +574,22 @@ async def test_a_sector_by_the_form_with_back_and_bad_answers(harness: BotHarnes
         sector = (await session.execute(select(NightSector))).scalar_one()
     assert (sector.arrondissement, sector.kind, sector.min_volunteers, sector.max_volunteers) == (10, "station", 3, 4)
     assert sector.meeting_point == "Mairie du 10e" and sector.leader_id is not None
+
+
+def test_a_city_wide_roster_comes_in_pages_telegram_accepts() -> None:
+    from bot.i18n import create_i18n
+    from handlers.night.coordinator import roster_pages
+
+    sectors = [NightSector(id=i, edition_id=1, code=f"S-{i:03d}", arrondissement=1 + i % 20, meeting_point="Mairie",
+                           meeting_address="1 rue X", meeting_at=AT_MEETING, min_volunteers=3, max_volunteers=4)
+               for i in range(400)]
+    person = rules.RosterPerson(1, "Camille Martin-Dupré", "member", True, ["stairs"], "je marche lentement",
+                                ["fr", "ar"], False, [18, 19, 10])
+    roster = rules.Roster([(f"Mairie {n}", f"{n} rue de la Mairie",
+                            [rules.RosterTeam(s, None, [person] * 4, True) for s in sectors if s.arrondissement == n])
+                           for n in range(1, 21)], [person] * 300)
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("en"):
+        pages = roster_pages(roster, "en")
+    assert len(pages) > 1 and all(len(page) + 100 <= 4096 for page in pages)
+    assert sum(page.count("Team S-") for page in pages) == 400 and "Without a team: 300" in "".join(pages)
