@@ -80,6 +80,7 @@ class Step(Generic[Draft]):
     choices: Callable[[Draft], Sequence[Choice]] | None = None  # buttons, one tap answers
     width: int = 1  # buttons per row
     multiple: bool = False  # a toggle list (the field is a list) closed by "Continuer »"
+    ordered: bool = False  # a toggle list whose order matters: chosen buttons show ①, ②, ③… instead of ✅
     parse: Callable[[str, Draft], Any] | None = None  # typed text → value; raise DomainError to refuse
     formatted: bool = False  # `parse` gets the text as Telegram HTML (the writer's bold and links kept)
     apply: Callable[[Draft, Any], None] | None = None  # store a value when `field` is not enough
@@ -174,9 +175,15 @@ class Form(Generic[Draft]):
         assert step is not None
         choices = step.choices(draft) if step.choices is not None else ()
         if step.multiple:
-            chosen = set(getattr(draft, step.field or "", ()) or ())
-            rows += chunked([(f"{'✅ ' if choice.value in chosen else ''}{choice.label}",
-                              button("toggle", choice.value)) for choice in choices], step.width)
+            picked = list(getattr(draft, step.field or "", ()) or ())
+
+            def mark(value: str) -> str:
+                if value not in picked:
+                    return ""
+                return f"{'①②③④⑤⑥⑦⑧⑨'[picked.index(value)]} " if step.ordered else "✅ "
+
+            rows += chunked([(f"{mark(choice.value)}{choice.label}", button("toggle", choice.value))
+                             for choice in choices], step.width)
             rows.append([(_("Continuer »"), button("done"))])
         else:
             rows += chunked([(choice.label, button("pick", choice.value)) for choice in choices], step.width)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -90,7 +90,9 @@ class NightRegistration(SQLModel, table=True):
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     group_code: str | None = Field(default=None, max_length=24, index=True)
     can_lead: bool = Field(default=False)
-    access_constraint: str | None = Field(default=None, max_length=200)
+    access_needs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
+                                                                            server_default="[]"))  # NEEDS keys
+    access_constraint: str | None = Field(default=None, max_length=200)  # free text, shown to coordinators
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     feedback: int | None = Field(default=None, ge=1, le=3)  # how the night went for them: 1 to 3
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -98,10 +100,16 @@ class NightRegistration(SQLModel, table=True):
 
 
 class NightAssignment(SQLModel, table=True):
-    """Who is in which team, in which role; `present_at` is the "I'm here" at the meeting point."""
+    """Who is in which team, in which role; `present_at` is the "I'm here" at the meeting point.
+
+    One row per person and edition (leader of one team, or member of one team; no row: waiting), imported
+    leaders with a Telegram account included: the unique constraint is the backstop against anyone placed
+    twice, by the solver, a move, an import or a late registration; at most one leader row per team."""
 
     __tablename__ = "night_assignments"
     __table_args__ = (UniqueConstraint("edition_id", "user_id", name="uq_night_assignment"),
+                      Index("uq_night_team_leader", "sector_id", unique=True,
+                            sqlite_where=text("role = 'leader'"), postgresql_where=text("role = 'leader'")),
                       {"info": {"erase": "delete"}})
 
     id: int | None = Field(default=None, primary_key=True)

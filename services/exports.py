@@ -27,7 +27,7 @@ from locales import BABEL_LOCALES, N_, normalize_locale, t
 from locales.formatting import PARIS
 from models.heatwave import Alert, AlertAnswer, AlertRecipient
 from models.newsletter import NewsletterSubscription
-from models.night import NightAssignment, NightEdition, NightSector
+from models.night import NightAssignment, NightEdition, NightRegistration, NightSector
 from models.outbox import Campaign, OutboxMessage
 from models.procurement import Subscription
 from models.training import Booking, BookingStatus, Training
@@ -170,6 +170,33 @@ async def night_teams(session: AsyncSession, request: Request) -> list[Sequence[
         .order_by(col(NightEdition.id), col(NightSector.code), col(NightAssignment.role), col(User.full_name)))
     return [(edition, code, area, point, at, t(request.locale, roles.get(role, role)), name, present is not None)
             for edition, code, area, point, at, role, name, present in rows.all()]
+
+
+@export_list("night_presence", N_("Présence par secteur de la Nuit de la Solidarité"), N_("presence-nuit"),
+             (N_("Édition"), N_("Secteur"), N_("Arrondissement"), N_("Présents"), N_("Dans l'équipe")))
+async def night_presence(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
+    rows = await session.execute(
+        select(col(NightEdition.name), col(NightSector.code), col(NightSector.arrondissement),
+               func.count(col(NightAssignment.present_at)), func.count(col(NightAssignment.id)))
+        .join(NightSector, col(NightSector.id) == col(NightAssignment.sector_id))
+        .join(NightEdition, col(NightEdition.id) == col(NightAssignment.edition_id))
+        .group_by(col(NightEdition.id), col(NightEdition.name), col(NightSector.code), col(NightSector.arrondissement))
+        .order_by(col(NightEdition.id), col(NightSector.code)))
+    return [(edition, code, area, int(present), int(total)) for edition, code, area, present, total in rows.all()]
+
+
+@export_list("night_feedback", N_("Retours des volontaires après la Nuit de la Solidarité"), N_("retours-nuit"),
+             (N_("Édition"), N_("Retour"), N_("Personnes")))
+async def night_feedback(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
+    """How the night went for the volunteers (their own experience, 1 to 3): counts, nothing about anyone met."""
+    labels = {3: N_("bien"), 2: N_("moyen"), 1: N_("difficile")}
+    rows = await session.execute(
+        select(col(NightEdition.name), col(NightRegistration.feedback), func.count())
+        .join(NightEdition, col(NightEdition.id) == col(NightRegistration.edition_id))
+        .where(col(NightRegistration.feedback).is_not(None))
+        .group_by(col(NightEdition.id), col(NightEdition.name), col(NightRegistration.feedback))
+        .order_by(col(NightEdition.id), col(NightRegistration.feedback).desc()))
+    return [(edition, t(request.locale, labels.get(int(score or 0), "?")), int(n)) for edition, score, n in rows.all()]
 
 
 @export_list("campaigns", N_("Envois et leurs résultats"), N_("envois"),

@@ -75,9 +75,12 @@ async def forget_conversation(session: AsyncSession, telegram_id: int) -> None:
     await session.execute(delete(FsmRecord).where(_conversation_keys(telegram_id)))
 
 
-async def erase_user(session: AsyncSession, user: User) -> None:
+async def erase_user(session: AsyncSession, user: User, root_ids: frozenset[int] = frozenset()) -> None:
     """Delete personal data; keep an anonymous row (arrondissement, networks) for the City's counts."""
+    from services.night import publication as night
+
     assert user.id is not None
+    night_departures = await night.take_out(session, user)  # a published Night team is kept whole
     for table, column in _user_tables():
         if table.info.get("erase") == "delete":
             await session.execute(delete(table).where(table.c[column] == user.id))
@@ -88,6 +91,7 @@ async def erase_user(session: AsyncSession, user: User) -> None:
     await session.flush()
     # a seat they held goes to the next person waiting now, not when the periodic job runs
     await training.release_erased(session, user.erased_at)
+    await night.repair(session, night_departures, user.erased_at, root_ids)
 
 
 # -- /mydata as people read it -------------------------------------------------------------------------------

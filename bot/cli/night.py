@@ -37,9 +37,10 @@ def solve(
                                "leader_id (then any extra columns)."),
     out: Path = typer.Option(..., "--out", help="A.csv to write: volunteer_id,team_id,role."),
 ) -> None:
-    """Form teams from files; prints one JSON line (assigned, unassigned, teams filled, objective, bound…)."""
-    from services.night_assignment import solve as solve_instance
-    from services.night_csv import CsvError, read_teams, read_volunteers, write_assignment
+    """Form teams from files; prints one JSON line (assigned, unassigned, teams filled, the objective's levels
+    and the bound on each, proven or not…)."""
+    from services.night.assignment import solve as solve_instance
+    from services.night.files import CsvError, read_teams, read_volunteers, write_assignment
 
     try:
         people, team_list = read_volunteers(_read(volunteers)), read_teams(_read(teams))
@@ -53,6 +54,7 @@ def solve(
         "teams_filled": len({p.team_id for p in result.placements.values()}), "teams": len(team_list),
         "objective": result.objective, "bound": result.bound, "gap": round(result.gap, 6),
         "seconds": round(result.seconds, 3), "violations": len(result.violations),
+        "levels": result.levels._asdict(), "bounds": result.bounds._asdict(), "proven": result.optimal,
     }))
 
 
@@ -79,8 +81,8 @@ def create(
     """Create an edition; prints its id."""
     from locales import DEFAULT_LOCALE
     from models.base import utcnow
-    from services import night
     from services.errors import DomainError
+    from services.night import rules
 
     try:
         day, last = date.fromisoformat(night_date), date.fromisoformat(deadline)
@@ -89,7 +91,7 @@ def create(
         return
 
     async def work(session: Any) -> int:
-        edition = await night.create_edition(session, name=name or f"Nuit de la Solidarité {day.year}",
+        edition = await rules.create_edition(session, name=name or f"Nuit de la Solidarité {day.year}",
                                              night_date=day, deadline=last, now=utcnow())
         return edition.id or 0
 
@@ -104,11 +106,11 @@ def assign(edition: int = typer.Argument(..., help="Edition id.")) -> None:
     """Form the edition's teams (like the coordinator's button); prints the summary as one JSON line."""
     from locales import DEFAULT_LOCALE
     from models.base import utcnow
-    from services import night
     from services.errors import DomainError
+    from services.night import rules
 
     async def work(session: Any) -> dict[str, Any]:
-        summary = await night.form_teams(session, await night.get_edition(session, edition), utcnow())
+        summary = await rules.form_teams(session, await rules.get_edition(session, edition), utcnow())
         return {"sectors": summary.sectors, "teams_formed": summary.formed, "assigned": summary.assigned,
                 "unassigned": summary.unassigned, "by_rank": summary.by_rank,
                 "groups_kept": summary.groups_kept, "groups": summary.groups,
@@ -121,63 +123,74 @@ def assign(edition: int = typer.Argument(..., help="Edition id.")) -> None:
         _fail([error.render(DEFAULT_LOCALE)])
 
 
+_LOCALE = typer.Option("en", "--locale", help="Language of the messages: en or fr.")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        _fail([f"{path}: {error}"])
+        raise  # unreachable: _fail exits
+
+
 @app.command("import-sectors")
 def import_sectors(edition: int = typer.Argument(..., help="Edition id."),
-                   path: Path = typer.Argument(..., help="CSV: code,arrondissement,kind,meeting_point,"
+                   path: Path = typer.Argument(..., help="CSV (`,` or `;`): code,arrondissement,kind,meeting_point,"
                                                "meeting_address,meeting_time,min_volunteers,max_volunteers,"
-                                               "leader_code")) -> None:
-    """Create or update sectors; all or nothing."""
-    from locales import DEFAULT_LOCALE
-    from services import night
+                                               "leader_code"),
+                   locale: str = _LOCALE) -> None:
+    """Create or update sectors; all or nothing, every problem of the file at once."""
     from services.errors import DomainError
-    from services.night_csv import CsvError, read_sectors
-
-    try:
-        rows = read_sectors(_read(path))
-    except CsvError as error:
-        _fail(error.problems)
-        return
+    from services.night import rules
+    from services.night.files import read_sectors
 
     async def work(session: Any) -> int:
-        found = await night.get_edition(session, edition)
-        for line, row in enumerate(rows, start=2):
-            try:
-                await night.add_sector(session, found, row)
-            except DomainError as error:  # the transaction rolls back: nothing of the file stays
-                raise CsvError([f"line {line}: " + error.render(DEFAULT_LOCALE)]) from None
+        rows = read_sectors(_read_bytes(path))
+        found = await rules.get_edition(session, edition)
+        problems = []
+        for line, row in rows:
+            try:  # add_sector checks everything before it writes: go on, to report every line at once
+                await rules.add_sector(session, found, row)
+            except DomainError as error:
+                problems.append(f"line {line}: " + error.render(locale) if locale == "en" else
+                                f"ligne {line} : " + error.render(locale))
+        if problems:  # the transaction rolls back: nothing of the file stays
+            raise _Refused(problems)
         return len(rows)
 
     try:
         typer.echo(f"{_run(work)} sectors imported.")
+    except _Refused as refused:
+        _fail(refused.problems)
     except DomainError as error:
-        _fail([error.render(DEFAULT_LOCALE)])
-    except CsvError as error:
-        _fail(error.problems)
+        _fail([error.render(locale)])
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems)
+        self.problems = problems
 
 
 @app.command("import-leaders")
 def import_leaders(edition: int = typer.Argument(..., help="Edition id."),
-                   path: Path = typer.Argument(..., help="CSV: code,first_name,organisation,telegram_id")) -> None:
+                   path: Path = typer.Argument(..., help="CSV (`,` or `;`): code,first_name,organisation,telegram_id"),
+                   locale: str = _LOCALE) -> None:
     """Create or update team leaders; all or nothing."""
-    from locales import DEFAULT_LOCALE
-    from services import night
     from services.errors import DomainError
-    from services.night_csv import CsvError, read_leaders
-
-    try:
-        rows = read_leaders(_read(path))
-    except CsvError as error:
-        _fail(error.problems)
-        return
+    from services.night import rules
+    from services.night.files import read_leaders
 
     async def work(session: Any) -> int:
-        found = await night.get_edition(session, edition)
-        for code, first_name, organisation, telegram_id in rows:
-            await night.add_leader(session, found, code=code, first_name=first_name, organisation=organisation,
-                                   telegram_id=telegram_id)
+        rows = read_leaders(_read_bytes(path))
+        found = await rules.get_edition(session, edition)
+        for row in rows:
+            await rules.add_leader(session, found, code=row.code, first_name=row.first_name,
+                                   organisation=row.organisation, telegram_id=row.telegram_id)
         return len(rows)
 
     try:
         typer.echo(f"{_run(work)} leaders imported.")
     except DomainError as error:
-        _fail([error.render(DEFAULT_LOCALE)])
+        _fail([error.render(locale)])

@@ -6,7 +6,7 @@ from locales import N_
 FEATURE = Feature(
     name="night",
     # the coordinators' router first: /night opens the desk for a coordinator, the volunteer's screen otherwise
-    routers=("handlers.night_coord:router", "handlers.night:router"),
+    routers=("handlers.night.coordinator:router", "handlers.night.volunteer:router"),
     menu=(MenuEntry("night", N_("🌙 Nuit de la Solidarité"), Audience.VOLUNTEERS, order=20),),
     coordinator_menu=(MenuEntry("night", N_("🌙 Nuit de la Solidarité"), Audience.COORDINATORS, order=50),),
     commands=(

@@ -6,7 +6,7 @@ import logging
 
 from bot.scheduler import job_context
 from models.base import utcnow
-from services import night_publication
+from services.night import publication
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +15,6 @@ async def send_night_messages() -> None:
     """Enqueue whatever is due; the campaign source keys make a second run (or a catch-up) send nothing twice."""
     app = job_context()
     async with app.sessions.begin() as session:
-        sent = await night_publication.send_due_messages(session, utcnow())
+        sent = await publication.send_due_messages(session, utcnow())
     if sent:
         log.info("night messages enqueued: %s", ", ".join(sent))

@@ -145,7 +145,9 @@ async def _every_list(session: AsyncSession, coordinator_id: int | None) -> dict
                      NewsletterSubscription(user_id=people["paul"].id, locale="en")])
     await sme_subscription(session, 405, cpv_prefixes=["45"], places=["75"])
     await session.flush()
-    return {"volunteers": 5, "alert_answers": 2, "night_teams": 2, "campaigns": 2, "training_participants": 2,
+    return {"volunteers": 5, "alert_answers": 2, "night_teams": 2, "night_presence": 1, "night_feedback": 0,
+            "campaigns": 2,
+            "training_participants": 2,
             "newsletter_readers": 2, "procurement_subscriptions": 1,
             "audit": len(exports.LISTS)}  # the campaign, and the exports made before it (it comes last)
 

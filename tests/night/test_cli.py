@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from benchmarks.night import instance
 from bot.cli import app
 from bot.config import get_settings
-from services.night_assignment import check
-from services.night_csv import read_assignment, read_teams, read_volunteers
+from services.night.assignment import check
+from services.night.files import read_assignment, read_teams, read_volunteers
 
 runner = CliRunner()
 
@@ -96,7 +96,7 @@ def test_create_import_and_assign_an_edition(tmp_path: Path, sqlite_url: str, mo
         sectors.write_text(header + "18-A,18,street,Mairie du 18e,1 place Jules Joffrin,19:00,3,4,L1\n"
                            "18-B,18,station,Gare du Nord,18 rue de Dunkerque,7pm,3,4,\n", encoding="utf-8")
         refused = runner.invoke(app, ["night", "import-sectors", edition, str(sectors)])
-        assert refused.exit_code == 2 and "line 3: meeting_time" in refused.output
+        assert refused.exit_code == 2 and "line 3, meeting_time" in refused.output
         assigned = runner.invoke(app, ["night", "assign", edition])
         assert assigned.exit_code == 2 and "Aucun secteur" in assigned.output  # nothing of the bad files stayed
         sectors.write_text(header + "18-A,18,street,Mairie du 18e,1 place Jules Joffrin,19:00,3,4,L1\n"
@@ -107,5 +107,35 @@ def test_create_import_and_assign_an_edition(tmp_path: Path, sqlite_url: str, mo
         assert assigned.exit_code == 0, assigned.output
         summary = json.loads(assigned.output.strip())
         assert summary["sectors"] == 2 and summary["teams_formed"] == 0 and summary["uncovered"] == ["18-A", "18-B"]
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_imports_take_semicolons_and_report_every_problem_at_once_in_the_language(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, locale: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    try:
+        edition = runner.invoke(app, ["night", "create", "2099-01-28", "2099-01-20"]).output.strip()
+        leaders = tmp_path / "leaders.csv"  # what French Excel saves: `;`, a BOM, typographic quotes
+        leaders.write_bytes("\ufeffcode;first_name;organisation;telegram_id\nL1;Karim;“Emmaüs”;\n".encode())
+        assert runner.invoke(app, ["night", "import-leaders", edition, str(leaders), "--locale", locale]).exit_code == 0
+        sectors = tmp_path / "sectors.csv"
+        header = "code;arrondissement;kind;meeting_point;meeting_address;meeting_time;min_volunteers;" \
+                 "max_volunteers;leader_code\n"
+        sectors.write_text(header + "18-A;18;gare;Mairie du 18e;1 place Jules Joffrin;19:00;3;4;L1\n"
+                           "18-B;42;station;Gare du Nord;18 rue de Dunkerque;7pm;3;4;\n", encoding="utf-8")
+        refused = runner.invoke(app, ["night", "import-sectors", edition, str(sectors), "--locale", locale])
+        assert refused.exit_code == 2
+        # one pass: the three problems of both lines, in the reader's language
+        line = "ligne" if locale == "fr" else "line"
+        assert f"{line} 2, kind" in refused.output and "gare" in refused.output
+        assert f"{line} 3, arrondissement" in refused.output and f"{line} 3, meeting_time" in refused.output
+        assert ("Fichier non importé" if locale == "fr" else "File not imported") in refused.output
+        sectors.write_text(header + "18-A;18;street;Mairie du 18e;1 place Jules Joffrin;19:00;3;4;L1\n"
+                           "18-B;18;station;Gare du Nord;18 rue de Dunkerque;19:30;3;4;\n", encoding="utf-8")
+        imported = runner.invoke(app, ["night", "import-sectors", edition, str(sectors), "--locale", locale])
+        assert imported.exit_code == 0 and "2 sectors imported" in imported.output
     finally:
         get_settings.cache_clear()

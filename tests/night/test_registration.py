@@ -110,10 +110,10 @@ async def test_register_by_typing_in_english_with_bad_inputs(harness: BotHarness
     assert stored is not None and stored.arrondissements == [11, 20] and stored.first_time
     assert not stored.can_lead and stored.group_code is None and stored.access_constraint == "I walk slowly"
     sam.skip_seen()
-    await sam.tap("I've done it before", message=first)  # an old button after the flow ended
-    assert "no longer valid" in ((await sam.expect_callback_answer()).text or "")
-    await sam.tap_data("ng:confirm:")  # forged confirm with no registration in progress
-    assert "no longer valid" in ((await sam.expect_callback_answer()).text or "")
+    old = await sam.tap("I've done it before", message=first)  # an old button after the flow ended
+    assert "no longer valid" in ((await sam.expect_answer_to(old)).text or "")
+    forged = await sam.tap_data("ng:confirm:")  # forged confirm with no registration in progress
+    assert "no longer valid" in ((await sam.expect_answer_to(forged)).text or "")
     assert (await _registration(harness, 202)).first_time  # type: ignore[union-attr]
 
 
@@ -160,8 +160,8 @@ async def test_change_until_deadline_then_only_withdraw(harness: BotHarness) -> 
     await lea.tap("Aucune")
     await lea.expect_message()
     lea.skip_seen()
-    await lea.tap("✅ Confirmer")
-    refused = await lea.expect_callback_answer()
+    confirm = await lea.tap("✅ Confirmer")
+    refused = await lea.expect_answer_to(confirm)
     assert "date limite est passée" in (refused.text or "")
     assert (await _registration(harness, 203)).arrondissements == [18]  # type: ignore[union-attr]
     await lea.send("/menu")
@@ -174,6 +174,6 @@ async def test_change_until_deadline_then_only_withdraw(harness: BotHarness) -> 
     assert "vous êtes retiré" in (await lea.expect_message()).text
     assert (await _registration(harness, 203)).withdrawn_at is not None  # type: ignore[union-attr]
     lea.skip_seen()
-    await lea.tap("Oui, me retirer")  # twice
-    answer = await lea.expect_callback_answer()
+    twice = await lea.tap("Oui, me retirer")  # twice
+    answer = await lea.expect_answer_to(twice)
     assert "pas inscrit" in (answer.text or "")

@@ -7,7 +7,7 @@ from sqlmodel import select
 from models.night import NightAssignment, NightRole
 from models.outbox import OutboxMessage
 from models.user import User
-from services import night
+from services.night import rules
 from tests.harness import BotHarness
 from tests.night.helpers import AFTER_DEADLINE, edition, make_edition, registered, set_clock
 
@@ -59,7 +59,9 @@ async def test_form_summarise_publish_in_french_and_english(harness: BotHarness)
     noe = harness.user(306, "Noé", "fr")
     await noe.block()  # blocked the bot before publication: everyone else still gets their team
     await coordinator.tap("📣 Publier")
-    assert "10 volontaires" in (await coordinator.expect_message()).text
+    assert "10 volontaires" in (await coordinator.expect_message()).text  # the count, then a confirmation
+    await coordinator.tap("📣 Publier et prévenir 10")
+    assert "Publié : 10 volontaires" in (await coordinator.expect_message()).text
     await harness.drain_outbox()
     camille = await harness.user(301, "Camille", "fr").expect_message()
     assert "Vous êtes le responsable" in camille.text and "Équipe 18-B — rue, Paris 18" in camille.text
@@ -139,7 +141,7 @@ async def test_coordinator_creates_edition_sectors_and_moves_a_volunteer(harness
     await coordinator.send("/night_move 555 10-A")
     assert "pas inscrite" in (await coordinator.expect_message()).text
     async with harness.session() as session:
-        current = await night.current_edition(session, AFTER_DEADLINE)
+        current = await rules.current_edition(session, AFTER_DEADLINE)
         assert current is not None and current.name == "Nuit test"
         edition_id = current.id
     await registered(harness, edition_id, 311, [10], name="Rémi Bleu")  # type: ignore[arg-type]

@@ -117,6 +117,6 @@ def test_or_tools_and_numpy_load_only_when_the_night_is_assigned() -> None:
     """OR-Tools (with numpy and pandas) costs ~200 ms and ~28 MB when imported: every process but the one
     solving a Night of Solidarity assignment goes without it."""
     probe = ("import sys, bot.app, bot.cli, bot.scheduler, bot.webhook, bot.runner, bot.jobs.night, "
-             "services.night_assignment; print(sorted(m for m in ('ortools', 'numpy', 'pandas') if m in sys.modules))")
+             "services.night.assignment; print(sorted(m for m in ('ortools', 'numpy', 'pandas') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert loaded.stdout.strip() == "[]"

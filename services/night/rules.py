@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -28,8 +28,8 @@ from models.night import (
     SectorKind,
 )
 from models.user import User
-from services import night_assignment as solver
 from services.errors import DomainError
+from services.night import assignment as solver
 from services.timing import paris_datetime, utc
 from services.training import sessions as training
 
@@ -46,6 +46,39 @@ SECTOR_KINDS: dict[str, str] = {
     SectorKind.OTHER: N_("autre"),
 }
 _GROUP_CODE = re.compile(r"^[A-Z0-9-]{3,24}$")
+# Access needs a volunteer picks from a short list, and what each kind of sector demands: a hard rule, the
+# solver, moves and late registrations never put someone in a sector demanding what they cannot do.
+NEEDS: dict[str, str] = {
+    "stairs": N_("escaliers difficiles"),
+    "walking": N_("longue marche difficile"),
+    "standing": N_("station debout prolongée difficile"),
+}
+KIND_DEMANDS: dict[str, frozenset[str]] = {
+    SectorKind.STREET: frozenset({"walking"}),
+    SectorKind.STATION: frozenset({"stairs", "walking", "standing"}),
+    SectorKind.BUILDING_HALLS: frozenset({"stairs"}),
+    SectorKind.HOSPITAL: frozenset({"standing"}),
+    SectorKind.OTHER: frozenset(),
+}
+# typed where an access need is asked: these say "nothing to report", not a need
+_NO_NEED = {"", "-", "aucun", "aucune", "rien", "non", "none", "no", "nothing", "nope", "n/a", "na", "ras",
+            "pas de contrainte", "no constraint", "nothing to report"}
+
+
+def free_text_need(text: str | None) -> str | None:
+    """A typed access need, or None when it says there is none ("aucune", "none"…)."""
+    cleaned = " ".join((text or "").split())[:200]
+    return None if cleaned.lower().strip(" .!") in _NO_NEED else cleaned
+
+
+def demands(kind: str) -> frozenset[str]:
+    return KIND_DEMANDS.get(kind, frozenset())
+
+
+def may_take_part(user: User) -> bool:
+    """The Night is for Solidarity Volunteers and for Parisians; a Climate-only volunteer outside Paris is not
+    offered it."""
+    return user.solidarity_volunteer or user.arrondissement is not None
 
 
 # -- editions, sectors and leaders ---------------------------------------------------------------------
@@ -96,6 +129,11 @@ async def add_leader(session: AsyncSession, edition: NightEdition, *, code: str,
     if telegram_id is not None:
         user = (await session.execute(select(User).where(col(User.telegram_id) == telegram_id))).scalar_one_or_none()
         user_id = user.id if user is not None else None
+    if user_id is not None:
+        place = await assignment_of(session, edition, user_id)
+        if place is not None and place.role == NightRole.MEMBER:
+            raise DomainError(N_("Cette personne est déjà équipière dans une équipe : une personne, un rôle. "
+                                 "Retirez-la d'abord de son équipe."))
     leader = (await session.execute(select(NightLeader).where(
         col(NightLeader.edition_id) == edition.id, col(NightLeader.code) == code))).scalar_one_or_none()
     if leader is None:
@@ -139,6 +177,11 @@ async def add_sector(session: AsyncSession, edition: NightEdition, data: SectorI
         if leader is None:
             raise DomainError(N_("Responsable inconnu : {code}."), code=data.leader_code)
         leader_id = leader.id
+        other = (await session.execute(select(NightSector).where(
+            col(NightSector.leader_id) == leader_id, col(NightSector.code) != data.code.strip()))).scalars().first()
+        if other is not None:
+            raise DomainError(N_("{code} mène déjà le secteur {sector} : une personne, un rôle."),
+                              code=data.leader_code, sector=other.code)
     meeting_at = utc(paris_datetime(edition.night_date, data.meeting_time))
     if meeting_at >= night_start(edition) or meeting_at < night_start(edition) - timedelta(hours=6):
         raise DomainError(N_("Le rendez-vous doit être dans les six heures avant 22 h."))
@@ -227,6 +270,13 @@ class Answers:
     group_code: str | None = None
     can_lead: bool = False
     access_constraint: str | None = None
+    access_needs: list[str] = field(default_factory=list)
+
+
+async def leader_of(session: AsyncSession, edition: NightEdition, user_id: int) -> NightLeader | None:
+    """The imported leader this person is for this edition, if any."""
+    return (await session.execute(select(NightLeader).where(
+        col(NightLeader.edition_id) == edition.id, col(NightLeader.user_id) == user_id))).scalars().first()
 
 
 async def register(session: AsyncSession, edition: NightEdition, user: User, answers: Answers,
@@ -235,6 +285,11 @@ async def register(session: AsyncSession, edition: NightEdition, user: User, ans
     assert user.id is not None and edition.id is not None
     if now >= night_start(edition):
         raise DomainError(N_("Les inscriptions sont closes : la nuit a commencé."))
+    if not may_take_part(user):
+        raise DomainError(N_("La Nuit de la Solidarité est ouverte aux Volontaires de la Solidarité et aux "
+                             "Parisiens : votre profil indique un domicile hors de Paris."))
+    if await leader_of(session, edition, user.id) is not None:
+        raise DomainError(N_("Vous êtes déjà responsable d'équipe pour cette nuit : une personne, un rôle."))
     existing = await get_registration(session, edition, user.id)
     active = existing is not None and existing.withdrawn_at is None
     if active and now >= edition.registration_deadline:
@@ -248,11 +303,12 @@ async def register(session: AsyncSession, edition: NightEdition, user: User, ans
             col(NightRegistration.withdrawn_at).is_(None), col(NightRegistration.user_id) != user.id))).scalar_one()
         if others >= GROUP_MAX:
             raise DomainError(N_("Le groupe {code} est complet ({max} personnes au plus)."), code=group, max=GROUP_MAX)
-    access = " ".join((answers.access_constraint or "").split())[:200] or None
+    access = free_text_need(answers.access_constraint)
     registration = existing or NightRegistration(edition_id=edition.id, user_id=user.id)
     registration.arrondissements, registration.first_time = prefs, answers.first_time
     registration.languages = sorted(set(answers.languages))
     registration.group_code, registration.access_constraint = group, access
+    registration.access_needs = [need for need in NEEDS if need in answers.access_needs]
     registration.can_lead = answers.can_lead and not answers.first_time  # leading needs a past night
     registration.withdrawn_at, registration.updated_at = None, now
     if existing is None:
@@ -294,10 +350,18 @@ def solver_input(registrations: Sequence[NightRegistration], sectors: Sequence[N
             sizes[registration.group_code] += 1
     volunteers = [solver.Volunteer(
         str(r.user_id), tuple(r.arrondissements), is_experienced(r, attended.get(r.user_id, 0)),
-        r.group_code if r.group_code and sizes[r.group_code] > 1 else None, r.can_lead) for r in registrations]
+        r.group_code if r.group_code and sizes[r.group_code] > 1 else None, r.can_lead,
+        frozenset(r.access_needs or ()), frozenset(r.languages or ())) for r in registrations]
     teams = [solver.Team(str(s.id), s.arrondissement, s.min_volunteers, s.max_volunteers,
-                         str(s.leader_id) if s.leader_id else None) for s in sectors]
+                         str(s.leader_id) if s.leader_id else None, demands(s.kind)) for s in sectors]
     return volunteers, teams
+
+
+# why a sector is not staffed, computed from who is left (the solver staffs every sector it can)
+NO_LEADER = N_("pas de responsable : personne de disponible qui peut mener n'a choisi cet arrondissement")
+TOO_FEW = N_("pas assez de volontaires disponibles ayant choisi cet arrondissement")
+ACCESS = N_("contraintes d'accès : les volontaires disponibles ne peuvent pas aller dans ce type de secteur")
+GROUPS = N_("les volontaires disponibles viennent en groupes qui ne tiennent pas dans cette équipe")
 
 
 @dataclass
@@ -313,35 +377,90 @@ class FormSummary:
     uncovered: list[tuple[str, str]]  # sector code, reason msgid
     objective: int = 0
     bound: int = 0
+    changed: list[NightAssignment] = field(default_factory=list)  # after publication: places to tell
+    dropped: list[int] = field(default_factory=list)  # after publication: user ids who lost their place
 
 
-async def form_teams(session: AsyncSession, edition: NightEdition, now: datetime) -> FormSummary:
-    """Run the solver and store its plan as the edition's draft teams (before publication only)."""
-    if edition.published_at is not None:
-        raise DomainError(N_("Les équipes sont déjà publiées : les changements se font un par un."))
+async def led_by_imported(session: AsyncSession, edition: NightEdition) -> dict[int, int]:
+    """Sectors whose registered leader has a Telegram account: sector id → the leader's user id."""
+    rows = await session.execute(select(col(NightSector.id), col(NightLeader.user_id)).join(
+        NightLeader, col(NightLeader.id) == col(NightSector.leader_id)).where(
+        col(NightSector.edition_id) == edition.id, col(NightLeader.user_id).is_not(None)))
+    return {int(sector_id or 0): int(user_id or 0) for sector_id, user_id in rows.all()}
+
+
+async def form_teams(session: AsyncSession, edition: NightEdition, now: datetime, *,
+                     keep: bool = True) -> FormSummary:
+    """Run the solver and store its plan. Before publication: the draft teams. After publication (until the
+    night), `keep` completes the published teams (new people, sectors still empty); otherwise everything is
+    formed again. Either way `changed` lists the places whose holders must be told."""
     if now >= night_start(edition):
         raise DomainError(N_("Cette nuit est terminée."))
-    registrations = await active_registrations(session, edition)
     sectors = await list_sectors(session, edition)
     if not sectors:
         raise DomainError(N_("Aucun secteur : ajoutez d'abord les secteurs de cette édition."))
-    attended = await training.attended_counts(session, [r.user_id for r in registrations])
-    volunteers, teams = solver_input(registrations, sectors, attended)
-    result = solver.solve(volunteers, teams)
-    if result.violations:  # pragma: no cover - the solver dissolves anything invalid before returning
-        raise RuntimeError(f"assignment breaks {len(result.violations)} rules")
-    await session.execute(delete(NightAssignment).where(col(NightAssignment.edition_id) == edition.id))
     assert edition.id is not None
+    imported = await led_by_imported(session, edition)
+    registrations = [r for r in await active_registrations(session, edition) if r.user_id not in imported.values()]
+    before = {a.user_id: a for a in await edition_assignments(session, edition)}
+    kept = {a.user_id: a for a in before.values() if keep and edition.published_at is not None}
+    taken = {a.sector_id for a in kept.values() if a.user_id not in imported.values()}
+    free_sectors = [s for s in sectors if s.id not in taken]
+    free_people = [r for r in registrations if r.user_id not in kept]
+    attended = await training.attended_counts(session, [r.user_id for r in free_people])
+    volunteers, teams = solver_input(free_people, free_sectors, attended)
+    result = solver.solve(volunteers, teams)
+    if result.violations:  # pragma: no cover - the solver's plan is checked before it is returned
+        raise RuntimeError(f"assignment breaks {len(result.violations)} rules")
+    plan: dict[int, tuple[int, str]] = {uid: (a.sector_id, a.role) for uid, a in kept.items()}
     for volunteer in volunteers:
         placement = result.placements.get(volunteer.id)
         if placement is not None:
-            session.add(NightAssignment(edition_id=edition.id, user_id=int(volunteer.id),
-                                        sector_id=int(placement.team_id), role=placement.role))
+            plan[int(volunteer.id)] = (int(placement.team_id), placement.role)
+    for sector_id, user_id in imported.items():
+        plan[user_id] = (sector_id, NightRole.LEADER)
+    if kept:  # completing published teams: anyone alone still waiting joins a team with room
+        for registration in registrations:
+            if registration.user_id not in plan and not registration.group_code:
+                spot = room_for(registration, sectors, plan)
+                if spot is not None:
+                    plan[registration.user_id] = spot
+    changed: list[NightAssignment] = []
+    for user_id, place in before.items():
+        if plan.get(user_id) != (place.sector_id, place.role):
+            await session.delete(place)
+    await session.flush()
+    for user_id, (sector_id, role) in plan.items():
+        held = before.get(user_id)
+        if held is not None and (held.sector_id, held.role) == (sector_id, role):
+            continue
+        fresh = NightAssignment(edition_id=edition.id, user_id=user_id, sector_id=sector_id, role=role)
+        session.add(fresh)
+        changed.append(fresh)
     edition.formed_at = now
     await session.flush()
     summary = await summarise(session, edition)
     summary.objective, summary.bound = result.objective, result.bound
+    summary.changed = changed if edition.published_at is not None else []
+    summary.dropped = [uid for uid in before if uid not in plan] if edition.published_at is not None else []
     return summary
+
+
+def room_for(registration: NightRegistration, sectors: Sequence[NightSector],
+              plan: Mapping[int, tuple[int, str]]) -> tuple[int, str] | None:
+    """A formed team with room that this person may join (their arrondissements in order, smallest team first)."""
+    size: dict[int, int] = defaultdict(int)
+    formed: set[int] = set()
+    for sector_id, role in plan.values():
+        formed.add(sector_id)
+        size[sector_id] += role == NightRole.MEMBER
+    for arrondissement in registration.arrondissements:
+        roomy = sorted((s for s in sectors if s.arrondissement == arrondissement and s.id in formed
+                        and size[s.id or 0] < s.max_volunteers and not set(registration.access_needs or ()) &
+                        demands(s.kind)), key=lambda s: (size[s.id or 0], s.code))
+        if roomy and roomy[0].id is not None:
+            return roomy[0].id, NightRole.MEMBER
+    return None
 
 
 async def edition_assignments(session: AsyncSession, edition: NightEdition) -> list[NightAssignment]:
@@ -349,11 +468,27 @@ async def edition_assignments(session: AsyncSession, edition: NightEdition) -> l
                                        .order_by(col(NightAssignment.id)))).scalars())
 
 
+def staffed_sectors(sectors: Sequence[NightSector], assignments: Iterable[NightAssignment]) -> set[int]:
+    """Sectors whose team is formed: a leader (registered or a volunteer) and at least the minimum of members
+    (on the night a reinforcement may take a team past its maximum: it still counts)."""
+    members: dict[int, int] = defaultdict(int)
+    led: set[int] = set()
+    for place in assignments:
+        if place.role == NightRole.LEADER:
+            led.add(place.sector_id)
+        else:
+            members[place.sector_id] += 1
+    return {s.id for s in sectors if s.id is not None and (s.leader_id is not None or s.id in led)
+            and s.min_volunteers <= members[s.id]}
+
+
 async def summarise(session: AsyncSession, edition: NightEdition) -> FormSummary:
     """What the coordinator reads before publishing: coverage, preferences met, first-timers, groups."""
-    registrations = await active_registrations(session, edition)
+    imported = await led_by_imported(session, edition)
+    registrations = [r for r in await active_registrations(session, edition) if r.user_id not in imported.values()]
     sectors = await list_sectors(session, edition)
-    assignments = {a.user_id: a for a in await edition_assignments(session, edition)}
+    everyone = await edition_assignments(session, edition)
+    assignments = {a.user_id: a for a in everyone if a.user_id not in imported.values()}
     sector_of = {s.id: s for s in sectors}
     by_rank = [0] * (MAX_PREFERENCES + 1)
     team_first: dict[int, int] = defaultdict(int)
@@ -369,14 +504,15 @@ async def summarise(session: AsyncSession, edition: NightEdition) -> FormSummary
         by_rank[prefs.index(arrondissement) if arrondissement in prefs else MAX_PREFERENCES] += 1
         if placed.role == NightRole.MEMBER and registration.first_time:
             team_first[placed.sector_id] += 1
-    formed = {a.sector_id for a in assignments.values()}
+    formed = staffed_sectors(sectors, everyone)
     first_timers: dict[int, int] = defaultdict(int)
     for sector_id in formed:
         first_timers[team_first[sector_id]] += 1
     real_groups = {code: places for code, places in groups.items()
                    if sum(r.group_code == code for r in registrations) > 1}
-    uncovered = [(s.code, _uncovered_reason(s, registrations, assignments, sector_of))
-                 for s in sectors if s.id not in formed]
+    volunteers, teams = solver_input([r for r in registrations if r.user_id not in assignments], sectors)
+    uncovered = [(s.code, uncovered_reason(team, volunteers))
+                 for s, team in zip(sectors, teams, strict=True) if s.id not in formed]
     return FormSummary(
         sectors=len(sectors), formed=len(formed), assigned=len(assignments),
         unassigned=len(registrations) - len(assignments), by_rank=by_rank, first_timers=dict(first_timers),
@@ -384,21 +520,39 @@ async def summarise(session: AsyncSession, edition: NightEdition) -> FormSummary
         groups=len(real_groups), uncovered=uncovered)
 
 
-def _uncovered_reason(sector: NightSector, registrations: Sequence[NightRegistration],
-                      assignments: dict[int, NightAssignment], sector_of: dict[int | None, NightSector]) -> str:
-    wanting = [r for r in registrations if sector.arrondissement in r.arrondissements]
-    if sector.leader_id is None and not any(r.can_lead for r in wanting):
-        return N_("pas de responsable : personne ne peut mener une équipe dans cet arrondissement")
-    free = [r for r in registrations if r.user_id not in assignments]
-    if len(free) < sector.min_volunteers:
-        return N_("pas assez de volontaires : tous les inscrits sont déjà dans une équipe")
-    return N_("pas assez de volontaires ayant choisi cet arrondissement")
+def uncovered_reason(team: solver.Team, waiting: Sequence[solver.Volunteer]) -> str:
+    """Why nobody left could staff this sector: the missing piece, computed from the people still waiting."""
+    chose = [v for v in waiting if team.arrondissement in v.prefs]
+    fit = [v for v in chose if solver.eligible(v, team)]
+    if team.needs_leader and not any(v.can_lead and not v.group for v in fit):
+        return NO_LEADER if len(fit) >= team.min_volunteers + 1 or len(chose) == len(fit) else ACCESS
+    if len(fit) < team.min_volunteers + int(team.needs_leader):
+        return ACCESS if len(chose) >= team.min_volunteers + int(team.needs_leader) else TOO_FEW
+    return GROUPS
 
 
-async def move_volunteer(session: AsyncSession, edition: NightEdition, telegram_id: int,
-                         sector_code: str) -> NightAssignment:
-    """A coordinator's hand adjustment: put this registered volunteer in that sector's team, as a member."""
-    user = (await session.execute(select(User).where(col(User.telegram_id) == telegram_id))).scalar_one_or_none()
+async def find_people(session: AsyncSession, edition: NightEdition, text: str) -> list[tuple[User, NightRegistration]]:
+    """Registered people whose name contains the text (case and accents as typed), at most 20."""
+    needle = " ".join(text.split()).casefold()
+    if len(needle) < 2:
+        raise DomainError(N_("Écrivez au moins deux lettres du nom."))
+    rows = (await session.execute(select(User, NightRegistration).join(
+        NightRegistration, col(NightRegistration.user_id) == col(User.id)).where(
+        col(NightRegistration.edition_id) == edition.id, col(NightRegistration.withdrawn_at).is_(None))
+        .order_by(col(User.full_name)))).all()
+    return [(user, registration) for user, registration in rows if needle in (user.full_name or "").casefold()][:20]
+
+
+async def move_volunteer(session: AsyncSession, edition: NightEdition, telegram_id: int | None,
+                         sector_code: str, *, user_id: int | None = None) -> NightAssignment:
+    """A coordinator's hand adjustment: put this registered volunteer in that sector's team, as a member.
+
+    Refused when it would break a hard rule: an arrondissement they did not choose, a sector their access needs
+    rule out, a full team, a group split, or a formed team left below its minimum or without its leader."""
+    if user_id is None:
+        user = (await session.execute(select(User).where(col(User.telegram_id) == telegram_id))).scalar_one_or_none()
+    else:
+        user = await session.get(User, user_id)
     registration = await get_registration(session, edition, user.id) if user and user.id else None
     if user is None or registration is None or registration.withdrawn_at is not None:
         raise DomainError(N_("Cette personne n'est pas inscrite à cette nuit."))
@@ -410,9 +564,25 @@ async def move_volunteer(session: AsyncSession, edition: NightEdition, telegram_
     place = await assignment_of(session, edition, user.id)
     if place is not None and place.sector_id == sector.id:
         raise DomainError(N_("Cette personne est déjà dans cette équipe."))
+    if sector.arrondissement not in registration.arrondissements:
+        raise DomainError(N_("Cette personne n'a pas choisi le {n}e arrondissement."), n=sector.arrondissement)
+    if set(registration.access_needs or ()) & demands(sector.kind):
+        raise DomainError(N_("Refusé : les besoins d'accès de cette personne excluent ce type de secteur."))
+    if registration.group_code and sum(r.group_code == registration.group_code
+                                       for r in await active_registrations(session, edition)) > 1:
+        raise DomainError(N_("Cette personne vient en groupe ({code}) : on ne sépare pas un groupe."),
+                          code=registration.group_code)
     if await team_size(session, sector.id) >= sector.max_volunteers:
         raise DomainError(N_("L'équipe {code} est complète ({max} volontaires)."), code=sector.code,
                           max=sector.max_volunteers)
+    if place is not None:
+        old = await session.get(NightSector, place.sector_id)
+        assert old is not None
+        staffed = staffed_sectors([old], await edition_assignments(session, edition))
+        if old.id in staffed and (place.role == NightRole.LEADER or
+                                  await team_size(session, place.sector_id) <= old.min_volunteers):
+            raise DomainError(N_("Refusé : l'équipe {code} perdrait son responsable ou passerait sous son "
+                                 "minimum."), code=old.code)
     if place is None:
         place = NightAssignment(edition_id=edition.id, user_id=user.id, sector_id=sector.id)
         session.add(place)
@@ -448,10 +618,13 @@ async def check_in(session: AsyncSession, edition: NightEdition, user: User, now
 
 @dataclass
 class TeamPresence:
+    """Members only in `present` and `missing` (the leader apart), like the reinforcement counts them."""
+
     sector: NightSector
     leader: str
     present: list[str]
     missing: list[str]
+    formed: bool = True
 
 
 @dataclass
@@ -489,14 +662,16 @@ async def presence_board(session: AsyncSession, edition: NightEdition, user: Use
     leaders = {leader.id: leader.first_name for leader in (await session.execute(
         select(NightLeader).where(col(NightLeader.edition_id) == edition.id))).scalars()}
     points_out: dict[tuple[str, str], MeetingPoint] = {}
+    formed = staffed_sectors(sectors, [place for place, _person in rows])
     for sector in sectors:
-        team = TeamPresence(sector, leaders.get(sector.leader_id, "—"), [], [])
+        team = TeamPresence(sector, leaders.get(sector.leader_id, "—"), [], [], sector.id in formed)
         for place, person in rows:
             if place.sector_id != sector.id:
                 continue
             name = first_name(person)
             if place.role == NightRole.LEADER:
                 team.leader = name
+                continue
             (team.present if place.present_at else team.missing).append(name)
         key = (sector.meeting_point, sector.meeting_address)
         points_out.setdefault(key, MeetingPoint(key[0], key[1], [])).teams.append(team)
@@ -532,6 +707,8 @@ async def reinforce(session: AsyncSession, edition: NightEdition, sector_id: int
         if (short.meeting_point, short.meeting_address) not in points:
             raise DomainError(N_("Ce secteur ne part pas de votre point de rendez-vous."))
     places = await edition_assignments(session, edition)
+    if sector_id not in staffed_sectors([short], places):
+        raise DomainError(N_("Cette équipe n'est pas formée : rien à renforcer."))
     present: dict[int, list[NightAssignment]] = defaultdict(list)
     for place in places:
         if place.present_at is not None and place.role == NightRole.MEMBER:
@@ -549,3 +726,104 @@ async def reinforce(session: AsyncSession, edition: NightEdition, sector_id: int
     moved.sector_id = sector_id
     await session.flush()
     return moved
+
+
+# -- the roster and after the night -----------------------------------------------------------------------
+
+async def latest_edition(session: AsyncSession, now: datetime) -> NightEdition | None:
+    """The coordinators' edition: the next night not over, else the last one (its presence and feedback)."""
+    upcoming = await current_edition(session, now)
+    if upcoming is not None:
+        return upcoming
+    return (await session.execute(select(NightEdition).order_by(col(NightEdition.night_date).desc()))).scalars().first()
+
+
+@dataclass
+class RosterPerson:
+    user_id: int
+    name: str
+    role: str | None  # NightRole, or None: waiting
+    first_time: bool
+    needs: list[str]  # NEEDS keys
+    note: str | None  # their own words about access, for coordinators only
+    languages: list[str]
+    present: bool
+    prefs: list[int]
+
+
+@dataclass
+class RosterTeam:
+    sector: NightSector
+    leader: str | None  # a registered leader's first name (when they are not a bot user)
+    people: list[RosterPerson]
+    formed: bool
+
+
+@dataclass
+class Roster:
+    points: list[tuple[str, str, list[RosterTeam]]]  # meeting point, address, teams
+    waiting: list[RosterPerson]
+
+
+async def roster(session: AsyncSession, edition: NightEdition) -> Roster:
+    """Every team by meeting point with its people (names, roles, needs, languages, presence), and who waits."""
+    sectors = await list_sectors(session, edition)
+    places = {a.user_id: a for a in await edition_assignments(session, edition)}
+    rows = (await session.execute(select(User, NightRegistration).outerjoin(
+        NightRegistration, (col(NightRegistration.user_id) == col(User.id))
+        & (col(NightRegistration.edition_id) == edition.id)).where(
+        col(User.id).in_(list(places)) | (col(NightRegistration.id).is_not(None)
+                                          & col(NightRegistration.withdrawn_at).is_(None)))
+        .order_by(col(User.full_name)))).all()
+    leaders = {leader.id: leader for leader in (await session.execute(
+        select(NightLeader).where(col(NightLeader.edition_id) == edition.id))).scalars()}
+    formed = staffed_sectors(sectors, places.values())
+    by_sector: dict[int, list[RosterPerson]] = defaultdict(list)
+    waiting: list[RosterPerson] = []
+    for user, registration in rows:
+        assert user.id is not None
+        place = places.get(user.id)
+        person = RosterPerson(
+            user.id, user.full_name or "—", place.role if place else None,
+            registration.first_time if registration else False,
+            list(registration.access_needs or ()) if registration else [],
+            registration.access_constraint if registration else None,
+            list(registration.languages or user.languages or ()) if registration else list(user.languages or ()),
+            bool(place and place.present_at), list(registration.arrondissements) if registration else [])
+        if place is None:
+            waiting.append(person)
+        else:
+            by_sector[place.sector_id].append(person)
+    points: dict[tuple[str, str], list[RosterTeam]] = {}
+    for sector in sectors:
+        people = sorted(by_sector[sector.id or 0], key=lambda p: (p.role != NightRole.LEADER, p.name))
+        registered = leaders.get(sector.leader_id)
+        name = registered.first_name if registered and not any(p.role == NightRole.LEADER for p in people) else None
+        points.setdefault((sector.meeting_point, sector.meeting_address), []).append(
+            RosterTeam(sector, name, people, sector.id in formed))
+    return Roster([(point, address, teams) for (point, address), teams in points.items()], waiting)
+
+
+@dataclass
+class Afterwards:
+    """After the night: presence per sector and the feedback, as counts (nothing about the people met)."""
+
+    sectors: list[tuple[str, int, int]]  # code, present members, members
+    feedback: dict[int, int]  # score (1 to 3) → how many
+    placed: int
+
+
+async def afterwards(session: AsyncSession, edition: NightEdition) -> Afterwards:
+    sectors = {s.id: s for s in await list_sectors(session, edition)}
+    present: dict[int, int] = defaultdict(int)
+    total: dict[int, int] = defaultdict(int)
+    places = await edition_assignments(session, edition)
+    for place in places:
+        total[place.sector_id] += 1
+        present[place.sector_id] += place.present_at is not None
+    scores: dict[int, int] = defaultdict(int)
+    for score in (await session.execute(select(col(NightRegistration.feedback)).where(
+            col(NightRegistration.edition_id) == edition.id, col(NightRegistration.feedback).is_not(None)))).scalars():
+        scores[int(score or 0)] += 1
+    order = sorted(total, key=lambda sector_id: sectors[sector_id].code)
+    return Afterwards([(sectors[sid].code, present[sid], total[sid]) for sid in order], dict(scores), len(places))

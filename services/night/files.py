@@ -1,7 +1,9 @@
 """CSV files for coordinators who work in spreadsheets: `night solve` instances and plans, sector and leader imports.
 
-The first columns are fixed, in order; extra columns after them are allowed and ignored (notes, names…).
-A file with any bad row is refused as a whole, with one line per problem, so nothing half-imported stays.
+`night solve` files: the first columns are fixed, in order; extra columns after them are allowed and ignored.
+Sector and leader imports go through the shared CSV policy (`services.spreadsheets.read_table`: `,` or `;`,
+a BOM, typographic quotes, all or nothing, every problem at once in the reader's language).
+A file with any bad row is refused as a whole, so nothing half-imported stays.
 """
 
 from __future__ import annotations
@@ -11,15 +13,16 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import time
 
-from services.night import SectorInput
-from services.night_assignment import Placement, Team, Volunteer
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from locales import N_
+from services.night.assignment import Placement, Team, Volunteer
+from services.night.rules import SECTOR_KINDS, SectorInput
+from services.spreadsheets import Invalid, read_table
 
 VOLUNTEER_COLUMNS = ("volunteer_id", "arrondissement_prefs", "experienced", "group", "can_lead")
 TEAM_COLUMNS = ("team_id", "arrondissement", "min_volunteers", "max_volunteers", "leader_id")
 ASSIGNMENT_COLUMNS = ("volunteer_id", "team_id", "role")
-SECTOR_COLUMNS = ("code", "arrondissement", "kind", "meeting_point", "meeting_address", "meeting_time",
-                  "min_volunteers", "max_volunteers", "leader_code")
-LEADER_COLUMNS = ("code", "first_name", "organisation", "telegram_id")
 
 
 class CsvError(ValueError):
@@ -119,39 +122,57 @@ def read_assignment(text: str) -> list[tuple[str, str | None, str | None]]:
             for _line, row in _rows(text, ASSIGNMENT_COLUMNS)]
 
 
-def read_sectors(text: str) -> list[SectorInput]:
-    problems: list[str] = []
-    sectors: list[SectorInput] = []
-    for line, row in _rows(text, SECTOR_COLUMNS):
-        if len(row) < len(SECTOR_COLUMNS) - 1:
-            problems.append(f"line {line}: {len(SECTOR_COLUMNS) - 1} columns needed, found {len(row)}")
-            continue
-        code, arrondissement, kind, point, address, clock, low, high = row[:8]
+class SectorRow(BaseModel):
+    """One line of a sectors file (`volunteer-bot night import-sectors`), read by the shared CSV policy."""
+
+    code: str = Field(min_length=1, max_length=40)
+    arrondissement: int = Field(ge=1, le=20)
+    kind: str
+    meeting_point: str = Field(min_length=1, max_length=120)
+    meeting_address: str = Field(min_length=1, max_length=200)
+    meeting_time: str
+    min_volunteers: int = Field(default=3, ge=1, le=10)
+    max_volunteers: int = Field(default=4, ge=1, le=10)
+    leader_code: str | None = Field(default=None, max_length=40)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in SECTOR_KINDS:
+            raise Invalid(N_("type de secteur inconnu : {kind} (possibles : {kinds})"), kind=value,
+                          kinds=", ".join(SECTOR_KINDS))
+        return value
+
+    @field_validator("meeting_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
         try:
-            meeting = time.fromisoformat(clock)
+            time.fromisoformat(value)
         except ValueError:
-            problems.append(f"line {line}: meeting_time must look like 19:00, not {clock!r}")
-            meeting = time(19, 0)
-        sectors.append(SectorInput(code, _int(arrondissement, line, "arrondissement", problems, 1, 20), kind, point,
-                                   address, meeting, _int(low, line, "min_volunteers", problems, 1, 10),
-                                   _int(high, line, "max_volunteers", problems, 1, 10),
-                                   (row[8] if len(row) > 8 else "") or None))
-    if problems:
-        raise CsvError(problems)
-    return sectors
+            raise Invalid(N_("une heure comme 19:00 est attendue, pas {value}"), value=value) from None
+        return value
+
+    @model_validator(mode="after")
+    def _sizes(self) -> SectorRow:
+        if self.max_volunteers < self.min_volunteers:
+            raise Invalid(N_("max_volunteers est plus petit que min_volunteers"))
+        return self
 
 
-def read_leaders(text: str) -> list[tuple[str, str, str | None, int | None]]:
-    problems: list[str] = []
-    leaders: list[tuple[str, str, str | None, int | None]] = []
-    for line, row in _rows(text, LEADER_COLUMNS):
-        row = row + [""] * (len(LEADER_COLUMNS) - len(row))
-        code, first_name, organisation, telegram = row[:4]
-        if not code or not first_name:
-            problems.append(f"line {line}: code and first_name are required")
-        if telegram and not telegram.isdigit():
-            problems.append(f"line {line}: telegram_id must be a number, not {telegram!r}")
-        leaders.append((code, first_name, organisation or None, int(telegram) if telegram.isdigit() else None))
-    if problems:
-        raise CsvError(problems)
-    return leaders
+class LeaderRow(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    first_name: str = Field(min_length=1, max_length=64)
+    organisation: str | None = Field(default=None, max_length=80)
+    telegram_id: int | None = None
+
+
+def read_sectors(data: bytes | str) -> list[tuple[int, SectorInput]]:
+    """Every sector of the file with its line, or `SpreadsheetError` with every problem (`,` or `;`)."""
+    return [(line, SectorInput(row.code, row.arrondissement, row.kind, row.meeting_point, row.meeting_address,
+                               time.fromisoformat(row.meeting_time), row.min_volunteers, row.max_volunteers,
+                               row.leader_code or None))
+            for line, row in read_table(data, SectorRow, key=lambda row: row.code)]
+
+
+def read_leaders(data: bytes | str) -> list[LeaderRow]:
+    return [row for _line, row in read_table(data, LeaderRow, key=lambda row: row.code)]

@@ -1,0 +1,1 @@
+"""Night of Solidarity handlers: volunteers and leaders (`volunteer`), coordinators (`coordinator`)."""
