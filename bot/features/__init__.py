@@ -19,6 +19,7 @@ FEATURES: tuple[Feature, ...] = tuple(importlib.import_module(f"bot.features.{na
     "training",
     "heatwave",
     "programme",
+    "kits",
 ))
 
 
