@@ -20,6 +20,7 @@ FEATURES: tuple[Feature, ...] = tuple(importlib.import_module(f"bot.features.{na
     "heatwave",
     "programme",
     "kits",
+    "missions",
 ))
 
 
