@@ -58,5 +58,6 @@ class MissionSignup(SQLModel, table=True):
     mission_id: int = Field(foreign_key="missions.id", ondelete="CASCADE", index=True)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
     status: str = Field(default=SignupStatus.BOOKED, max_length=16)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the day-before reminder, once
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

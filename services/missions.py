@@ -9,7 +9,8 @@ can overbook; the CHECK and UNIQUE constraints of models/missions.py are the bac
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 
 from sqlalchemy import CursorResult, update
@@ -17,9 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from locales import N_
+from locales import N_, t
+from locales.formatting import format_arrondissement, format_when
 from models.missions import Mission, MissionSignup, MissionStatus, SignupStatus
+from models.outbox import Campaign
 from models.user import User
+from services import outbox, segments
+from services.callbacks import button, keyboard
+from services.callbacks.missions import MissionCb
 from services.errors import DomainError, NotAllowed, StaleButton
 from services.heatwave.escalation import adjacency
 from services.training.inputs import check_capacity, check_duration, clean_text
@@ -31,6 +37,8 @@ SOLIDARITY_ONLY = N_("Les missions des associations sont proposées aux Volontai
                      "réseau dans votre profil.")
 FULL = N_("Cette mission est complète.")
 NO_SIGNUP = N_("Vous n'êtes pas inscrit à cette mission.")
+KIND = "mission"
+REMIND_BEFORE = timedelta(hours=24)
 
 
 def check_arrondissement(number: int) -> int:
@@ -187,3 +195,83 @@ async def signed_up(session: AsyncSession, mission_id: int) -> list[User]:
         select(User).join(MissionSignup, col(MissionSignup.user_id) == col(User.id))
         .where(col(MissionSignup.mission_id) == mission_id, col(MissionSignup.status) == SignupStatus.BOOKED)
         .order_by(col(MissionSignup.updated_at), col(MissionSignup.id)))).scalars())
+
+
+# -- telling volunteers: a new mission near them, the day-before reminder (through the outbox) ---------------
+
+def _sees(user: User, mission: Mission) -> bool:
+    areas = near(user)
+    return areas is None or mission.arrondissement in areas
+
+
+async def audience(session: AsyncSession, mission: Mission) -> list[User]:
+    """The reachable Solidarity Volunteers whose list shows this mission (in or next to its arrondissement,
+    or living outside Paris)."""
+    members = await segments.members(session, segments.Segment(networks=frozenset({"solidarity"})))
+    return [person for person in members if _sees(person, mission)]
+
+
+def _announce_key(mission_id: int) -> str:
+    return f"mission:{mission_id}:announce"
+
+
+async def check_announceable(session: AsyncSession, mission_id: int, now: datetime) -> tuple[Mission, int]:
+    """The mission (open, to come, not announced yet) and the exact number of people it would reach."""
+    mission = await get_mission(session, mission_id)
+    if mission.status != MissionStatus.OPEN or mission.starts_at <= now:
+        raise DomainError(N_("Cette mission n'est plus ouverte aux inscriptions."))
+    if (await session.execute(select(Campaign.id).where(
+            col(Campaign.source_key) == _announce_key(mission_id)))).first() is not None:
+        raise DomainError(N_("Cette mission a déjà été annoncée."))
+    return mission, len(await audience(session, mission))
+
+
+def _mission_line(mission: Mission, locale: str) -> str:
+    return t(locale, "« {title} » avec {association}, {when}, Paris {area}.", title=escape(mission.title),
+             association=escape(mission.association), when=format_when(mission.starts_at, locale),
+             area=format_arrondissement(mission.arrondissement, locale))
+
+
+def _see_button(mission: Mission, locale: str) -> dict[str, Any]:
+    return keyboard([button(t(locale, "👀 Voir la mission"), MissionCb(action="view", id=mission.id or 0))])
+
+
+async def announce(session: AsyncSession, mission_id: int, *, now: datetime, created_by: int | None,
+                   report_chat_id: int | None, locale: str) -> tuple[Campaign, int]:
+    """One message to each volunteer near the mission, in their language, with a button to see it."""
+    mission, _count = await check_announceable(session, mission_id, now)
+    campaign, _new = await outbox.create_campaign(
+        session, kind=KIND, title=t(locale, "Mission « {title} »", title=mission.title),
+        source_key=_announce_key(mission_id), created_by=created_by, report_chat_id=report_chat_id)
+    enqueued = await outbox.enqueue(session, campaign, [
+        outbox.Outgoing(person.telegram_id, [outbox.Part(
+            t(person.locale, "🤝 Une association cherche des volontaires près de chez vous :") + "\n"
+            + _mission_line(mission, person.locale), _see_button(mission, person.locale))], person.id)
+        for person in await audience(session, mission) if person.telegram_id is not None])
+    return campaign, enqueued
+
+
+async def enqueue_reminders(session: AsyncSession, now: datetime) -> int:
+    """The day before: everyone holding a seat on a mission starting within 24 hours, once each (late sign-ups
+    included), through one campaign per mission."""
+    due = (await session.execute(
+        select(MissionSignup, Mission, User)
+        .join(Mission, col(Mission.id) == col(MissionSignup.mission_id))
+        .join(User, col(User.id) == col(MissionSignup.user_id))
+        .where(col(MissionSignup.status) == SignupStatus.BOOKED, col(MissionSignup.reminded_at).is_(None),
+               col(Mission.status) == MissionStatus.OPEN, col(Mission.starts_at) > now,
+               col(Mission.starts_at) <= now + REMIND_BEFORE)
+        .order_by(col(Mission.id), col(MissionSignup.id)))).all()
+    sent = 0
+    for signup, mission, person in due:
+        signup.reminded_at = now
+        if person.telegram_id is None or person.blocked_at is not None or person.erased_at is not None:
+            continue
+        campaign, _new = await outbox.create_campaign(
+            session, kind=KIND, title=f"Rappel mission {mission.id}", source_key=f"mission:{mission.id}:reminder")
+        sent += await outbox.enqueue(session, campaign, [outbox.Outgoing(person.telegram_id, [outbox.Part(
+            t(person.locale, "⏰ Rappel : vous êtes inscrit à la mission") + " " + _mission_line(mission, person.locale)
+            + "\n" + t(person.locale, "Si vous ne pouvez plus venir, annulez pour libérer votre place."),
+            _see_button(mission, person.locale))], person.id)])
+    await session.flush()
+    return sent

@@ -7,20 +7,21 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly, guard
 from handlers.forms import Form, FormContext, Step
-from handlers.ui import Row, inline_keyboard, show, tapped_message
+from handlers.ui import Row, confirm_rows, drop_keyboard, inline_keyboard, show, tapped_message
 from locales.formatting import format_arrondissement, format_when
 from models.base import utcnow
 from models.missions import Mission
 from models.user import User
-from services import missions
-from services.callbacks.foundation import CoordCb, MenuCb
+from services import broadcast, missions, outbox
+from services.callbacks.foundation import CoordCb, ExportCb, MenuCb
 from services.callbacks.missions import MissionDeskCb
 from services.parsing import whole_number
 from services.training import inputs as training_input
@@ -40,6 +41,7 @@ async def _desk(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardM
     rows: list[Row] = [[(_line(mission, user.locale), MissionDeskCb(action="view", id=mission.id or 0))]
                        for mission in upcoming[:20]]
     return text, inline_keyboard([*rows, [(_("➕ Nouvelle mission"), MissionDeskCb(action="new"))],
+                                  [(_("📄 Export CSV des inscrits"), ExportCb(key="mission_signups"))],
                                   [(_("« Menu coordinateur"), MenuCb(item="coord"))]])
 
 
@@ -57,7 +59,9 @@ async def view(query: CallbackQuery, callback_data: MissionDeskCb, session: Asyn
     lines = [f"🤝 <b>{escape(mission.title)}</b> — {escape(mission.association)}", escape(_line(mission, user.locale)),
              _("Inscrits :")] + [f"• {escape(person.full_name or '')}" for person in people] + ([] if people else ["—"])
     await query.answer()
-    await show(query, "\n".join(lines), inline_keyboard([[(_("« Missions"), CoordCb(item="missions"))]]))
+    await show(query, "\n".join(lines), inline_keyboard([
+        [(_("📣 Prévenir les volontaires proches"), MissionDeskCb(action="announce", id=callback_data.id))],
+        [(_("« Missions"), CoordCb(item="missions"))]]))
 
 
 # -- posting a mission -----------------------------------------------------------------------------------
@@ -106,11 +110,45 @@ async def _post(context: FormContext, draft: MissionDraft) -> None:
         arrondissement=draft.arrondissement, starts_at=training_input.parse_start(draft.starts, now),
         duration_minutes=training_input.parse_duration(draft.duration), seats=draft.seats, now=now,
         created_by=context.user.id)
+    assert mission.id is not None
+    _mission, count = await missions.check_announceable(context.session, mission.id, now)
     await context.message.answer(_("🤝 Mission publiée : « {title} », le {when}. Les Volontaires de la Solidarité "
                                    "du {area} et des arrondissements voisins la voient dans « Missions ».").format(
         title=escape(mission.title), when=format_when(mission.starts_at, context.user.locale),
-        area=format_arrondissement(mission.arrondissement, context.user.locale)),
-        reply_markup=inline_keyboard([[(_("« Missions"), CoordCb(item="missions"))]]))
+        area=format_arrondissement(mission.arrondissement, context.user.locale)))
+    await _offer_announcement(context.message, mission.id, count)
+
+
+async def _offer_announcement(message: Message, mission_id: int, count: int) -> None:
+    rows = confirm_rows(count, MissionDeskCb(action="announce_ok", id=mission_id), CoordCb(item="missions"),
+                        action=_("📣 Prévenir {count} volontaires"))
+    await message.answer(_("La signaler maintenant aux {count} Volontaires de la Solidarité qui habitent "
+                           "l'arrondissement ou à côté ?").format(count=count), reply_markup=inline_keyboard(rows))
+
+
+@router.callback_query(MissionDeskCb.filter(F.action == "announce"))
+async def ask_announce(query: CallbackQuery, callback_data: MissionDeskCb, session: AsyncSession) -> None:
+    message = tapped_message(query)
+    _mission, count = await missions.check_announceable(session, callback_data.id, utcnow())
+    await query.answer()
+    await _offer_announcement(message, callback_data.id, count)
+
+
+@router.callback_query(MissionDeskCb.filter(F.action == "announce_ok"))
+async def announce(query: CallbackQuery, callback_data: MissionDeskCb, session: AsyncSession, user: User) -> None:
+    """Enqueue, then the live progress message (edited as the sender goes, then the final report)."""
+    message = tapped_message(query)
+    campaign, enqueued = await missions.announce(session, callback_data.id, now=utcnow(), created_by=user.id,
+                                                 report_chat_id=query.from_user.id, locale=user.locale)
+    assert campaign.id is not None
+    progress = await outbox.campaign_progress(session, campaign.id)
+    await query.answer()
+    await drop_keyboard(message)
+    await message.answer(_("📣 C'est parti : {count} volontaires dans la file d'envoi.").format(count=enqueued))
+    markup = progress_keyboard(user.locale, campaign.id, progress)
+    live = await message.answer(render_progress(user.locale, campaign.title, progress),
+                                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)
+    await broadcast.follow_progress(session, campaign.id, live.message_id)
 
 
 NEW_MISSION: Form[MissionDraft] = Form(

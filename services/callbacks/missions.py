@@ -18,7 +18,7 @@ class MissionCb(CallbackData, prefix="ms"):
 
 
 class MissionDeskCb(CallbackData, prefix="mk"):
-    """A coordinator's buttons: post a mission, see one and who signed up."""
+    """A coordinator's buttons: post a mission, see one and who signed up, announce it to the volunteers near it."""
 
-    action: Literal["new", "view"]
+    action: Literal["new", "view", "announce", "announce_ok"]
     id: Id = 0

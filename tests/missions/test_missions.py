@@ -28,14 +28,20 @@ WORDS = {
            "book": "✋ Je m'inscris", "booked": "Vous êtes inscrit", "again": "déjà inscrit",
            "cancel": "❌ Annuler mon inscription", "cancelled": "Inscription annulée", "full": "complète",
            "left_2": "Places libres : 2 sur 2", "left_0": "Places libres : 0 sur 2", "climate": "Solidarité",
-           "stale": "plus valable", "coord_only": "réservée aux coordinateurs", "not_signed": "pas encore inscrit"},
+           "stale": "plus valable", "coord_only": "réservée aux coordinateurs", "not_signed": "pas encore inscrit",
+           "tell": "📣 Prévenir 3 volontaires", "on_its_way": "C'est parti : 3", "nearby": "Une association cherche",
+           "see": "👀 Voir la mission", "already": "déjà été annoncée", "export": "📄 Export CSV des inscrits",
+           "columns": "Association;Mission;Date;Arrondissement;Nom", "reminder": "Rappel : vous êtes inscrit"},
     "en": {"desk": "🤝 Missions", "new": "➕ New mission", "publish": "✅ Publish the mission",
            "published": "Mission published", "area_refused": "20 arrondissements", "past": "already gone by",
            "seats_refused": "number of seats", "list": "Associations' missions", "none": "No mission",
            "book": "✋ Sign me up", "booked": "You are signed up", "again": "already signed up",
            "cancel": "❌ Cancel my sign-up", "cancelled": "Sign-up cancelled", "full": "full",
            "left_2": "Seats left: 2 of 2", "left_0": "Seats left: 0 of 2", "climate": "Solidarity",
-           "stale": "no longer valid", "coord_only": "for coordinators only", "not_signed": "not signed up yet"},
+           "stale": "no longer valid", "coord_only": "for coordinators only", "not_signed": "not signed up yet",
+           "tell": "📣 Tell 3 volunteers", "on_its_way": "On its way: 3", "nearby": "An association is looking",
+           "see": "👀 See the mission", "already": "already announced", "export": "📄 CSV export of sign-ups",
+           "columns": "Association;Mission;Date;Arrondissement;Name", "reminder": "Reminder: you are signed up"},
 }
 
 
@@ -93,17 +99,28 @@ async def test_post_a_mission_then_volunteers_near_it_sign_up_and_cancel(harness
         assert (await session.execute(select(Mission))).first() is None
     await coordinator.tap(words["publish"], message=summary)
     assert words["published"] in (await coordinator.expect_message()).text
-
+    offer = await coordinator.expect_message()  # the 11th, the 12th next door, the suburb: not the 16th
+    tell_data = offer.inline_keyboard[0][0]["callback_data"]
+    await coordinator.tap(words["tell"], message=offer)
+    assert words["on_its_way"] in (await coordinator.expect_message()).text
+    await harness.drain_outbox()
     near, next_door, far = people["near"], people["next_door"], people["far"]
+    told = [await person.expect_message() for person in (near, next_door, people["suburb"])]
+    assert all(words["nearby"] in m.text and "Les Restos du Cœur" in m.text for m in told)
+    await far.expect_no_message()
+    await people["climate"].expect_no_message()
+    replayed = await coordinator.tap_data(tell_data, message=offer)  # the confirmation replayed: refused
+    assert words["already"] in ((await coordinator.expect_answer_to(replayed)).text or "")
+
     await near.send("/missions")
     listing = await near.expect_message()
     assert words["list"] in listing.text and any("Distribution de repas" in b for b in listing.button_labels)
-    await near.tap(next(b for b in listing.button_labels if "Distribution de repas" in b))
+    await near.tap(words["see"], message=told[0])  # from the announcement
     await near.expect_callback_answer()
     view = await near.expect_edit()
     assert words["left_2"] in view.text and "Les Restos du Cœur" in view.text and "gants" in view.text
     book_data = view.inline_keyboard[0][0]["callback_data"]
-    await near.tap(words["book"])
+    await near.tap(words["book"], message=view)
     assert words["booked"] in ((await near.expect_callback_answer()).text or "")
     assert words["cancel"] in (await near.expect_edit()).button_labels
     await near.tap_data(book_data)  # a double tap changes nothing
@@ -142,6 +159,49 @@ async def test_post_a_mission_then_volunteers_near_it_sign_up_and_cancel(harness
         mission = (await session.execute(select(Mission))).scalar_one()
         names = [person.full_name for person in await missions.signed_up(session, mission.id or 0)]
     assert mission.booked_count == 2 and names == ["Bao Next", "Eli Suburb"]
+    await coordinator.send("/coord")
+    menu = await coordinator.expect_message()
+    while words["desk"] not in menu.button_labels:  # the announcement's progress report may come first
+        menu = await coordinator.expect_message()
+    await coordinator.tap(words["desk"], message=menu)
+    desk = await coordinator.expect_message()
+    await coordinator.tap(words["export"], message=desk)
+    document = (await coordinator.expect_message()).document
+    assert document is not None
+    lines = document.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == words["columns"] and [line.split(";")[-1] for line in lines[1:]] == ["Bao Next", "Eli Suburb"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_the_day_before_reminder_once_on_a_controlled_clock(harness: BotHarness, language: str) -> None:
+    from bot.jobs.missions import send_mission_reminders
+    from bot.scheduler import set_job_context
+
+    words = WORDS[language]
+    alix, bao = harness.user(331, "Alix", language), harness.user(332, "Bao", language)
+    now = utcnow()
+    async with harness.session() as session:
+        people = [await factories.volunteer(session, telegram_id, locale=language, arrondissement=11,
+                                            climate=False, solidarity=True) for telegram_id in (331, 332)]
+        mission = await missions.post_mission(
+            session, association="Emmaüs", title="Tri de vêtements", description="", arrondissement=11,
+            starts_at=now + timedelta(days=3), duration_minutes=120, seats=5, now=now, created_by=None)
+        for person in people:
+            assert await missions.book(session, mission.id or 0, person, now)
+        await session.commit()
+    starts = mission.starts_at
+    set_job_context(harness.app)
+    try:
+        assert await send_mission_reminders(now=starts - timedelta(hours=25)) == 0  # too early
+        assert await send_mission_reminders(now=starts - timedelta(hours=23)) == 2
+        assert await send_mission_reminders(now=starts - timedelta(hours=22)) == 0  # once each
+    finally:
+        set_job_context(None)
+    await harness.drain_outbox()
+    for chat in (alix, bao):
+        reminder = await chat.expect_message()
+        assert words["reminder"] in reminder.text and "Tri de vêtements" in reminder.text
+        assert reminder.button_labels == [words["see"]]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
