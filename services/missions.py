@@ -157,13 +157,31 @@ async def cancel(session: AsyncSession, mission_id: int, user: User, now: dateti
     mission = await access_mission(session, user, mission_id)
     if mission.starts_at <= now:
         raise DomainError(N_("Cette mission a déjà commencé."))
+    await _give_back(session, mission_id, user.id, now)
+
+
+async def _give_back(session: AsyncSession, mission_id: int, user_id: int, now: datetime) -> None:
     given_up = update(MissionSignup).where(
-        col(MissionSignup.mission_id) == mission_id, col(MissionSignup.user_id) == user.id,
+        col(MissionSignup.mission_id) == mission_id, col(MissionSignup.user_id) == user_id,
         col(MissionSignup.status) == SignupStatus.BOOKED).values(status=SignupStatus.CANCELLED, updated_at=now)
     if await _changed(session, given_up) == 0:
         raise DomainError(NO_SIGNUP)
     await _changed(session, update(Mission).where(col(Mission.id) == mission_id)
                    .values(booked_count=Mission.booked_count - 1))
+
+
+async def release_erased(session: AsyncSession, now: datetime) -> int:
+    """Give back the upcoming seats of people who erased their data (/delete): erasure keeps an anonymous
+    user row, whose sign-ups would otherwise hold seats nobody will use."""
+    rows = (await session.execute(
+        select(MissionSignup.mission_id, MissionSignup.user_id)
+        .join(User, col(User.id) == col(MissionSignup.user_id))
+        .join(Mission, col(Mission.id) == col(MissionSignup.mission_id))
+        .where(col(User.erased_at).is_not(None), col(MissionSignup.status) == SignupStatus.BOOKED,
+               col(Mission.starts_at) > now))).all()
+    for mission_id, user_id in rows:
+        await _give_back(session, mission_id, user_id, now)
+    return len(rows)
 
 
 async def my_missions(session: AsyncSession, user: User, now: datetime) -> list[Mission]:

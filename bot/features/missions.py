@@ -9,7 +9,8 @@ FEATURE = Feature(
     menu=(MenuEntry("missions", N_("🤝 Missions des associations"), Audience.VOLUNTEERS, order=25),),
     coordinator_menu=(MenuEntry("missions", N_("🤝 Missions"), Audience.COORDINATORS, order=75),),
     commands=(Command("missions", N_("Les missions des associations près de chez vous"), Audience.VOLUNTEERS),),
-    jobs=(Job("reminders", "bot.jobs.missions:send_mission_reminders", every(minutes=1)),),
+    jobs=(Job("reminders", "bot.jobs.missions:send_mission_reminders", every(minutes=1)),
+          Job("erased_seats", "bot.jobs.missions:release_erased_seats", every(minutes=5))),
     tables=("models.missions",),
     migrations=("missions",),
 )

@@ -1,4 +1,5 @@
-"""Missions upkeep: the day-before reminder to everyone holding a seat (outbox, once per sign-up)."""
+"""Missions upkeep: the day-before reminder to everyone holding a seat (outbox, once per sign-up), and the
+seats of people who erased their data given back."""
 
 from __future__ import annotations
 
@@ -19,3 +20,12 @@ async def send_mission_reminders(now: datetime | None = None) -> int:
     if sent:
         log.info("mission reminders queued: %d", sent)
     return sent
+
+
+async def release_erased_seats(now: datetime | None = None) -> int:
+    """Free the upcoming seats of people who erased their data."""
+    async with job_context().sessions.begin() as session:
+        released = await missions.release_erased(session, now or utcnow())
+    if released:
+        log.info("mission seats released after erasure: %d", released)
+    return released

@@ -95,6 +95,7 @@ async def heat_wave_kit(query: CallbackQuery, callback_data: KitCb, session: Asy
                         bot: Bot) -> None:
     """The heat-wave alert's button (and those of alerts already sent): that kit, as a new message."""
     kit = await kits.by_slug(session, kits.HEAT_WAVE)
-    text, markup = await kit_screen(bot, kit, user.locale, HEAT_WAVE_SCREENS[callback_data.screen])
+    screens = len(kits.text_of(kit, user.locale).screens)  # the kit may have been edited since the alert
+    text, markup = await kit_screen(bot, kit, user.locale, min(HEAT_WAVE_SCREENS[callback_data.screen], screens))
     await query.answer()
     await show(query, text, markup, edit=False)

@@ -267,3 +267,31 @@ async def test_sixty_taps_for_five_seats(any_db_url: str) -> None:
         assert stored is not None and stored.booked_count == SEATS and len(booked) == SEATS
     finally:
         await engine.dispose()
+
+
+async def test_the_seat_of_someone_who_erased_their_data_is_given_back(any_db_url: str) -> None:
+    """Erasure keeps an anonymous user row: its sign-up must not hold a seat nobody will use."""
+    from services.privacy import erase_user
+
+    engine = create_engine(any_db_url)
+    sessions = create_sessionmaker(engine)
+    now = utcnow()
+    try:
+        async with sessions.begin() as session:
+            mission = await missions.post_mission(
+                session, association="Emmaüs", title="Tri", description="", arrondissement=18,
+                starts_at=now + timedelta(days=3), duration_minutes=60, seats=1, now=now, created_by=None)
+            leaver = await factories.volunteer(session, 7101, arrondissement=18, climate=False, solidarity=True)
+            waiting = await factories.volunteer(session, 7102, arrondissement=18, climate=False, solidarity=True)
+            assert await missions.book(session, mission.id or 0, leaver, now)
+            with pytest.raises(DomainError, match="complète"):
+                await missions.book(session, mission.id or 0, waiting, now)
+        async with sessions.begin() as session:  # /delete gives the seat back at once
+            await erase_user(session, await session.get(User, leaver.id) or leaver)
+        async with sessions.begin() as session:
+            assert await missions.release_erased(session, now) == 0  # and the job finds nothing more
+            assert await missions.book(session, mission.id or 0, waiting, now)  # the seat is free again
+            stored = await session.get(Mission, mission.id)
+            assert stored is not None and stored.booked_count == 1
+    finally:
+        await engine.dispose()
