@@ -6,6 +6,7 @@ and the simulated volunteers, who each wait for the bot's answer before their ne
 a volunteer sees: from their update to the bot's answer. Prints one JSON line.
 
     python -m benchmarks.updates [--users 300] [--paced-rate 200]
+    BENCH_PROFILE=bot.prof python -m benchmarks.updates   # also profiles the bot (cProfile)
 """
 
 from __future__ import annotations
@@ -154,8 +155,12 @@ def measure(kind: str, users: int, paced_rate: float | None, script: str | None 
             if on_done is not None:
                 on_done(bot_process.pid)
         finally:
-            bot_process.kill()
-            bot_process.wait()
+            bot_process.terminate()  # SIGTERM: a profiled bot writes its profile (BENCH_PROFILE)
+            try:
+                bot_process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                bot_process.kill()
+                bot_process.wait()
         return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -190,6 +195,19 @@ if __name__ == "__main__":
                                            options.wave))))
     elif options.role == "bot":
         _pin(1)
+        if profile := os.environ.get("BENCH_PROFILE"):  # where the bot's time goes: cProfile, dumped on SIGTERM
+            import cProfile
+            import signal
+
+            profiler = cProfile.Profile()
+
+            def dump(*_: object) -> None:
+                profiler.disable()
+                profiler.dump_stats(profile)
+                os._exit(0)
+
+            signal.signal(signal.SIGTERM, dump)
+            profiler.enable()
         asyncio.run(run_bot(options.bot, options.api_url, options.database))
     else:
         print(json.dumps(main(options.users, options.paced_rate or 200.0)))

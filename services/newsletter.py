@@ -28,7 +28,8 @@ from services.callbacks import button, keyboard
 from services.callbacks.newsletter import ReaderCb
 from services.errors import DomainError
 from services.markdown_telegram import markdown_blocks, split_html
-from services.timing import PARIS, check_schedulable, first_weekday_of_month, paris_datetime, to_paris, utc
+from services.parsing import parse_moment
+from services.timing import check_schedulable, first_weekday_of_month, paris_datetime, to_paris, utc
 
 KIND = "newsletter"
 TEST_KIND = "newsletter-test"
@@ -284,15 +285,12 @@ def default_send_at(month: str, now: datetime, *, weekday: int = DEFAULT_WEEKDAY
     return moment if moment > now else None
 
 
-def parse_send_at(text: str) -> datetime:
-    """'2026-12-01 10:00' in Paris time → aware UTC; refused inside the daylight-saving hour."""
-    try:
-        moment = datetime.strptime(" ".join(text.split()), "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise DomainError(N_("La date s'écrit AAAA-MM-JJ HH:MM (heure de Paris), par exemple {example}."),
-                          example="2026-12-01 10:00") from None
-    check_schedulable(moment.time())
-    return utc(moment.replace(tzinfo=PARIS))
+def parse_send_at(text: str, now: datetime) -> datetime:
+    """A moment typed in Paris time, as everywhere in the bot (services.parsing.parse_moment) → aware UTC;
+    refused when that day's clock change skips or repeats it."""
+    moment = parse_moment(text, now)
+    check_schedulable(moment)
+    return utc(moment)
 
 
 async def check_sendable(session: AsyncSession, month: str) -> tuple[NewsletterIssue, int]:
@@ -310,7 +308,7 @@ async def schedule(session: AsyncSession, month: str, send_at: datetime, *, now:
                    report_chat_id: int | None = None) -> NewsletterIssue:
     """Set when the issue goes out, after checking it can: text ready, a future time, someone to read it."""
     issue, _readers = await check_sendable(session, month)
-    check_schedulable(to_paris(send_at).time())
+    check_schedulable(to_paris(send_at))
     if send_at <= now:
         raise DomainError(N_("Cette date est passée : choisissez un moment à venir."))
     issue.send_at = utc(send_at)

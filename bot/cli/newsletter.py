@@ -42,7 +42,7 @@ def import_issue(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     french: Path = typer.Option(None, "--fr", help="Markdown file: first line the title, then the body."),
     english: Path = typer.Option(None, "--en", help="Markdown file: first line the title, then the body."),
-    send_at: str = typer.Option(None, "--send-at", help='Schedule too: "YYYY-MM-DD HH:MM", Paris time.'),
+    send_at: str = typer.Option(None, "--send-at", help='Schedule too: "12/12/2026 10:00", Paris time.'),
     fallback: bool = typer.Option(False, "--fallback/--no-fallback",
                                   help="Send the other language to readers of a missing one."),
 ) -> None:
@@ -62,7 +62,7 @@ def import_issue(
         if fallback:
             await newsletter.set_fallback(session, parsed, True)
         if send_at is not None:
-            await newsletter.schedule(session, parsed, newsletter.parse_send_at(send_at), now=_now())
+            await newsletter.schedule(session, parsed, newsletter.parse_send_at(send_at, _now()), now=_now())
         issue = await newsletter.require_issue(session, parsed)
         missing = newsletter.missing_languages(issue)
         return (f"Issue {parsed} saved"
@@ -75,7 +75,7 @@ def import_issue(
 @app.command()
 def schedule(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    at: str = typer.Option(None, "--at", help='"YYYY-MM-DD HH:MM", Paris time (default: first Tuesday, 10:00, '
+    at: str = typer.Option(None, "--at", help='"12/12/2026 10:00", Paris time (default: first Tuesday, 10:00, '
                                               'or NEWSLETTER_WEEKDAY / NEWSLETTER_TIME).'),
 ) -> None:
     """Schedule an issue (by default the first Tuesday of its month at 10:00, Paris time)."""
@@ -86,7 +86,7 @@ def schedule(
     async def work(session: AsyncSession) -> str:
         parsed = newsletter.parse_month(month)
         settings = get_settings()
-        moment = newsletter.parse_send_at(at) if at else newsletter.default_send_at(
+        moment = newsletter.parse_send_at(at, _now()) if at else newsletter.default_send_at(
             parsed, _now(), weekday=settings.newsletter_weekday, clock=settings.newsletter_time)
         if moment is None:
             raise DomainError(N_("Cette date est passée : choisissez un moment à venir."))

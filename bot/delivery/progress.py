@@ -49,7 +49,8 @@ def render_progress(locale: str, title: str, progress: Progress) -> str:
     if progress.cancelled:
         lines.append(t(locale, "Annulés : {n}", n=progress.cancelled))
     if not progress.finished:
-        lines.append(t(locale, "Débit : {rate} msg/s · Reste : {left}", rate=f"{progress.rate:.1f}",
+        rate = f"{progress.rate:.1f}"
+        lines.append(t(locale, "Débit : {rate} msg/s · Reste : {left}", rate=rate,
                        left=t(locale, "{s} s", s=round(left)) if left is not None else "…"))
     return "\n".join(lines)
 

@@ -382,11 +382,11 @@ def create_transport(settings: Any, *, timeout: float = 15.0) -> BotApiTransport
 
 def create_sender(sessions: async_sessionmaker[AsyncSession], settings: Any, *, request_timeout: float = 15.0,
                   **overrides: Any) -> Sender:
-    explicit = set(overrides)
     """A sender configured from Settings (BOT_TOKEN, BOT_API_URL, BOT_SEND_RATE, PAID_BROADCAST).
 
     Its transport is closed when `run()` ends.
     """
+    explicit = set(overrides)
     overrides.setdefault("rate", settings.bot_send_rate)
     overrides.setdefault("paid", settings.paid_broadcast)
     if "limiter" not in overrides and "rate" not in explicit:

@@ -30,6 +30,7 @@ from services import newsletter_contributions as contributions
 from services.callbacks.foundation import CoordCb, MenuCb
 from services.callbacks.newsletter import ContributionCb, DeskCb
 from services.errors import StaleButton
+from services.parsing import MOMENT_EXAMPLE
 
 router = guard(Router(name="newsletter_desk"), CoordinatorOnly())
 
@@ -257,9 +258,9 @@ async def ask_when(query: CallbackQuery, callback_data: DeskCb, session: AsyncSe
         rows.append([(_("✅ {when}").format(when=format_when(default, user.locale)),
                       DeskCb(action="when", month=callback_data.month, value=str(int(default.timestamp()))))])
     await message.answer(_(
-        "Quand envoyer la lettre à ses {readers} lecteurs ? Touchez la date proposée ou écrivez-en une : "
-        "AAAA-MM-JJ HH:MM, heure de Paris."
-    ).format(readers=readers), reply_markup=inline_keyboard(rows))
+        "Quand envoyer la lettre à ses {readers} lecteurs ? Touchez la date proposée ou écrivez-en une, "
+        "heure de Paris, par exemple {example}."
+    ).format(readers=readers, example=MOMENT_EXAMPLE), reply_markup=inline_keyboard(rows))
 
 
 async def _schedule(message: Message, state: FSMContext, session: AsyncSession, user: User, month: str,
@@ -287,7 +288,7 @@ async def chose_when(query: CallbackQuery, callback_data: DeskCb, session: Async
 @router.message(IssueDesk.when, TYPED_ANSWER)
 async def typed_when(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     month = str((await state.get_data()).get("month", ""))
-    await _schedule(message, state, session, user, month, newsletter.parse_send_at(message.text or ""),
+    await _schedule(message, state, session, user, month, newsletter.parse_send_at(message.text or "", utcnow()),
                     message.chat.id)
 
 

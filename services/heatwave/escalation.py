@@ -25,7 +25,7 @@ from services.heatwave.alerts import MarkupFor, answer_markup, areas_label, leve
 from services.heatwave.coverage import AreaState, alert_coverage
 from services.heatwave.map import load_arrondissements
 from services.outbox import Outgoing, Part, create_campaign, enqueue
-from services.timing import PARIS, check_schedulable, to_paris
+from services.timing import PARIS, check_daily_clock, to_paris
 
 TARGETS = (1, 2, 3, 5, 10, 20)
 CADENCES = (6, 12, 24)  # hours between re-asks
@@ -70,7 +70,7 @@ async def set_escalation(session: AsyncSession, alert_id: int, *, now: datetime,
         escalation = AlertEscalation(alert_id=alert_id, enabled=False, set_at=now)
         session.add(escalation)
     if reask_hour is not None:
-        check_schedulable(time(reask_hour))  # 02:00-03:00: the DST change skips or repeats it
+        check_daily_clock(time(reask_hour))
     choices = ((target, "target", TARGETS, N_("Objectif possible : {values} volontaires par arrondissement.")),
                (reask_hour, "reask_hour", HOURS, N_("Heure de relance possible : {values} h.")),
                (reask_every_hours, "reask_every_hours", CADENCES,

@@ -27,9 +27,9 @@ _URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 
 def parse_start(text: str, now: datetime) -> datetime:
     """A start typed in Paris time (services.parsing.parse_moment) → aware UTC; refuses the past and the
-    02:00–03:00 hour."""
+    hour a clock change skips or repeats."""
     moment = parse_moment(text, now)
-    check_schedulable(moment.time())
+    check_schedulable(moment)
     if moment <= now:
         raise DomainError(N_("Cette date est déjà passée : choisissez une date à venir."))
     return moment.astimezone(UTC)

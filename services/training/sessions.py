@@ -194,7 +194,7 @@ async def update_training(session: AsyncSession, training_id: int, changes: dict
 def check_start(starts_at: datetime, now: datetime) -> datetime:
     if starts_at <= now:
         raise DomainError(N_("Cette date est déjà passée : choisissez une date à venir."))
-    check_schedulable(to_paris(starts_at).time())
+    check_schedulable(to_paris(starts_at))
     return starts_at
 
 

@@ -109,7 +109,7 @@ def test_bad_files_and_dates_change_nothing(database: str, tmp_path: Path) -> No
         (["--month", month, "--fr", str(tmp_path / "missing.md")], "Cannot read"),
         (["--month", "2020-01", "--fr", str(tmp_path / "fr.md")], "is over"),
         (["--month", "December", "--fr", str(tmp_path / "fr.md")], "YYYY-MM"),
-        (["--month", month, "--fr", str(tmp_path / "fr.md"), "--send-at", f"{month}-01 02:30"], "between 2"),
+        (["--month", month, "--fr", str(tmp_path / "fr.md"), "--send-at", "2027-03-28 02:30"], "daylight saving"),
     ]
     for args, message in cases:
         code, output = _run("import", *args)

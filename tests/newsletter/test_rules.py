@@ -86,8 +86,12 @@ async def test_bad_input_changes_nothing(sessions: async_sessionmaker[AsyncSessi
         with pytest.raises(DomainError, match="abonné"):  # nobody to send to
             await newsletter.schedule(session, "2026-12", send_at, now=NOW)
         await _readers(session)
-        with pytest.raises(DomainError, match="2 h"):
-            await newsletter.schedule(session, "2026-12", newsletter.parse_send_at("2026-12-01 02:30"), now=NOW)
+        with pytest.raises(DomainError, match="changement d'heure"):  # the clocks skip 02:00-03:00 that day
+            newsletter.parse_send_at("28/03/2027 02:30", NOW)
+        with pytest.raises(DomainError, match="changement d'heure"):  # and repeat it on this one
+            newsletter.parse_send_at("31/10/2027 02:30", NOW)
+        assert newsletter.parse_send_at("01/12/2026 02:30", NOW) == datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
+        assert newsletter.parse_send_at("2026-12-01 10:00", NOW) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
         with pytest.raises(DomainError, match="passée"):
             await newsletter.schedule(session, "2026-12", NOW - timedelta(hours=1), now=NOW)
         issue = await newsletter.require_issue(session, "2026-12")

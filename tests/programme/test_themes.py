@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -61,7 +61,9 @@ async def test_a_call_from_opening_to_a_training(harness: BotHarness, language: 
     ana, ben = harness.user(base + 1, "Ana", language), harness.user(base + 2, "Ben", language)
     solidarity_only = harness.user(base + 3, "Sol", language)
     coordinator = harness.coordinator(language)
-    soon, later = utcnow() + timedelta(days=7), utcnow() + timedelta(days=14)
+    # noon, Paris time (the wall clock alone would sometimes land in 02:00-03:00 on a clock-change day)
+    noon = datetime.combine(utcnow().astimezone(PARIS).date(), time(12), tzinfo=PARIS)
+    soon, later = (noon + timedelta(days=7)).astimezone(UTC), (noon + timedelta(days=14)).astimezone(UTC)
 
     await coordinator.send("/coord")
     await coordinator.tap(words["desk"], message=await coordinator.expect_message())

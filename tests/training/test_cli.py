@@ -99,7 +99,7 @@ def test_create_list_export_and_cancel(database: str, tmp_path: Path) -> None:
 def test_refusals_change_nothing(database: str) -> None:
     for arguments, reason in (
         (["--capacity", "0", "--start", "12/12/2030 18:30"], "seats goes from 1"),
-        (["--capacity", "5", "--start", "12/12/2030 02:15"], "between 2:00 and 3:00"),
+        (["--capacity", "5", "--start", "28/03/2027 02:15"], "daylight saving"),
         (["--capacity", "5", "--start", "demain"], "did not understand this date"),
     ):
         result = runner.invoke(app, ["training", "create", "-n", "climate", "--theme", "T", "--title-fr", "T",

@@ -44,7 +44,7 @@ async def test_create_a_training_with_the_guided_form_in_french(harness: BotHarn
     await coordinator.send("-")
     assert "Date et heure" in (await coordinator.expect_message()).text
     for typed, refusal in (("31/02/2027 18:30", "pas compris cette date"), ("12/12/2020 18:30", "déjà passée"),
-                           ("12/12/2027 02:30", "entre 2 h et 3 h")):
+                           ("28/03/2027 02:30", "changement d'heure")):
         await coordinator.send(typed)
         assert refusal in (await coordinator.expect_message()).text
     await coordinator.send("12/12/2027 18:30")
