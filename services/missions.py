@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -217,16 +217,13 @@ async def signed_up(session: AsyncSession, mission_id: int) -> list[User]:
 
 # -- telling volunteers: a new mission near them, the day-before reminder (through the outbox) ---------------
 
-def _sees(user: User, mission: Mission) -> bool:
-    areas = near(user)
-    return areas is None or mission.arrondissement in areas
-
-
 async def audience(session: AsyncSession, mission: Mission) -> list[User]:
-    """The reachable Solidarity Volunteers whose list shows this mission (in or next to its arrondissement,
-    or living outside Paris)."""
-    members = await segments.members(session, segments.Segment(networks=frozenset({"solidarity"})))
-    return [person for person in members if _sees(person, mission)]
+    """The reachable Solidarity Volunteers whose list shows this mission: living in its arrondissement or one
+    sharing a border with it (adjacency is symmetric), or outside Paris."""
+    areas = sorted({mission.arrondissement, *adjacency()[mission.arrondissement]})
+    query = segments.members_query(segments.Segment(networks=frozenset({"solidarity"})).check()).where(
+        or_(col(User.arrondissement).in_(areas), col(User.arrondissement).is_(None)))
+    return list((await session.execute(query)).scalars())
 
 
 def _announce_key(mission_id: int) -> str:

@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.progress import progress_keyboard, render_progress
@@ -215,7 +216,8 @@ async def confirm_announce(query: CallbackQuery, callback_data: KitDeskCb, sessi
     await query.answer()
     rows = confirm_rows(count, KitDeskCb(action="announce_ok", kit=callback_data.kit, value=callback_data.value),
                         KitDeskCb(action="view", kit=callback_data.kit), action=_("📣 Annoncer à {count}"))
-    await message.answer(_("Annoncer « {title} » à {network} : {count} personnes ?").format(
+    await message.answer(ngettext("Annoncer « {title} » à {network} : {count} personne ?",
+                                  "Annoncer « {title} » à {network} : {count} personnes ?", count).format(
         title=escape(kits.title_of(kit, user.locale)), network=_network(callback_data.value), count=count),
         reply_markup=inline_keyboard(rows))
 
@@ -231,7 +233,9 @@ async def announce(query: CallbackQuery, callback_data: KitDeskCb, session: Asyn
     progress = await outbox.campaign_progress(session, campaign.id)
     await query.answer()
     await drop_keyboard(message)
-    await message.answer(_("📣 C'est parti : {count} personnes dans la file d'envoi.").format(count=enqueued))
+    await message.answer(ngettext("📣 C'est parti : {count} personne dans la file d'envoi.",
+                                  "📣 C'est parti : {count} personnes dans la file d'envoi.", enqueued).format(
+        count=enqueued))
     markup = progress_keyboard(user.locale, campaign.id, progress)
     live = await message.answer(render_progress(user.locale, campaign.title, progress),
                                 reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)

@@ -9,6 +9,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -121,9 +122,11 @@ async def _post(context: FormContext, draft: MissionDraft) -> None:
 
 async def _offer_announcement(message: Message, mission_id: int, count: int) -> None:
     rows = confirm_rows(count, MissionDeskCb(action="announce_ok", id=mission_id), CoordCb(item="missions"),
-                        action=_("📣 Prévenir {count} volontaires"))
-    await message.answer(_("La signaler maintenant aux {count} Volontaires de la Solidarité qui habitent "
-                           "l'arrondissement ou à côté ?").format(count=count), reply_markup=inline_keyboard(rows))
+                        action=ngettext("📣 Prévenir {count} volontaire", "📣 Prévenir {count} volontaires", count))
+    await message.answer(ngettext(
+        "La signaler maintenant au Volontaire de la Solidarité qui habite l'arrondissement ou à côté ?",
+        "La signaler maintenant aux {count} Volontaires de la Solidarité qui habitent l'arrondissement ou à côté ?",
+        count).format(count=count), reply_markup=inline_keyboard(rows))
 
 
 @router.callback_query(MissionDeskCb.filter(F.action == "announce"))
@@ -144,7 +147,9 @@ async def announce(query: CallbackQuery, callback_data: MissionDeskCb, session: 
     progress = await outbox.campaign_progress(session, campaign.id)
     await query.answer()
     await drop_keyboard(message)
-    await message.answer(_("📣 C'est parti : {count} volontaires dans la file d'envoi.").format(count=enqueued))
+    await message.answer(ngettext("📣 C'est parti : {count} volontaire dans la file d'envoi.",
+                                  "📣 C'est parti : {count} volontaires dans la file d'envoi.", enqueued).format(
+        count=enqueued))
     markup = progress_keyboard(user.locale, campaign.id, progress)
     live = await message.answer(render_progress(user.locale, campaign.title, progress),
                                 reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)
