@@ -28,6 +28,8 @@ from services.callbacks import button, keyboard
 from services.callbacks.kits import KitReadCb
 from services.errors import DomainError, StaleButton
 from services.markdown_telegram import markdown_to_html, telegram_length
+from services.newsletter import check_upload as check_upload  # an uploaded kit follows the newsletter's rule
+from services.newsletter import decode_upload as decode_upload  # (.md or .txt, UTF-8, 256 KB at most)
 from services.timing import to_paris
 
 HEAT_WAVE = "canicule"  # the first kit's slug: the heat-wave alert's button opens it
@@ -112,19 +114,6 @@ def parse_kit(source: str) -> KitText:
         raise DomainError(N_("Il manque les sources : terminez par un écran « ## Sources » avec au moins un lien "
                              "[nom](https://…)."))
     return KitText(title, _checked_html("\n".join(intro), title), tuple(screens))
-
-
-def check_upload(file_name: str | None, size: int) -> None:
-    """The newsletter's rule for Markdown files (.md or .txt, 256 KB at most), refused before downloading."""
-    from services.newsletter import check_upload as check
-
-    check(file_name, size)
-
-
-def decode_upload(file_name: str | None, data: bytes) -> str:
-    from services.newsletter import decode_upload as decode
-
-    return decode(file_name, data)
 
 
 # -- kits ----------------------------------------------------------------------------------------------
