@@ -74,9 +74,11 @@ class UpdateProcessor:
 
     async def handle(self, update: Update, outcome: str, attempt: int = 1) -> str:
         """Handle a stored, claimed update and record how it went (handled, or released for a retry)."""
+        receipt = inbox.Receipt(update.update_id, self.worker)
         try:
-            # the attempt reaches the error handler, which apologises on the first one only
-            await self.app.dispatcher.feed_update(self.bot, update, update_attempt=attempt)
+            # the attempt reaches the error handler, which apologises on the first one only; the receipt
+            # reaches the session middleware, which marks the update handled in the handler's transaction
+            await self.app.dispatcher.feed_update(self.bot, update, update_attempt=attempt, update_receipt=receipt)
         except Exception as error:
             # the class only: an exception's text may quote what the user typed
             log.error("update %s failed (%s, attempt %d)", update.update_id, type(error).__name__, attempt)
@@ -88,7 +90,8 @@ class UpdateProcessor:
                 log.warning("update %s will be retried in %.0f s", update.update_id, self.lease.total_seconds())
             metrics.UPDATES.labels("error").inc()
             return "error"
-        await self._record(inbox.mark_handled, update.update_id)
+        if not receipt.recorded:  # refused before any transaction (throttled), or its last commit was cut
+            await self._record(inbox.mark_handled, update.update_id)
         metrics.UPDATES.labels(outcome).inc()
         return outcome
 

@@ -21,6 +21,16 @@ from models.inbox import ReceivedUpdate, UpdateStatus
 MAX_ATTEMPTS = 3
 
 
+@dataclass
+class Receipt:
+    """The claim on the update being handled: its outcome is written in the update's own last transaction
+    (one write transaction per update instead of two), or after it when no transaction ran (`recorded`)."""
+
+    update_id: int
+    worker: str
+    recorded: bool = False
+
+
 @dataclass(frozen=True)
 class ClaimedUpdate:
     update_id: int

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import metrics
 from bot.delivery.limits import COUNTED_METHODS, INTERACTIVE, RateLimiter
 from bot.middlewares import Handler
+from models.base import utcnow
+from services import inbox
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,14 @@ class DbSessionMiddleware(BaseMiddleware):
             data["session"] = session
             try:
                 result = await handler(event, data)
+                # The update store's "handled" goes in the handler's last transaction: what it wrote and the
+                # fact that it ran commit together, and the update costs one write transaction, not two.
+                receipt: inbox.Receipt | None = data.get("update_receipt")
+                if receipt is not None:
+                    await inbox.mark_handled(session, receipt.update_id, worker=receipt.worker, now=utcnow())
                 await session.commit()
+                if receipt is not None:
+                    receipt.recorded = True
                 return result
             finally:
                 _current_session.reset(token)
