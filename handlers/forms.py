@@ -89,6 +89,7 @@ class Step(Generic[Draft]):
     skip_label: Callable[[], str] | None = None  # an optional step: a button that leaves it empty
     edit_label: Callable[[], str] | None = None  # its "Modifier …" button on the summary (None: not offered)
     follow_up: Callable[[Draft], str | None] | None = None  # a step to ask next even when editing (or None)
+    photo: bool = False  # answered by sending a photo: `field` gets its file_id (Telegram keeps the file)
 
     def store(self, draft: Draft, value: Any) -> None:
         if self.apply is not None:
@@ -346,7 +347,7 @@ async def form_typed_answer(message: Message, state: FSMContext, **data: Any) ->
     key, draft, editing = await form.load(state)
     step = form.step(key)
     if step is None or step.parse is None:
-        await message.answer(_("Je n'attends pas cela ici : répondez avec les boutons ci-dessous."))
+        await message.answer(_not_expected(step))
         await form.ask(message, key, draft, editing=editing)
         return
     try:
@@ -358,6 +359,26 @@ async def form_typed_answer(message: Message, state: FSMContext, **data: Any) ->
     await form.answered(_context(message, {**data, "state": state}), key, draft, editing)
 
 
+def _not_expected(step: Step[Any] | None) -> str:
+    if step is not None and step.photo:
+        return _("Envoyez une photo (pas un fichier), ou répondez avec les boutons ci-dessous.")
+    return _("Je n'attends pas cela ici : répondez avec les boutons ci-dessous.")
+
+
+@router.message(F.photo)
+async def form_photo_answer(message: Message, state: FSMContext, **data: Any) -> None:
+    """A photo where a step asks for one: the answer is its largest size's file_id."""
+    form = await _current(state)
+    if form is None:
+        raise SkipHandler
+    key, draft, editing = await form.load(state)
+    step = form.step(key)
+    if step is None or not step.photo or not message.photo:
+        raise SkipHandler  # not asked for here: form_other_message says what is
+    step.store(draft, message.photo[-1].file_id)
+    await form.answered(_context(message, {**data, "state": state}), key, draft, editing)
+
+
 @router.message(NOT_A_COMMAND)
 async def form_other_message(message: Message, state: FSMContext) -> None:
     """A sticker, a photo, a voice note in the middle of a form: say what is expected and ask again."""
@@ -365,5 +386,5 @@ async def form_other_message(message: Message, state: FSMContext) -> None:
     if form is None:
         raise SkipHandler
     key, draft, editing = await form.load(state)
-    await message.answer(_("Je n'attends pas cela ici : répondez avec les boutons ci-dessous."))
+    await message.answer(_not_expected(form.step(key)))
     await form.ask(message, key, draft, editing=editing)

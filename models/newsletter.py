@@ -60,6 +60,7 @@ class NewsletterContribution(SQLModel, table=True):
     locale: str = Field(max_length=5)  # the language it is written in: printed in that version
     text: str = Field(sa_column=Column(Text, nullable=False))
     credit: bool = Field(default=False)  # the author agreed to be credited by first name
+    photo_file_id: str | None = Field(default=None, max_length=200)  # an optional photo, as Telegram keeps it
     status: str = Field(default="pending", max_length=10, index=True)  # pending, accepted, declined
     note: str | None = Field(default=None, max_length=20)  # the key of the decline note
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -26,6 +26,7 @@ from sqlmodel import col
 from locales import BABEL_LOCALES, N_, normalize_locale, t
 from locales.formatting import PARIS
 from models.heatwave import Alert, AlertAnswer, AlertRecipient
+from models.missions import Mission, MissionSignup, SignupStatus
 from models.newsletter import NewsletterSubscription
 from models.night import NightAssignment, NightEdition, NightRegistration, NightSector
 from models.outbox import Campaign, OutboxMessage
@@ -229,6 +230,19 @@ async def training_participants(session: AsyncSession, request: Request) -> list
     return [(training.title(request.locale), training.starts_at, name,
              t(request.locale, statuses.get(BookingStatus(status), status)), attended)
             for training, name, status, attended in rows.all()]
+
+
+@export_list("mission_signups", N_("Inscrits aux missions des associations"), N_("inscrits-missions"),
+             (N_("Association"), N_("Mission"), N_("Date"), N_("Arrondissement"), N_("Nom")))
+async def mission_signups(session: AsyncSession, request: Request) -> list[Sequence[Cell]]:
+    rows = await session.execute(
+        select(Mission, col(User.full_name))
+        .join(MissionSignup, col(MissionSignup.mission_id) == col(Mission.id))
+        .join(User, col(User.id) == col(MissionSignup.user_id))
+        .where(col(MissionSignup.status) == SignupStatus.BOOKED, col(User.erased_at).is_(None))
+        .order_by(col(Mission.starts_at), col(Mission.id), col(MissionSignup.updated_at), col(MissionSignup.id)))
+    return [(mission.association, mission.title, mission.starts_at, mission.arrondissement, name)
+            for mission, name in rows.all()]
 
 
 @export_list("newsletter_readers", N_("Lecteurs de la lettre (par langue)"), N_("lecteurs-lettre"),

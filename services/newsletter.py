@@ -334,18 +334,20 @@ class Contribution:
 
     text: str
     author: str | None
+    photo: str | None = None  # a Telegram file_id: sent after the issue's text, credited like the text
 
 
 async def contributions_for(session: AsyncSession, month: str, locale: str) -> list[Contribution]:
     """The accepted contributions printed at the end of the issue of `month` in `locale`, oldest first."""
     rows = await session.execute(
-        select(col(NewsletterContribution.text), col(NewsletterContribution.credit), col(User.full_name))
+        select(col(NewsletterContribution.text), col(NewsletterContribution.credit), col(User.full_name),
+               col(NewsletterContribution.photo_file_id))
         .join(User, col(User.id) == col(NewsletterContribution.user_id))
         .where(col(NewsletterContribution.month) == month, col(NewsletterContribution.locale) == locale,
                col(NewsletterContribution.status) == "accepted")
         .order_by(col(NewsletterContribution.id)))
-    return [Contribution(text, (name or "").split()[0] if credit and (name or "").split() else None)
-            for text, credit, name in rows.all()]
+    return [Contribution(text, (name or "").split()[0] if credit and (name or "").split() else None, photo)
+            for text, credit, name, photo in rows.all()]
 
 
 def _contribution_blocks(locale: str, contributions: Sequence[Contribution]) -> list[str]:
@@ -387,9 +389,22 @@ def unsubscribe_markup(locale: str) -> dict[str, Any]:
     return keyboard([button(t(locale, "Se désabonner"), ReaderCb(action="unsub"))])
 
 
-def _with_unsubscribe(texts: list[str], reader_locale: str) -> list[outbox.Part]:
-    parts = [outbox.Part(text) for text in texts[:-1]]
-    parts.append(outbox.Part(texts[-1], unsubscribe_markup(reader_locale)))
+def _photo_caption(contribution: Contribution, reader_locale: str) -> str:
+    if contribution.author:
+        return t(reader_locale, "📷 Photo de {name}", name=escape(contribution.author))
+    return t(reader_locale, "📷 Photo d'un lecteur")
+
+
+async def _reader_parts(session: AsyncSession, issue: NewsletterIssue, language: str,
+                        reader_locale: str) -> list[outbox.Part]:
+    """What one reader gets: the issue's messages, then the contributions' photos, "Unsubscribe" under the last."""
+    contributions = await contributions_for(session, issue.month, language)
+    parts = [outbox.Part(text) for text in render(issue, language, reader_locale=reader_locale,
+                                                  contributions=contributions)]
+    parts += [outbox.Part(_photo_caption(contribution, reader_locale), photo=contribution.photo)
+              for contribution in contributions if contribution.photo]
+    last = parts[-1]
+    parts[-1] = outbox.Part(last.text, unsubscribe_markup(reader_locale), last.photo)
     return parts
 
 
@@ -398,7 +413,7 @@ async def _outgoing_parts(session: AsyncSession, issue: NewsletterIssue,
     language = language_for(issue, reader_locale)
     if language is None:
         return None
-    return _with_unsubscribe(await rendered(session, issue, language, reader_locale=reader_locale), reader_locale)
+    return await _reader_parts(session, issue, language, reader_locale)
 
 
 async def send_issue(session: AsyncSession, issue: NewsletterIssue, *, now: datetime,
@@ -469,6 +484,6 @@ async def send_test(session: AsyncSession, month: str, locale: str, *, chat_id: 
     campaign, _new = await outbox.create_campaign(
         session, kind=TEST_KIND, title=t("fr", "Test de la Lettre du Climat {month}", month=month),
         created_by=user_id, report_chat_id=None)
-    parts = _with_unsubscribe(await rendered(session, issue, locale), locale)
+    parts = await _reader_parts(session, issue, locale, locale)
     await outbox.enqueue(session, campaign, [outbox.Outgoing(chat_id, parts, user_id)])
     return campaign

@@ -50,8 +50,8 @@ async def access_contributing(session: AsyncSession, user: User) -> str:
     return subscription.locale
 
 
-async def contribute(session: AsyncSession, user: User, text: str, *, credit: bool,
-                     now: datetime) -> NewsletterContribution:
+async def contribute(session: AsyncSession, user: User, text: str, *, credit: bool, now: datetime,
+                     photo: str | None = None) -> NewsletterContribution:
     locale = await access_contributing(session, user)
     month = contribution_month(now)
     sent = (await session.execute(select(func.count()).select_from(NewsletterContribution).where(
@@ -61,7 +61,7 @@ async def contribute(session: AsyncSession, user: User, text: str, *, credit: bo
                              "maximum."), count=PER_MONTH)
     assert user.id is not None
     contribution = NewsletterContribution(user_id=user.id, month=month, locale=locale, text=check_text(text),
-                                          credit=credit)
+                                          credit=credit, photo_file_id=photo)
     session.add(contribution)
     await session.flush()
     return contribution
@@ -72,6 +72,14 @@ async def pending(session: AsyncSession) -> list[NewsletterContribution]:
     return list((await session.execute(
         select(NewsletterContribution).where(col(NewsletterContribution.status) == "pending")
         .order_by(col(NewsletterContribution.id)))).scalars())
+
+
+async def pending_photo(session: AsyncSession, contribution_id: int) -> str:
+    """The photo of a contribution still to review (a coordinator looks at it before accepting)."""
+    contribution = await session.get(NewsletterContribution, contribution_id)
+    if contribution is None or contribution.status != "pending" or contribution.photo_file_id is None:
+        raise StaleButton
+    return contribution.photo_file_id
 
 
 async def author_of(session: AsyncSession, contribution: NewsletterContribution) -> User:

@@ -31,10 +31,14 @@ TEXT_LIMIT = 4096  # Bot API: sendMessage text is 1-4096 characters after entity
 _INSERT_BATCH = 1000
 
 
+CAPTION_LIMIT = 1024  # Bot API: a photo's caption is 0-1024 characters after entity parsing
+
+
 @dataclass(frozen=True)
 class Part:
     text: str
     reply_markup: dict[str, Any] | None = None
+    photo: str | None = None  # a Telegram file_id: the part is that photo, `text` its caption
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,12 @@ def _fitted(parts: list[Part], cache: dict[str, list[str]]) -> list[dict[str, An
     (services.markdown_telegram.split_html), its buttons under the last piece."""
     fitted: list[dict[str, Any]] = []
     for part in parts:
+        if part.photo is not None:  # a caption is never split: its writer keeps it short
+            if telegram_length(part.text) > CAPTION_LIMIT:
+                raise DomainError(N_("La légende d'une photo est trop longue ({max} caractères au plus)."),
+                                  max=CAPTION_LIMIT)
+            fitted.append({"text": part.text, "reply_markup": part.reply_markup, "photo": part.photo})
+            continue
         if part.text not in cache:
             cache[part.text] = [part.text] if len(part.text) <= TEXT_LIMIT // 2 or \
                 telegram_length(part.text) <= TEXT_LIMIT else split_html(html_blocks(part.text))

@@ -22,6 +22,7 @@ from locales.formatting import PARIS, format_when
 from models.base import utcnow
 from models.fsm import FsmRecord
 from models.user import User
+from services import missions
 from services.training import sessions as training
 
 _PERSONAL_USER_COLUMNS = ("telegram_id", "full_name", "postal_code", "languages", "skills",
@@ -92,6 +93,7 @@ async def erase_user(session: AsyncSession, user: User, root_ids: frozenset[int]
     # a seat they held goes to the next person waiting now, not when the periodic job runs
     await training.release_erased(session, user.erased_at)
     await night.repair(session, night_departures, user.erased_at, root_ids)
+    await missions.release_erased(session, user.erased_at)
 
 
 # -- /mydata as people read it -------------------------------------------------------------------------------

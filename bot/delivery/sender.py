@@ -270,10 +270,16 @@ class Sender:
             self._unstarted.pop(row.id, None)
             started = time.monotonic()
             try:
-                message_id = await self.transport.send_message(
-                    row.chat_id, part["text"], part.get("reply_markup"), paid=self.paid or row.paid)
+                if part.get("photo"):
+                    message_id = await self.transport.send_message(
+                        row.chat_id, part["text"], part.get("reply_markup"), paid=self.paid or row.paid,
+                        photo=part["photo"])
+                else:
+                    message_id = await self.transport.send_message(
+                        row.chat_id, part["text"], part.get("reply_markup"), paid=self.paid or row.paid)
                 self.latency += (time.monotonic() - started - self.latency) * 0.05
-                metrics.API_LATENCY.labels("sendMessage").observe(time.monotonic() - started)
+                metrics.API_LATENCY.labels("sendPhoto" if part.get("photo") else "sendMessage").observe(
+                    time.monotonic() - started)
             except RetryAfter as error:
                 # Bot API: 429 parameters.retry_after; the flood limit is per bot, so everybody waits
                 self.stats.too_many_requests += 1

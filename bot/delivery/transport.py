@@ -52,11 +52,13 @@ class NetworkError(SendError):
 
 
 class BotApiTransport:
-    """POSTs sendMessage to `{base_url}/bot{token}/sendMessage` with HTML parse mode, link previews off."""
+    """POSTs sendMessage to `{base_url}/bot{token}/sendMessage` with HTML parse mode, link previews off (or
+    sendPhoto, for a part that is a photo already on Telegram's servers, with its text as the caption)."""
 
     def __init__(self, token: str, base_url: str = "https://api.telegram.org", *, timeout: float = 15.0,
                  connections: int = 256) -> None:
         self.url = f"{base_url.rstrip('/')}/bot{token}/sendMessage"
+        self.photo_url = f"{base_url.rstrip('/')}/bot{token}/sendPhoto"
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.connections = connections
         self._session: aiohttp.ClientSession | None = None
@@ -69,16 +71,19 @@ class BotApiTransport:
         return self._session
 
     async def send_message(self, chat_id: int, text: str, reply_markup: dict[str, Any] | None = None, *,
-                           paid: bool = False) -> int:
-        """Send one message; returns its message_id or raises a SendError subclass."""
+                           paid: bool = False, photo: str | None = None) -> int:
+        """Send one message (or, given a file_id, one photo with `text` as its caption); returns its message_id
+        or raises a SendError subclass."""
         body: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
                                 "link_preview_options": {"is_disabled": True}}
+        if photo is not None:
+            body = {"chat_id": chat_id, "photo": photo, "caption": text, "parse_mode": "HTML"}
         if reply_markup:
             body["reply_markup"] = reply_markup
         if paid:
             body["allow_paid_broadcast"] = True
         try:
-            async with self._client().post(self.url, json=body) as response:
+            async with self._client().post(self.url if photo is None else self.photo_url, json=body) as response:
                 raw = await response.read()
                 status = response.status
         except (TimeoutError, aiohttp.ClientError) as error:

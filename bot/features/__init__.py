@@ -19,6 +19,8 @@ FEATURES: tuple[Feature, ...] = tuple(importlib.import_module(f"bot.features.{na
     "training",
     "heatwave",
     "programme",
+    "kits",
+    "missions",
 ))
 
 

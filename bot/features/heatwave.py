@@ -1,16 +1,14 @@
-"""Heat waves: the volunteer's kit, targeted alerts, answers and live coverage."""
+"""Heat waves: targeted alerts, answers and live coverage (the volunteer's kit is the kit library's first)."""
 
 from bot.feature import Audience, Command, Feature, Job, MenuEntry, every
 from locales import N_
 
 FEATURE = Feature(
     name="heatwave",
-    routers=("handlers.heatwave.kit:router", "handlers.heatwave.answers:router", "handlers.heatwave.alerts:router",
+    routers=("handlers.heatwave.answers:router", "handlers.heatwave.alerts:router",
              "handlers.heatwave.escalation:router"),
-    menu=(MenuEntry("kit", N_("📘 Kit canicule"), order=30),),
     coordinator_menu=(MenuEntry("alerts", N_("🌡 Alertes canicule"), Audience.COORDINATORS, order=70),),
     commands=(
-        Command("kit", N_("Le kit canicule du volontaire")),
         Command("alert", N_("Lancer une alerte canicule"), Audience.COORDINATORS),
     ),
     cli="bot.cli.heatwave:app",

@@ -34,6 +34,7 @@ class ContributionDraft(BaseModel):
     language: str = "fr"
     first_name: str = ""
     text: str | None = None
+    photo: str | None = None  # a Telegram file_id, or None: no photo
     credit: str | None = None  # "yes" or "no"
 
 
@@ -43,7 +44,7 @@ def _signature(draft: ContributionDraft) -> str:
 
 async def _contribute(context: FormContext, draft: ContributionDraft) -> None:
     await contributions.contribute(context.session, context.user, draft.text or "", credit=draft.credit == "yes",
-                                   now=utcnow())
+                                   now=utcnow(), photo=draft.photo)
     await context.message.answer(_("📰 Merci ! Un coordinateur va relire votre contribution ; vous saurez si elle "
                                    "paraît dans la lettre."))
 
@@ -59,6 +60,9 @@ CONTRIBUTION: Form[ContributionDraft] = Form(
                 min=contributions.TEXT_MIN, max=contributions.TEXT_MAX),
              field="text", parse=lambda text, _d: contributions.check_text(text),
              edit_label=lambda: _("Modifier le texte")),
+        Step("photo", lambda _d: _("📷 Une photo pour l'illustrer ? Envoyez-la (une photo, pas un fichier), ou "
+                                   "touchez « Sans photo »."),
+             field="photo", photo=True, skip_label=lambda: _("Sans photo"), edit_label=lambda: _("Modifier la photo")),
         Step("credit", lambda d: _("Si elle paraît, pouvons-nous la signer de votre prénom ({name}) ?").format(
                  name=escape(d.first_name or "—")),
              field="credit", edit_label=lambda: _("Modifier la signature"),
@@ -66,7 +70,8 @@ CONTRIBUTION: Form[ContributionDraft] = Form(
     ],
     summary=lambda d: _("<b>Votre contribution</b> pour {month}\n« {text} »\nSignature : {signature}\n"
                         "Un coordinateur la relira avant publication.").format(
-        month=escape(newsletter.month_label(d.month, d.language)), text=escape(d.text or ""), signature=_signature(d)),
+        month=escape(newsletter.month_label(d.month, d.language)), text=escape(d.text or ""), signature=_signature(d))
+    + ("\n" + (_("📷 Avec une photo") if d.photo else _("Sans photo"))),
     confirm_label=lambda _d: _("✅ Envoyer ma contribution"),
     finish=_contribute,
 )
@@ -104,6 +109,7 @@ async def _review_screen(session: AsyncSession, user: User) -> tuple[str, Inline
         name=escape(author.full_name or "—"),
         signature=_("prénom") if first.credit else _("anonyme"))
     return text, inline_keyboard([
+        [(_("📷 Voir la photo"), ContributionCb(action="photo", id=first.id))] if first.photo_file_id else [],
         [(_("✅ Accepter"), ContributionCb(action="accept", id=first.id)),
          (_("✖ Refuser…"), ContributionCb(action="decline", id=first.id))],
         back])
@@ -115,6 +121,14 @@ async def review(query: CallbackQuery, session: AsyncSession, user: User) -> Non
     await query.answer()
     text, markup = await _review_screen(session, user)
     await show(query, text, markup, edit=False)
+
+
+@review_router.callback_query(ContributionCb.filter(F.action == "photo"))
+async def show_photo(query: CallbackQuery, callback_data: ContributionCb, session: AsyncSession) -> None:
+    message = tapped_message(query)
+    photo = await contributions.pending_photo(session, callback_data.id)
+    await query.answer()
+    await message.answer_photo(photo, caption=_("📷 La photo jointe à cette contribution."))
 
 
 @review_router.callback_query(ContributionCb.filter(F.action == "accept"))

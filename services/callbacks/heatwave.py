@@ -1,4 +1,4 @@
-"""Buttons of the heat-wave feature: the kit, the volunteer's answers, the coordinator's alert screens.
+"""Buttons of the heat-wave feature: the volunteer's answers, the coordinator's alert screens.
 
 Also the keyboards that go out through the outbox or are edited by a job (answer buttons, live view,
 Météo-France proposal), as plain Bot API dicts in the reader's language: jobs and services build them here
@@ -14,15 +14,11 @@ from pydantic import Field
 
 from locales import N_, t
 from services.callbacks import Id, Page, button, keyboard
+from services.callbacks.kits import KitCb
 
-KitScreen = Literal["home", "before", "during", "danger", "numbers", "sources"]
 LevelValue = Annotated[int, Field(ge=2, le=4)]
 Area = Annotated[int, Field(ge=1, le=20)]
 Count = Annotated[int, Field(ge=0, le=50)]
-
-
-class KitCb(CallbackData, prefix="kit"):
-    screen: KitScreen
 
 
 class AnswerCb(CallbackData, prefix="aa"):

@@ -48,8 +48,9 @@ class DeskCb(CallbackData, prefix="nw"):
 
 
 class ContributionCb(CallbackData, prefix="nk"):
-    """A coordinator reviewing subscribers' contributions: the next one, accept, decline (then the note)."""
+    """A coordinator reviewing subscribers' contributions: the next one, accept, decline (then the note), see
+    its photo."""
 
-    action: Literal["review", "accept", "decline", "note"]
+    action: Literal["review", "accept", "decline", "note", "photo"]
     id: Id = 0
     note: Literal["", "theme", "space", "already"] = ""

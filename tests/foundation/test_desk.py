@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.heatwave import Alert, AlertAnswer, AlertRecipient
+from models.missions import Mission, MissionSignup
 from models.newsletter import NewsletterSubscription
 from models.night import NightAssignment, NightEdition, NightSector
 from models.outbox import Campaign, OutboxMessage
@@ -144,11 +145,16 @@ async def _every_list(session: AsyncSession, coordinator_id: int | None) -> dict
                      NewsletterSubscription(user_id=people["josee"].id, locale="fr"),
                      NewsletterSubscription(user_id=people["paul"].id, locale="en")])
     await sme_subscription(session, 405, cpv_prefixes=["45"], places=["75"])
+    mission = Mission(association="Restos du Cœur", title="Distribution", arrondissement=11,
+                      starts_at=now + timedelta(days=4), seats=3, booked_count=1)
+    session.add(mission)
+    await session.flush()
+    session.add_all([MissionSignup(mission_id=mission.id, user_id=people["jose"].id),
+                     MissionSignup(mission_id=mission.id, user_id=people["paul"].id, status="cancelled")])
     await session.flush()
     return {"volunteers": 5, "alert_answers": 2, "night_teams": 2, "night_presence": 1, "night_feedback": 0,
-            "campaigns": 2,
-            "training_participants": 2,
-            "newsletter_readers": 2, "procurement_subscriptions": 1,
+            "campaigns": 2, "training_participants": 2,
+            "newsletter_readers": 2, "procurement_subscriptions": 1, "mission_signups": 1,
             "audit": len(exports.LISTS)}  # the campaign, and the exports made before it (it comes last)
 
 

@@ -22,11 +22,14 @@ WRITER = {
     "fr": {"contribute": "✍️ Contribuer à la prochaine lettre", "prompt": "Votre contribution", "short": "un peu court",
            "back": "« Retour", "cancel": "✖ Annuler", "yes": "✅ Oui, avec mon prénom", "no": "Non, anonyme",
            "edit": "Modifier la signature", "anonymous": "anonyme", "send": "✅ Envoyer ma contribution",
-           "thanks": "Merci", "subscribe": "🇫🇷 Français", "refused": "Abonnez-vous"},
+           "thanks": "Merci", "subscribe": "🇫🇷 Français", "refused": "Abonnez-vous", "photo": "Une photo",
+           "no_photo": "Sans photo", "not_a_photo": "Envoyez une photo (pas un fichier)",
+           "with_photo": "Avec une photo"},
     "en": {"contribute": "✍️ Contribute to the next issue", "prompt": "Your contribution", "short": "a little short",
            "back": "« Back", "cancel": "✖ Cancel", "yes": "✅ Yes, with my first name", "no": "No, anonymous",
            "edit": "Edit signature", "anonymous": "anonymous", "send": "✅ Send my contribution",
-           "thanks": "Thank you", "subscribe": "🇬🇧 English", "refused": "Subscribe"},
+           "thanks": "Thank you", "subscribe": "🇬🇧 English", "refused": "Subscribe", "photo": "A photo",
+           "no_photo": "No photo", "not_a_photo": "Send a photo (not a file)", "with_photo": "With a photo"},
 }
 
 
@@ -55,15 +58,25 @@ async def test_a_subscriber_sends_a_contribution(harness: BotHarness, language: 
     await lea.send("Trop court" if language == "fr" else "Too short")
     assert words["short"] in (await lea.expect_message()).text
     await lea.send(text)
-    credit = await lea.expect_message()
-    assert "Léa" in credit.text and words["back"] in credit.button_labels
+    photo = await lea.expect_message()  # an optional photo
+    assert words["photo"] in photo.text and words["no_photo"] in photo.button_labels
     await lea.tap(words["back"])  # back to the text, written again
     assert words["prompt"] in (await lea.expect_message()).text
     await lea.send(text)
     await lea.expect_message()
+    await lea.send_document("compost.jpg", b"\xff\xd8\xff file")  # a file, not a photo: said, asked again
+    assert words["not_a_photo"] in (await lea.expect_message()).text
+    await lea.expect_message()
+    await lea.send("ma photo" if language == "fr" else "my photo")  # typed: the same
+    assert words["not_a_photo"] in (await lea.expect_message()).text
+    await lea.expect_message()
+    await lea.send_photo(b"\xff\xd8\xff compost")
+    credit = await lea.expect_message()
+    assert "Léa" in credit.text and words["back"] in credit.button_labels
     await lea.tap(words["yes"])
     summary = await lea.expect_message()
     assert text[:30] in summary.visible_text and "Léa" in summary.visible_text
+    assert words["with_photo"] in summary.visible_text
     await lea.tap(words["edit"])  # the signature edited from the summary
     await lea.expect_message()
     await lea.tap(words["no"])
@@ -74,16 +87,17 @@ async def test_a_subscriber_sends_a_contribution(harness: BotHarness, language: 
     async with harness.session() as session:
         stored = (await session.execute(select(NewsletterContribution))).scalars().all()
     assert [(row.text, row.locale, row.credit, row.status) for row in stored] == [(text, language, False, "pending")]
+    assert stored[0].photo_file_id is not None  # Telegram keeps the file; the bot only its id
     assert stored[0].month == contributions.contribution_month(utcnow())
 
 
 REVIEW = {
     "fr": {"button": "📥 Contributions à relire (2)", "accept": "✅ Accepter", "decline": "✖ Refuser…",
            "note": "Pas de place", "accepted": "Acceptée", "none": "Plus aucune contribution", "stale": "plus valable",
-           "preview_fr": "👁 Aperçu 🇫🇷", "preview_en": "👁 Aperçu 🇬🇧"},
+           "preview_fr": "👁 Aperçu 🇫🇷", "preview_en": "👁 Aperçu 🇬🇧", "see_photo": "📷 Voir la photo"},
     "en": {"button": "📥 Contributions to review (2)", "accept": "✅ Accept", "decline": "✖ Decline…",
            "note": "No room", "accepted": "Accepted", "none": "No more contributions", "stale": "no longer valid",
-           "preview_fr": "👁 Preview 🇫🇷", "preview_en": "👁 Preview 🇬🇧"},
+           "preview_fr": "👁 Preview 🇫🇷", "preview_en": "👁 Preview 🇬🇧", "see_photo": "📷 See the photo"},
 }
 
 
@@ -102,8 +116,13 @@ async def test_coordinators_accept_with_credit_or_decline_with_a_translated_note
         await contributions.contribute(session, sam, BIKES, credit=False, now=now)
         await newsletter.save_text(session, month, "fr", newsletter.parse_document(FRENCH), now=now)
         await newsletter.save_text(session, month, "en", newsletter.parse_document(ENGLISH), now=now)
-    harness.user(693, "Camille", "fr")
+    camille_chat = harness.user(693, "Camille", "fr")
     volunteer = harness.user(694, "Sam", "en")
+    photo = camille_chat.state.store_file("compost.jpg", b"\xff\xd8\xff compost", "image/jpeg").file_id
+    async with harness.session() as session, session.begin():
+        stored = (await session.execute(select(NewsletterContribution).where(
+            NewsletterContribution.user_id == camille.id))).scalar_one()
+        stored.photo_file_id = photo
     await volunteer.send("/newsletter")
     await volunteer.expect_message()
     await volunteer.tap_data("nk:review:0:")  # the review is for coordinators only
@@ -115,6 +134,10 @@ async def test_coordinators_accept_with_credit_or_decline_with_a_translated_note
     await coordinator.expect_callback_answer()
     first = await coordinator.expect_message()
     assert "Camille Martin" in first.visible_text and COMPOST[:30] in first.visible_text
+    assert words["see_photo"] in first.button_labels
+    await coordinator.tap(words["see_photo"], message=first)
+    shown = await coordinator.expect_message()
+    assert shown.kind == "photo"
     accept = await coordinator.tap(words["accept"], message=first)
     while (answer := await coordinator.expect_callback_answer()).query_id != accept:
         pass
@@ -141,3 +164,12 @@ async def test_coordinators_accept_with_credit_or_decline_with_a_translated_note
         english = "\n".join(await newsletter.rendered(session, issue, "en"))
     assert "Vos contributions" in french and f"{COMPOST} » — Camille" in french and "Martin" not in french
     assert BIKES not in english and COMPOST not in english and "contributions" not in english
+
+    async with harness.session() as session, session.begin():  # readers get the photo after the issue's text
+        await newsletter.send_issue(session, await newsletter.require_issue(session, month), now=utcnow())
+    await harness.drain_outbox()
+    received = [await camille_chat.expect_message()]
+    while received[-1].kind != "photo":
+        received.append(await camille_chat.expect_message())
+    assert "📷 Photo de Camille" in (received[-1].caption or "") and received[-1].button_labels == ["Se désabonner"]
+    assert all(not message.button_labels for message in received[:-1])

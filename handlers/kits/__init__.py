@@ -1,0 +1,1 @@
+"""The kit library: readers (reader.py) and the coordinators' kit desk (desk.py)."""

@@ -1,0 +1,1 @@
+"""The solidarity chain: volunteers' missions (volunteer.py) and the coordinators' mission desk (coordinator.py)."""
