@@ -5,14 +5,14 @@ from locales import N_
 
 FEATURE = Feature(
     name="procurement",
-    routers=("handlers.tenders:router",),
+    routers=("handlers.procurement.subscriptions:router",),
     menu=(MenuEntry("tenders", N_("📑 Marchés publics"), order=50),),
     coordinator_menu=(MenuEntry("tenders", N_("📑 Marchés publics"), Audience.COORDINATORS, order=20),),
     commands=(
         Command("tenders", N_("Avis de marchés publics (entreprises)")),
         Command("search", N_("Chercher un avis de marché")),
     ),
-    cli="bot.cli.notices:app",
+    cli="bot.cli.procurement:app",
     cli_name="notices",
     jobs=(
         Job("feeds", "bot.jobs.procurement:poll_notice_feeds", every(hours=1)),

@@ -6,16 +6,16 @@ import logging
 
 from bot.scheduler import job_context
 from models.base import utcnow
-from services import tenders
+from services.procurement import subscriptions as tenders
 from services.errors import DomainError
-from services.notice_import import import_document
+from services.procurement.importing import import_document
 
 log = logging.getLogger(__name__)
 
 
 async def poll_notice_feeds() -> None:
     """Import every configured feed; instant matches go to the outbox batch by batch (idempotent re-runs)."""
-    from bot.cli.notices import fetch
+    from bot.cli.procurement import fetch
 
     app = job_context()
     for url in app.settings.notice_feeds:

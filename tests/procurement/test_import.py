@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.db import create_engine, create_sessionmaker
 from models.procurement import Notice
-from services.notice_formats import FormatError, parse_document
-from services.notice_import import import_document
+from services.procurement.formats import FormatError, parse_document
+from services.procurement.importing import import_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "procurement"
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """The CPV 2008 vocabulary (9,454 codes, French and English labels): browse the tree, search the labels.
 
-Data: services/procurement_data/cpv_2008_fr_en.csv (Commission Regulation (EC) No 213/2008; see the
+Data: services/procurement/data/cpv_2008_fr_en.csv (Commission Regulation (EC) No 213/2008; see the
 README next to it for sources and licences).
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from services.notice_formats import normalize_cpv, strip_accents
+from services.procurement.formats import normalize_cpv, strip_accents
 
-CSV_PATH = Path(__file__).resolve().parent / "procurement_data" / "cpv_2008_fr_en.csv"
+CSV_PATH = Path(__file__).resolve().parent / "data" / "cpv_2008_fr_en.csv"
 
 
 @dataclass(frozen=True)

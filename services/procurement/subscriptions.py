@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -19,10 +19,13 @@ from locales.formatting import format_day, format_money
 from models.base import utcnow
 from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
-from services import cpv, outbox
+from services import outbox
+from services.callbacks import button, keyboard
+from services.callbacks.procurement import DigestPageCb, FollowCb, UnsubscribeCb
+from services.procurement import cpv
 from services.errors import DomainError
-from services.notice_formats import PROCEDURES
-from services.notice_matching import KINDS, PLACES, NoticeFacts, SubscriptionIndex, SubscriptionRule, stems
+from services.procurement.formats import PROCEDURES
+from services.procurement.matching import KINDS, PLACES, NoticeFacts, SubscriptionIndex, SubscriptionRule, stems
 from services.timing import to_paris
 
 MAX_SUBSCRIPTIONS = 20
@@ -33,10 +36,9 @@ PAGE_LIMIT = 3500  # room under Telegram's 4096 for the page header
 # More instant matches than this for one person in one import become one paginated message: Telegram
 # lets a bot send about one message per second to a chat, and nobody wants fifty in a row.
 BURST_LIMIT = 3
-# Callback data the delivered messages carry (plain strings: services do not import aiogram);
-# handlers/tenders.py parses them with CallbackData factories of the same prefixes.
-UNSUBSCRIBE_DATA = "tu:{subscription_id}"
-DIGEST_PAGE_DATA = "tp:{digest_id}:{page}"
+
+# A record published longer ago than this when it is imported is history (backfill): stored, never sent as new.
+NEWS_WINDOW = timedelta(days=60)
 
 PLACE_LABELS = {
     "75": N_("Paris"), "92": N_("Hauts-de-Seine (92)"), "93": N_("Seine-Saint-Denis (93)"),
@@ -46,6 +48,9 @@ KIND_LABELS = {
     "call": N_("Appels d'offres ouverts"), "award": N_("Marchés attribués"),
     "renewal": N_("Marchés à renouveler"),
 }
+# What a subscriber gets by default: all three, because today's data is mostly award data (DECP) and calls
+# for tender come from eForms and BOAMP: a default that only wanted calls would receive nothing from DECP.
+DEFAULT_KINDS = ["call", "award", "renewal"]
 FREQUENCY_LABELS = {"instant": N_("Aussitôt"), "daily": N_("Un résumé par jour à 8 h")}
 
 
@@ -73,7 +78,7 @@ class Draft:
     places: list[str] = field(default_factory=list)
     amount_min: float | None = None
     amount_max: float | None = None
-    kinds: list[str] = field(default_factory=lambda: ["call", "renewal"])
+    kinds: list[str] = field(default_factory=lambda: list(DEFAULT_KINDS))
     frequency: str = "instant"
 
     @classmethod
@@ -275,9 +280,14 @@ def render_notice(notice: Notice, locale: str, matched_as: str | None = None) ->
     return "\n".join(lines)
 
 
-def unsubscribe_markup(subscription_id: int, locale: str) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": t(locale, "🔕 Se désabonner"),
-                                  "callback_data": UNSUBSCRIBE_DATA.format(subscription_id=subscription_id)}]]}
+def notice_markup(notice: Notice, subscription_id: int, locale: str) -> dict[str, Any]:
+    """Under a delivered notice: ⭐ follow it (an open call with a deadline), and unsubscribe in one tap."""
+    rows = []
+    if notice.kind == "call" and notice.deadline is not None:
+        rows.append([button(t(locale, "⭐ Suivre (rappels avant la date limite)"),
+                            FollowCb(action="on", notice=notice.id or 0))])
+    rows.append([button(t(locale, "🔕 Se désabonner"), UnsubscribeCb(subscription_id=subscription_id))])
+    return keyboard(*rows)
 
 
 def paginate(blocks: Sequence[str], limit: int = PAGE_LIMIT) -> list[str]:
@@ -324,15 +334,20 @@ def _insert_ignore(session: AsyncSession) -> Any:
     return sqlite.insert(NoticeDelivery).on_conflict_do_nothing(index_elements=["subscription_id", "notice_id"])
 
 
+Match = tuple[SubscriptionRule, int, str]  # (subscription, notice id, matched as)
+
+
 async def deliver_matches(session: AsyncSession, index: SubscriptionIndex, notices: Iterable[Notice],
-                          now: datetime) -> int:
-    """Record each new (subscription, notice) match once; send instant ones through the outbox now.
+                          now: datetime, pending: list[Match] | None = None) -> int:
+    """Record each new (subscription, notice) match once; send instant ones through the outbox now, or
+    add them to `pending` (an import sends all of its instant matches at its end, one message per person).
 
     Daily ones wait for the 08:00 digest. Returns how many matches were new.
     """
-    by_id = {notice.id or 0: notice for notice in notices}
+    by_id = {notice.id or 0: notice for notice in notices if notice.status != "cancelled"}
+    # history is never sent as new; an old award whose contract ends soon is still a renewal lead
     matches = [(rule, notice_id, kind) for notice_id, notice in by_id.items()
-               for rule, kind in index.match(facts(notice), now)]
+               for rule, kind in index.match(facts(notice), now) if kind == "renewal" or is_news(notice, now)]
     if not matches:
         return 0
     existing = {(row[0], row[1]) for row in (await session.execute(
@@ -345,32 +360,59 @@ async def deliver_matches(session: AsyncSession, index: SubscriptionIndex, notic
         {"subscription_id": rule.id, "notice_id": notice_id, "user_id": rule.user_id, "frequency": rule.frequency,
          "matched_as": kind, "created_at": now} for rule, notice_id, kind in new])
     instant = [(rule, notice_id, kind) for rule, notice_id, kind in new if rule.frequency == "instant"]
-    if instant:
-        people = {user.id: user for user in (await session.execute(
-            select(User).where(col(User.id).in_({rule.user_id for rule, _, _ in instant})))).scalars()}
-        per_user: dict[int, list[tuple[SubscriptionRule, int, str]]] = {}
-        seen: set[tuple[int, int]] = set()
-        for rule, notice_id, kind in instant:
-            if (rule.user_id, notice_id) not in seen:  # two subscriptions of one person, one notice: one message
-                seen.add((rule.user_id, notice_id))
-                per_user.setdefault(rule.user_id, []).append((rule, notice_id, kind))
-        outgoing = []
-        for user_id, found in per_user.items():
-            person = people.get(user_id)
-            if person is None or person.telegram_id is None:
-                continue
-            if len(found) <= BURST_LIMIT:
-                parts = [outbox.Part(render_notice(by_id[notice_id], person.locale, kind),
-                                     unsubscribe_markup(rule.id, person.locale)) for rule, notice_id, kind in found]
-            else:
-                digest = await _new_digest(session, user_id, "burst", now, [n for _, n, _ in found],
-                                           [(rule.id, notice_id) for rule, notice_id, _ in found])
-                text, markup = await digest_page(session, digest, 0, person.locale)
-                parts = [outbox.Part(text, markup)]
-            outgoing.append(outbox.Outgoing(person.telegram_id, parts, user_id))
-        campaign, _ = await outbox.create_campaign(session, kind="tenders", title="Procurement notices (instant)")
-        await outbox.enqueue(session, campaign, outgoing)
+    if pending is not None:
+        pending += instant
+    elif instant:
+        await send_instant(session, instant, now)
     return len(new)
+
+
+async def send_instant(session: AsyncSession, instant: list[Match], now: datetime) -> None:
+    """Instant matches to their people: up to BURST_LIMIT notices as messages, more as one paginated one."""
+    if not instant:
+        return
+    notices = {n.id: n for n in (await session.execute(
+        select(Notice).where(col(Notice.id).in_({notice_id for _, notice_id, _ in instant})))).scalars()}
+    people = {user.id: user for user in (await session.execute(
+        select(User).where(col(User.id).in_({rule.user_id for rule, _, _ in instant})))).scalars()}
+    per_user: dict[int, list[Match]] = {}
+    seen: set[tuple[int, int]] = set()
+    for rule, notice_id, kind in instant:
+        if (rule.user_id, notice_id) not in seen and notice_id in notices:  # two subscriptions, one notice: once
+            seen.add((rule.user_id, notice_id))
+            per_user.setdefault(rule.user_id, []).append((rule, notice_id, kind))
+    outgoing = []
+    for user_id, found in per_user.items():
+        person = people.get(user_id)
+        if person is None or person.telegram_id is None:
+            continue
+        if len(found) <= BURST_LIMIT:
+            parts = [outbox.Part(render_notice(notices[notice_id], person.locale, kind),
+                                 notice_markup(notices[notice_id], rule.id, person.locale))
+                     for rule, notice_id, kind in found]
+        else:
+            digest = await _new_digest(session, user_id, "burst", now, [n for _, n, _ in found],
+                                       [(rule.id, notice_id) for rule, notice_id, _ in found])
+            text, markup = await digest_page(session, digest, 0, person.locale)
+            parts = [outbox.Part(text, markup)]
+        outgoing.append(outbox.Outgoing(person.telegram_id, parts, user_id))
+    campaign, _ = await outbox.create_campaign(session, kind="tenders", title="Procurement notices (instant)")
+    await outbox.enqueue(session, campaign, outgoing)
+
+
+def is_backfill(notice: Any, now: datetime) -> bool:
+    """History, not news: published long before `now`, or a call whose deadline has passed."""
+    if notice.kind == "call" and notice.deadline is not None and notice.deadline <= now:
+        return True
+    published = notice.published_at or notice.awarded_at
+    return published is not None and published < now - NEWS_WINDOW
+
+
+def is_news(notice: Notice, now: datetime) -> bool:
+    """May be sent as new: not backfill, not cancelled, and not a call already closed."""
+    if notice.backfill or notice.status == "cancelled":
+        return False
+    return not (notice.kind == "call" and notice.deadline is not None and notice.deadline <= now)
 
 
 async def _new_digest(session: AsyncSession, user_id: int, kind: str, now: datetime, notice_ids: list[int],
@@ -389,7 +431,7 @@ async def _new_digest(session: AsyncSession, user_id: int, kind: str, now: datet
 
 async def match_due_renewals(session: AsyncSession, now: datetime) -> int:
     """Awards whose term has entered the renewal window since they were imported: match them again."""
-    from services.notice_matching import RENEWAL_WINDOW
+    from services.procurement.matching import RENEWAL_WINDOW
 
     notices = list((await session.execute(select(Notice).where(
         col(Notice.kind) == "award", col(Notice.term_end) >= now, col(Notice.term_end) <= now + RENEWAL_WINDOW,
@@ -454,11 +496,9 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
                    count=len(blocks), page=page + 1, pages=len(pages))
     buttons = []
     if page > 0:
-        buttons.append({"text": t(locale, "‹ Page précédente"),
-                        "callback_data": DIGEST_PAGE_DATA.format(digest_id=digest.id, page=page - 1)})
+        buttons.append(button(t(locale, "‹ Page précédente"), DigestPageCb(digest_id=digest.id or 0, page=page - 1)))
     if page < len(pages) - 1:
-        buttons.append({"text": t(locale, "Page suivante ›"),
-                        "callback_data": DIGEST_PAGE_DATA.format(digest_id=digest.id, page=page + 1)})
+        buttons.append(button(t(locale, "Page suivante ›"), DigestPageCb(digest_id=digest.id or 0, page=page + 1)))
     rows = [buttons] if buttons else []
     # one-tap unsubscribe under every delivered notice, here under the page for each subscription in it
     subscription_ids = sorted({d.subscription_id for d in deliveries})
@@ -466,7 +506,7 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
         label = t(locale, "🔕 Se désabonner")
         if len(subscription_ids) > 1:
             label += f" (n° {subscription_id})"
-        rows.append([{"text": label, "callback_data": UNSUBSCRIBE_DATA.format(subscription_id=subscription_id)}])
+        rows.append([button(label, UnsubscribeCb(subscription_id=subscription_id))])
     return f"{header}\n\n{pages[page]}", {"inline_keyboard": rows} if rows else None
 
 
@@ -479,8 +519,13 @@ async def get_own_digest(session: AsyncSession, user: User, digest_id: int) -> T
 
 # -- search --------------------------------------------------------------------------------------------
 
-def search_text(title: str, buyer: str | None, cpv_codes: Iterable[str]) -> str:
-    return " " + " ".join([*dict.fromkeys(stems(f"{title} {buyer or ''}")), *cpv_codes]) + " "
+def search_text(title: str, buyer: str | None, cpv_codes: Iterable[str], details: dict[str, Any] | None = None) -> str:
+    """" stem stem … cpv cpv ": what /search looks in (title, buyer, description and lots, CPV codes)."""
+    extra = ""
+    if details:
+        extra = " ".join([str(details.get("description") or "")[:2000],
+                          *(str(lot.get("title") or "") for lot in details.get("lots") or [])])
+    return " " + " ".join([*dict.fromkeys(stems(f"{title} {buyer or ''} {extra}")), *cpv_codes]) + " "
 
 
 async def search_notices(session: AsyncSession, query: str, limit: int = 5) -> tuple[int, list[Notice]]:

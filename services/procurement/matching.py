@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from services.notice_formats import IDF_DEPARTMENTS, IDF_REGION, strip_accents
+from services.procurement.formats import IDF_DEPARTMENTS, IDF_REGION, strip_accents
 
 KINDS = ("call", "award", "renewal")
 # An awarded contract is "due for renewal" when its term ends within this window: the next tender is near.

@@ -41,8 +41,8 @@ def import_command(
 
     from bot.db import create_engine, create_sessionmaker, upgrade_database
     from models.base import utcnow
-    from services.notice_formats import FormatError
-    from services.notice_import import ImportSummary, import_document
+    from services.procurement.formats import FormatError
+    from services.procurement.importing import ImportSummary, import_document
 
     console = Console(stderr=True)
 

@@ -1,0 +1,217 @@
+"""Import a procurement file as it streams: small batches, each its own short transaction, then matched.
+
+This is the one service that owns transactions (it is given the sessionmaker): a batch is written whole or
+not at all, a batch is small (each write transaction well under 100 ms), and between batches the importer
+lets the bot have the database, so people keep being answered during an import of any size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from models.procurement import Notice
+from services.procurement import subscriptions as tenders
+from services.procurement.formats import (
+    OCDS_RELEASES,
+    ParsedNotice,
+    SkippedRecord,
+    envelope_records,
+    merge_releases,
+    notice_from_compiled,
+    ocds_release,
+    parse_record,
+)
+from services.procurement.streaming import JsonRecords
+
+BATCH_SIZE = 200
+# Keys written in this run, to count a record repeated later in the same file as a duplicate (skipped) and
+# not as an update; past this many (a national file), a later copy counts as an update: same data either way.
+RUN_MEMORY = 200_000
+# SQLite has one writer: after each batch the importer steps aside this share of the batch's own time, so
+# that a bot in another process (waiting on the database lock) gets in between two batches.
+SQLITE_YIELD = 1.0
+_FIELDS = ("kind", "title", "buyer", "cpv_codes", "country", "department", "region", "amount", "currency",
+           "procedure", "deadline", "awarded_at", "winner", "term_end", "url", "published_at", "compiled",
+           "details", "status", "backfill")
+
+
+@dataclass
+class ImportSummary:
+    source_format: str = ""
+    records: int = 0
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0
+    matched: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)  # ids of notices a change notice modified or cancelled
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary the CLI prints with --json (the issue's shape)."""
+        return {"source_format": self.source_format, "records": self.records, "imported": self.imported,
+                "updated": self.updated, "skipped": self.skipped, "errors": self.errors}
+
+
+@dataclass
+class _Run:
+    now: datetime
+    summary: ImportSummary
+    written_keys: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _apply(row: Notice, notice: ParsedNotice, content_hash: str, now: datetime) -> None:
+    for key in _FIELDS:
+        setattr(row, key, getattr(notice, key))
+    row.title = row.title[:1000]
+    row.search_text = tenders.search_text(notice.title, notice.buyer, notice.cpv_codes, notice.details)
+    row.content_hash = content_hash
+    row.updated_at = now
+
+
+async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: _Run) -> list[Notice]:
+    """Insert new notices, update changed ones, leave identical ones; returns the rows written."""
+    summary = run.summary
+    latest: dict[tuple[str, str], ParsedNotice] = {}
+    for notice in notices:  # several copies of one notice in a batch: the last one counts
+        key = (notice.source, notice.source_id)
+        if key in latest:
+            summary.skipped += 1
+        latest[key] = notice
+    existing = {(row.source, row.source_id): row for row in (await session.execute(
+        select(Notice).where(tuple_(col(Notice.source), col(Notice.source_id)).in_(list(latest))))).scalars()}
+    written: list[Notice] = []
+    for key, notice in latest.items():
+        row = existing.get(key)
+        notice.backfill = tenders.is_backfill(notice, run.now)
+        content_hash = notice.content_hash()
+        if row is None:
+            row = Notice(source=notice.source, source_id=notice.source_id, kind=notice.kind, title=notice.title,
+                         content_hash=content_hash, imported_at=run.now)
+            _apply(row, notice, content_hash, run.now)
+            session.add(row)
+            summary.imported += 1
+        elif row.content_hash != content_hash:
+            _apply(row, notice, content_hash, run.now)
+            if key in run.written_keys:
+                summary.skipped += 1  # an earlier copy in this same file: the later one wins
+            else:
+                summary.updated += 1
+        else:
+            summary.skipped += 1
+            continue
+        if len(run.written_keys) < RUN_MEMORY:
+            run.written_keys.add(key)
+        written.append(row)
+    await session.flush()
+    return written
+
+
+async def _releases_as_notices(session: AsyncSession, releases: list[tuple[str, str, dict[str, Any]]],
+                               summary: ImportSummary) -> list[ParsedNotice]:
+    """OCDS releases of a batch, merged per process over the process as stored (an amendment needs it)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    labels: dict[str, str] = {}
+    for ocid, label, release in releases:
+        if ocid in groups:
+            summary.skipped += 1  # folded into the release before it
+        groups.setdefault(ocid, []).append(release)
+        labels[ocid] = label
+    stored = {row.source_id: row.compiled for row in (await session.execute(select(Notice).where(
+        col(Notice.source) == "ocds", col(Notice.source_id).in_(list(groups))))).scalars()}
+    notices = []
+    for ocid, group in groups.items():
+        try:
+            notices.append(notice_from_compiled(merge_releases(stored.get(ocid), group), None))
+        except ValueError as error:
+            summary.skipped += 1
+            summary.errors.append({"record": labels[ocid], "reason": str(error)})
+    return notices
+
+
+def _batches(cursor: JsonRecords, summary: ImportSummary) -> Iterator[tuple[list[ParsedNotice],
+                                                                             list[tuple[str, str, Any]]]]:
+    """(notices, OCDS releases) of BATCH_SIZE records at a time, read from the stream as they come."""
+    notices: list[ParsedNotice] = []
+    releases: list[tuple[str, str, Any]] = []
+    skipped: list[SkippedRecord] = []
+    formats: list[str] = []
+    for source_format, item in envelope_records(cursor, formats):
+        index = summary.records
+        summary.records += 1
+        if source_format == OCDS_RELEASES:
+            found = ocds_release(index, item, skipped)
+            if found is not None:
+                releases.append((found[0], found[1], item))
+        else:
+            _label, notice = parse_record(source_format, index, item, skipped)
+            if notice is not None:
+                notices.append(notice)
+        if len(notices) + len(releases) + len(skipped) >= BATCH_SIZE:
+            summary.source_format = formats[-1]
+            _count_skipped(summary, skipped)
+            yield notices, releases
+            notices, releases, skipped = [], [], []
+    summary.source_format = formats[-1] if formats else summary.source_format
+    _count_skipped(summary, skipped)
+    if notices or releases:
+        yield notices, releases
+
+
+def _count_skipped(summary: ImportSummary, skipped: list[SkippedRecord]) -> None:
+    summary.skipped += len(skipped)
+    summary.errors += [{"record": s.record, "reason": s.reason} for s in skipped]
+    skipped.clear()
+
+
+async def import_stream(
+    sessions: async_sessionmaker[AsyncSession],
+    stream: IO[bytes],
+    now: datetime,
+    *,
+    notify: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Read, upsert and match a file batch by batch; FormatError (after the batches before it) if it breaks.
+
+    `progress` gets the number of bytes read so far. notify=False stores without telling anyone.
+    """
+    summary = ImportSummary()
+    run = _Run(now, summary)
+    cursor = JsonRecords(stream, progress=progress)
+    index = None
+    pending: list[tenders.Match] = []
+    if notify:
+        async with sessions() as session:
+            index = await tenders.load_index(session)
+    for notices, releases in _batches(cursor, summary):
+        started = time.perf_counter()
+        async with sessions.begin() as session:
+            if releases:
+                notices = notices + await _releases_as_notices(session, releases, summary)
+            written = await import_batch(session, notices, run)
+            if index is not None and written:
+                summary.matched += await tenders.deliver_matches(session, index, written, now, pending)
+        elapsed = time.perf_counter() - started
+        dialect = sessions.kw["bind"].dialect.name if sessions.kw.get("bind") is not None else ""
+        await asyncio.sleep(elapsed * SQLITE_YIELD if dialect == "sqlite" else 0)
+    if pending:  # one message (or one paginated burst) per person for the whole file
+        async with sessions.begin() as session:
+            await tenders.send_instant(session, pending, now)
+    return summary
+
+
+async def import_document(sessions: async_sessionmaker[AsyncSession], raw: bytes | str, now: datetime, *,
+                          notify: bool = True, progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """A document held in memory (tests, small payloads): the same streaming import."""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    return await import_stream(sessions, io.BytesIO(data), now, notify=notify, progress=progress)
