@@ -13,7 +13,6 @@ FEATURE = Feature(
         Command("search", N_("Chercher un avis de marché")),
     ),
     cli="bot.cli.procurement:app",
-    cli_name="notices",
     jobs=(
         Job("feeds", "bot.jobs.procurement:poll_notice_feeds", every(hours=1)),
         Job("digest", "bot.jobs.procurement:send_notice_digests", daily(hour=8)),

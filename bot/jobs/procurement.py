@@ -7,26 +7,21 @@ import logging
 from bot.scheduler import job_context
 from models.base import utcnow
 from services.procurement import subscriptions as tenders
-from services.errors import DomainError
-from services.procurement.importing import import_document
+from services.procurement.feeds import import_feeds
 
 log = logging.getLogger(__name__)
 
 
 async def poll_notice_feeds() -> None:
-    """Import every configured feed; instant matches go to the outbox batch by batch (idempotent re-runs)."""
-    from bot.cli.procurement import fetch
-
+    """Import every configured feed, each on its own: a failing one is logged and tried again next hour."""
     app = job_context()
-    for url in app.settings.notice_feeds:
-        try:
-            summary = await import_document(app.sessions, await fetch(url), utcnow())
-        except (DomainError, OSError, ValueError) as error:
-            # one broken feed must not stop the others; the reason is about the file, not a person
-            log.warning("notice feed %s failed: %s", url, type(error).__name__)
-            continue
-        log.info("notice feed %s: %s imported, %s updated, %s errors, %s matches", url, summary.imported,
-                 summary.updated, len(summary.errors), summary.matched)
+    for result in await import_feeds(app.sessions, app.settings.notice_feeds, utcnow()):
+        if result.summary is None:
+            log.warning("notice feed %s failed: %s", result.source, result.error)
+        else:
+            log.info("notice feed %s: %s imported, %s updated, %s errors, %s matches", result.source,
+                     result.summary.imported, result.summary.updated, len(result.summary.errors),
+                     result.summary.matched)
 
 
 async def send_notice_digests() -> None:

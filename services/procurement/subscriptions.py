@@ -20,8 +20,6 @@ from models.base import utcnow
 from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
 from services import outbox
-from services.callbacks import button, keyboard
-from services.callbacks.procurement import DigestPageCb, FollowCb, UnsubscribeCb
 from services.procurement import cpv
 from services.errors import DomainError
 from services.procurement.formats import PROCEDURES
@@ -282,6 +280,9 @@ def render_notice(notice: Notice, locale: str, matched_as: str | None = None) ->
 
 def notice_markup(notice: Notice, subscription_id: int, locale: str) -> dict[str, Any]:
     """Under a delivered notice: ⭐ follow it (an open call with a deadline), and unsubscribe in one tap."""
+    from services.callbacks import button, keyboard  # aiogram's CallbackData: loaded only when sending
+    from services.callbacks.procurement import FollowCb, UnsubscribeCb
+
     rows = []
     if notice.kind == "call" and notice.deadline is not None:
         rows.append([button(t(locale, "⭐ Suivre (rappels avant la date limite)"),
@@ -479,6 +480,9 @@ async def send_daily_digests(session: AsyncSession, now: datetime) -> int:
 async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
                       locale: str) -> tuple[str, dict[str, Any] | None]:
     """Page `page` of a digest with its ‹ › buttons; every notice appears whole on exactly one page."""
+    from services.callbacks import button
+    from services.callbacks.procurement import DigestPageCb, UnsubscribeCb
+
     notices = {n.id: n for n in (await session.execute(
         select(Notice).where(col(Notice.id).in_(digest.notice_ids)))).scalars()}
     deliveries = (await session.execute(
