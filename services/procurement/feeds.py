@@ -87,10 +87,10 @@ async def opened(source: str, max_bytes: int = MAX_FILE_BYTES) -> AsyncIterator[
 
 async def import_source(sessions: async_sessionmaker[AsyncSession], source: str, now: datetime, *,
                         notify: bool = True, progress: Callable[[int], None] | None = None,
-                        max_bytes: int = MAX_FILE_BYTES) -> ImportSummary:
+                        max_bytes: int = MAX_FILE_BYTES, step_aside: float | None = None) -> ImportSummary:
     """Import one file or URL (FeedError or FormatError when it cannot be read)."""
     async with opened(source, max_bytes) as stream:
-        return await import_stream(sessions, stream, now, notify=notify, progress=progress)
+        return await import_stream(sessions, stream, now, notify=notify, progress=progress, step_aside=step_aside)
 
 
 async def import_feeds(sessions: async_sessionmaker[AsyncSession], sources: tuple[str, ...] | list[str],

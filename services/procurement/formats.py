@@ -13,7 +13,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,10 +44,15 @@ _UNSPLIT_LETTERS = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"
                                   "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "’": "'", "‘": "'"})
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def strip_accents(text: str) -> str:
     """"Main-d’œuvre Élagage" → "Main-d'oeuvre Elagage": compatibility decomposition without combining marks."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_UNSPLIT_LETTERS))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _COMBINING.sub("", decomposed)
 
 
 # NUTS 3 codes of Île-de-France (2016 and 2021 versions agree): FR101 Paris … FR108 Val-d'Oise.
@@ -84,9 +90,12 @@ class ParsedNotice:
 
     def content_hash(self) -> str:
         """Digest of the normalised content: same data, same hash, whatever the file's formatting."""
-        fields = {key: value for key, value in asdict(self).items() if key not in ("compiled", "backfill")}
+        fields = {key: getattr(self, key) for key in _HASHED}
         blob = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_HASHED = [f.name for f in dataclass_fields(ParsedNotice) if f.name not in ("compiled", "backfill")]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -33,13 +33,14 @@ from services.procurement.formats import (
 )
 from services.procurement.streaming import JsonRecords
 
-BATCH_SIZE = 200
+BATCH_SIZE = 100
 # Keys written in this run, to count a record repeated later in the same file as a duplicate (skipped) and
 # not as an update; past this many (a national file), a later copy counts as an update: same data either way.
 RUN_MEMORY = 200_000
-# SQLite has one writer: after each batch the importer steps aside this share of the batch's own time, so
-# that a bot in another process (waiting on the database lock) gets in between two batches.
-SQLITE_YIELD = 1.0
+# SQLite has one writer (and, in the bot's process, one connection): after each batch the import steps aside
+# for this share of the batch's own time, so that the bot (another process waiting on the lock, or updates
+# queued for the connection, each needing it several times) gets in between. PostgreSQL needs no pause.
+SQLITE_YIELD = 0.5
 _FIELDS = ("kind", "title", "buyer", "cpv_codes", "country", "department", "region", "amount", "currency",
            "procedure", "deadline", "awarded_at", "winner", "term_end", "url", "published_at", "compiled",
            "details", "status", "backfill")
@@ -69,17 +70,18 @@ class _Run:
     written_keys: set[tuple[str, str]] = field(default_factory=set)
 
 
-def _apply(row: Notice, notice: ParsedNotice, content_hash: str, now: datetime) -> None:
-    for key in _FIELDS:
-        setattr(row, key, getattr(notice, key))
-    row.title = row.title[:1000]
-    row.search_text = tenders.search_text(notice.title, notice.buyer, notice.cpv_codes, notice.details)
-    row.content_hash = content_hash
-    row.updated_at = now
+def _values(notice: ParsedNotice, content_hash: str, now: datetime) -> dict[str, Any]:
+    values = {key: getattr(notice, key) for key in _FIELDS}
+    values.update(title=notice.title[:1000], content_hash=content_hash, updated_at=now,
+                  search_text=tenders.search_text(notice.title, notice.buyer, notice.cpv_codes, notice.details))
+    return values
 
 
-async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: _Run) -> list[Notice]:
-    """Insert new notices, update changed ones, leave identical ones; returns the rows written."""
+async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: _Run) -> list[int]:
+    """Insert new notices, update changed ones, leave identical ones; returns the ids written.
+
+    Plain INSERT/UPDATE statements over dicts: building ORM objects cost more than the database did.
+    """
     summary = run.summary
     latest: dict[tuple[str, str], ParsedNotice] = {}
     for notice in notices:  # several copies of one notice in a batch: the last one counts
@@ -87,21 +89,23 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
         if key in latest:
             summary.skipped += 1
         latest[key] = notice
-    existing = {(row.source, row.source_id): row for row in (await session.execute(
-        select(Notice).where(tuple_(col(Notice.source), col(Notice.source_id)).in_(list(latest))))).scalars()}
-    written: list[Notice] = []
+    if not latest:
+        return []
+    existing = {(row.source, row.source_id): (row.id, row.content_hash) for row in (await session.execute(
+        select(col(Notice.id), col(Notice.source), col(Notice.source_id), col(Notice.content_hash))
+        .where(tuple_(col(Notice.source), col(Notice.source_id)).in_(list(latest)))))}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for key, notice in latest.items():
-        row = existing.get(key)
+        found = existing.get(key)
         notice.backfill = tenders.is_backfill(notice, run.now)
         content_hash = notice.content_hash()
-        if row is None:
-            row = Notice(source=notice.source, source_id=notice.source_id, kind=notice.kind, title=notice.title,
-                         content_hash=content_hash, imported_at=run.now)
-            _apply(row, notice, content_hash, run.now)
-            session.add(row)
+        if found is None:
+            inserts.append({"source": notice.source, "source_id": notice.source_id, "imported_at": run.now,
+                            **_values(notice, content_hash, run.now)})
             summary.imported += 1
-        elif row.content_hash != content_hash:
-            _apply(row, notice, content_hash, run.now)
+        elif found[1] != content_hash:
+            updates.append({"id": found[0], **_values(notice, content_hash, run.now)})
             if key in run.written_keys:
                 summary.skipped += 1  # an earlier copy in this same file: the later one wins
             else:
@@ -111,9 +115,13 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
             continue
         if len(run.written_keys) < RUN_MEMORY:
             run.written_keys.add(key)
-        written.append(row)
-    await session.flush()
-    return written
+    ids = [values["id"] for values in updates]
+    if inserts:
+        ids += list((await session.execute(
+            insert(Notice).returning(col(Notice.id)), inserts)).scalars())
+    if updates:
+        await session.execute(update(Notice), updates)
+    return ids
 
 
 async def _releases_as_notices(session: AsyncSession, releases: list[tuple[str, str, dict[str, Any]]],
@@ -180,11 +188,16 @@ async def import_stream(
     *,
     notify: bool = True,
     progress: Callable[[int], None] | None = None,
+    step_aside: float | None = None,
 ) -> ImportSummary:
     """Read, upsert and match a file batch by batch; FormatError (after the batches before it) if it breaks.
 
     `progress` gets the number of bytes read so far. notify=False stores without telling anyone.
+    `step_aside`: after each batch, sleep this share of its duration (default: SQLITE_YIELD on SQLite).
     """
+    if step_aside is None:
+        bind = sessions.kw.get("bind")
+        step_aside = SQLITE_YIELD if bind is not None and bind.dialect.name == "sqlite" else 0.0
     summary = ImportSummary()
     run = _Run(now, summary)
     cursor = JsonRecords(stream, progress=progress)
@@ -199,11 +212,10 @@ async def import_stream(
             if releases:
                 notices = notices + await _releases_as_notices(session, releases, summary)
             written = await import_batch(session, notices, run)
-            if index is not None and written:
-                summary.matched += await tenders.deliver_matches(session, index, written, now, pending)
-        elapsed = time.perf_counter() - started
-        dialect = sessions.kw["bind"].dialect.name if sessions.kw.get("bind") is not None else ""
-        await asyncio.sleep(elapsed * SQLITE_YIELD if dialect == "sqlite" else 0)
+            if index is not None and index.size and written:
+                rows = (await session.execute(select(Notice).where(col(Notice.id).in_(written)))).scalars().all()
+                summary.matched += await tenders.deliver_matches(session, index, rows, now, pending)
+        await asyncio.sleep((time.perf_counter() - started) * step_aside)  # at least, let others in
     if pending:  # one message (or one paginated burst) per person for the whole file
         async with sessions.begin() as session:
             await tenders.send_instant(session, pending, now)
