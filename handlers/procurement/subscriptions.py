@@ -19,14 +19,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
-from handlers.ui import answer_stale, tapped_message
+from handlers.ui import Row, answer_stale, drop_keyboard, inline_keyboard, page_of, pager_row, tapped_message
 from models.procurement import Subscription
 from models.user import User
+from services.callbacks.foundation import CoordCb, MenuCb
+from services.callbacks.procurement import DigestPageCb, DraftCb, SearchCb, SubscriptionCb, UnsubscribeCb
+from services.errors import DomainError, StaleButton
 from services.procurement import cpv
 from services.procurement import subscriptions as tenders
-from services.callbacks.foundation import CoordCb, MenuCb
-from services.callbacks.procurement import DigestPageCb, DraftCb, SubscriptionCb, UnsubscribeCb
-from services.errors import DomainError, StaleButton
 from services.procurement.matching import KINDS, PLACES
 
 router = Router(name="tenders")
@@ -270,19 +270,38 @@ async def show_subscription(message: Message, subscription: Subscription, locale
                          reply_markup=builder.as_markup())
 
 
-async def _reply_search(message: Message, session: AsyncSession, user: User, query: str) -> None:
-    try:
-        total, found = await tenders.search_notices(session, query)
-    except DomainError as error:
-        await message.answer(error.render(user.locale))
+async def _reply_search(message: Message, session: AsyncSession, user: User, state: FSMContext, query: str,
+                        page: int = 0) -> None:
+    """A page of /search results, newest first, with "More" while there are more (a refusal is a DomainError)."""
+    result = await tenders.search_notices(session, query, page * tenders.SEARCH_PAGE)
+    if not result.total:
+        await message.answer(_("Aucun avis ne correspond à « {query} ». Les avis sont rédigés en français : "
+                               "essayez un mot français ou un métier.").format(query=escape(query)))
         return
-    if not found:
-        await message.answer(_("Aucun avis ne correspond à « {query} ».").format(query=escape(query)))
-        return
-    header = _("{total} avis trouvés pour « {query} » ; les {n} plus récents :").format(
-        total=total, query=escape(query), n=len(found))
-    blocks = [tenders.render_notice(notice, user.locale) for notice in found]
-    await message.answer(header + "\n\n" + tenders.paginate(blocks)[0])
+    first = page * tenders.SEARCH_PAGE
+    header = _("{total} avis trouvés pour « {query} » ; du plus récent : {first}–{last}").format(
+        total=result.total, query=escape(query), first=first + 1, last=first + len(result.notices))
+    if result.as_category is not None:
+        header += "\n" + _("ℹ️ Les avis sont rédigés en français : « {query} » a été cherché comme la catégorie "
+                           "« {label} » (CPV {code}).").format(query=escape(query), code=result.as_category.prefix,
+                                                              label=escape(result.as_category.label(user.locale)))
+    blocks = [tenders.render_notice(notice, user.locale) for notice in result.notices]
+    markup = None
+    if first + len(result.notices) < result.total:
+        await state.update_data(search_query=query)
+        markup = inline_keyboard([[(_("Plus de résultats ›"), SearchCb(page=page + 1))]])
+    await message.answer(header + "\n\n" + tenders.paginate(blocks)[0], reply_markup=markup)
+
+
+@router.callback_query(SearchCb.filter())
+async def more_results(query: CallbackQuery, callback_data: SearchCb, session: AsyncSession, user: User,
+                       state: FSMContext) -> None:
+    searched = (await state.get_data()).get("search_query")
+    if not searched:
+        raise StaleButton
+    await query.answer()
+    await drop_keyboard(tapped_message(query))
+    await _reply_search(tapped_message(query), session, user, state, searched, callback_data.page)
 
 
 # -- entry points --------------------------------------------------------------------------------------
@@ -302,7 +321,7 @@ async def tenders_from_menu(query: CallbackQuery, session: AsyncSession, user: U
 async def search_command(message: Message, command: CommandObject, session: AsyncSession, user: User,
                          state: FSMContext) -> None:
     if command.args and command.args.strip():
-        await _reply_search(message, session, user, command.args.strip())
+        await _reply_search(message, session, user, state, command.args.strip())
         return
     await state.set_state(Tenders.search)
     await message.answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un code CPV."))
@@ -400,25 +419,43 @@ async def add_or_remove_cpv(query: CallbackQuery, callback_data: DraftCb, state:
     await show_cpv(tapped_message(query), state, user)
 
 
-@router.message(Tenders.cpv, F.text, ~F.text.startswith("/"))
-async def typed_cpv_search(message: Message, user: User) -> None:
-    text = message.text or ""
-    found = cpv.search(text)
-    code = cpv.get(text.strip())
+def _found_screen(query: str, page: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
+    """One page of the categories found for a typed word (a trade, a stem, a code), or None if there are none."""
+    found = cpv.search(query)
+    code = cpv.get(query.strip())
     if code is not None and code not in found:
         found.insert(0, code)
     if not found:
-        await message.answer(_("Aucune catégorie ne contient « {query} ». Essayez un autre mot, ou parcourez "
-                               "les catégories.").format(query=escape(text[:100])))
+        return None
+    shown, page, pages = page_of(found, page, BROWSE_PAGE)
+    rows: list[Row] = [[(_short(f"➕ {entry.prefix} · {entry.label(locale)}"),
+                         DraftCb(action="add", value=entry.prefix))] for entry in shown]
+    rows.append(pager_row(page, pages, lambda p: DraftCb(action="found", page=p)))
+    rows.append([(_("« Retour"), DraftCb(action="field", value="cpv"))])
+    text = _("{count} catégories pour « {query} » : touchez pour ajouter.").format(
+        count=len(found), query=escape(query[:100]))
+    return text, inline_keyboard(rows)
+
+
+@router.message(Tenders.cpv, F.text, ~F.text.startswith("/"))
+async def typed_cpv_search(message: Message, state: FSMContext, user: User) -> None:
+    query = (message.text or "")[:100]
+    screen = _found_screen(query, 0, user.locale)
+    if screen is None:
+        await message.answer(_("Aucune catégorie ne contient « {query} ». Essayez un autre mot, un métier "
+                               "(« plombier ») ou parcourez les catégories.").format(query=escape(query)))
         return
-    builder = InlineKeyboardBuilder()
-    for entry in found:
-        builder.button(text=_short(f"➕ {entry.prefix} · {entry.label(user.locale)}"),
-                       callback_data=DraftCb(action="add", value=entry.prefix))
-    builder.button(text=_("« Retour"), callback_data=DraftCb(action="field", value="cpv"))
-    builder.adjust(1)
-    await message.answer(_("Catégories pour « {query} » : touchez pour ajouter.").format(query=escape(text[:100])),
-                         reply_markup=builder.as_markup())
+    await state.update_data(cpv_query=query)
+    await message.answer(screen[0], reply_markup=screen[1])
+
+
+@router.callback_query(Tenders.cpv, DraftCb.filter(F.action == "found"))
+async def cpv_results_page(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, user: User) -> None:
+    screen = _found_screen((await state.get_data()).get("cpv_query") or "", callback_data.page, user.locale)
+    if screen is None:
+        raise StaleButton
+    await query.answer()
+    await tapped_message(query).edit_text(screen[0], reply_markup=screen[1])
 
 
 @router.message(Tenders.keywords, F.text, ~F.text.startswith("/"))
@@ -534,7 +571,7 @@ async def stale_draft_button(query: CallbackQuery, state: FSMContext, user: User
 @router.message(Tenders.search, F.text, ~F.text.startswith("/"))
 async def typed_search(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
     await state.clear()
-    await _reply_search(message, session, user, message.text or "")
+    await _reply_search(message, session, user, state, message.text or "")
 
 
 @router.message(StateFilter(Tenders), ~F.text.startswith("/"))

@@ -7,7 +7,9 @@ what failed is reported with a reason and tried again at the next poll.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import logging
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -72,10 +74,9 @@ async def opened(source: str, max_bytes: int = MAX_FILE_BYTES) -> AsyncIterator[
             spool.seek(0)
             yield spool
         return
-    path = Path(source)
     try:
-        size = path.stat().st_size
-        stream = path.open("rb")
+        stream = await asyncio.to_thread(Path(source).open, "rb")
+        size = os.fstat(stream.fileno()).st_size
     except OSError as error:
         raise FeedError(N_("Fichier introuvable ou illisible : {reason}."), reason=error.strerror or "?") from None
     if size > max_bytes:
@@ -102,7 +103,7 @@ async def import_feeds(sessions: async_sessionmaker[AsyncSession], sources: tupl
             results.append(FeedResult(source, await import_source(sessions, source, now)))
         except DomainError as error:
             results.append(FeedResult(source, error=error.render("en")))
-        except Exception as error:  # noqa: BLE001 - a feed must never stop the others; logged without data
+        except Exception as error:
             log.exception("notice feed failed unexpectedly")
             results.append(FeedResult(source, error=f"unexpected {type(error).__name__}"))
     return results

@@ -20,8 +20,8 @@ from models.base import utcnow
 from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
 from services import outbox
-from services.procurement import cpv
 from services.errors import DomainError
+from services.procurement import cpv
 from services.procurement.formats import PROCEDURES
 from services.procurement.matching import KINDS, PLACES, NoticeFacts, SubscriptionIndex, SubscriptionRule, stems
 from services.timing import to_paris
@@ -532,17 +532,44 @@ def search_text(title: str, buyer: str | None, cpv_codes: Iterable[str], details
     return " " + " ".join([*dict.fromkeys(stems(f"{title} {buyer or ''} {extra}")), *cpv_codes]) + " "
 
 
-async def search_notices(session: AsyncSession, query: str, limit: int = 5) -> tuple[int, list[Notice]]:
-    """Past notices with every word of the query (stemmed, accent-free) or a CPV code prefix; newest first."""
+SEARCH_PAGE = 5
+
+
+@dataclass
+class SearchResult:
+    total: int
+    notices: list[Notice]
+    # the query did not match the (French) texts: it was searched as this CPV category instead
+    as_category: cpv.CpvCode | None = None
+
+
+def _newest_first(where: Any, offset: int, limit: int) -> Any:
+    newest = (col(Notice.published_at).desc().nulls_last(), col(Notice.id).desc())
+    return where.order_by(*newest).offset(offset).limit(limit)
+
+
+async def search_notices(session: AsyncSession, query: str, offset: int = 0,
+                         limit: int = SEARCH_PAGE) -> SearchResult:
+    """Past notices with every word of the query (stemmed, accent-free) or a CPV code prefix; newest first.
+
+    Notices are written in French: a query that finds nothing as words (often English, "cleaning") is
+    tried as the CPV category it names ("Cleaning services", 9091…), and the result says so.
+    """
     terms = stems(query)
     if not terms:
         raise DomainError(N_("Écrivez ce que vous cherchez, par exemple : /search nettoyage Paris"))
     # a term matches the start of a stored stem or CPV code ("4526" finds 45261100)
     where = select(Notice).where(*(col(Notice.search_text).contains(f" {term}") for term in terms))
     total = (await session.execute(select(func.count()).select_from(where.subquery()))).scalar_one()
-    found = (await session.execute(where.order_by(col(Notice.published_at).desc().nulls_last(),
-                                                  col(Notice.id).desc()).limit(limit))).scalars().all()
-    return total, list(found)
+    category = None
+    if total == 0:
+        category = next(iter(cpv.search(query, limit=1)), None)
+        if category is None:
+            return SearchResult(0, [])
+        where = select(Notice).where(col(Notice.search_text).contains(f" {category.prefix}"))
+        total = (await session.execute(select(func.count()).select_from(where.subquery()))).scalar_one()
+    found = (await session.execute(_newest_first(where, offset, limit))).scalars().all()
+    return SearchResult(total, list(found), category)
 
 
 async def overview(session: AsyncSession) -> dict[str, Any]:

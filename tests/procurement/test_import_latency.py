@@ -24,7 +24,7 @@ async def test_replies_stay_fast_during_a_20000_notice_import(harness: BotHarnes
     await person.send("/privacy")
     await person.expect_message()  # the first reply builds the bot's caches: measured below without the import
     importing = asyncio.create_task(import_document(harness.app.sessions, data, NOW))
-    latencies = []
+    latencies: list[float] = []
     while not importing.done() or len(latencies) < 10:
         started = time.perf_counter()
         await person.send("/privacy")
