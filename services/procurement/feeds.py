@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import logging
+import os
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
