@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.roles import CoordinatorOnly
 from handlers.ui import Row, answer_stale, drop_keyboard, inline_keyboard, page_of, pager_row, tapped_message
+from models.base import utcnow
 from models.procurement import Subscription
 from models.user import User
 from services.callbacks.foundation import CoordCb, MenuCb
@@ -285,7 +286,7 @@ async def _reply_search(message: Message, session: AsyncSession, user: User, sta
         header += "\n" + _("ℹ️ Les avis sont rédigés en français : « {query} » a été cherché comme la catégorie "
                            "« {label} » (CPV {code}).").format(query=escape(query), code=result.as_category.prefix,
                                                               label=escape(result.as_category.label(user.locale)))
-    blocks = [tenders.render_notice(notice, user.locale) for notice in result.notices]
+    blocks = [tenders.render_notice(notice, user.locale, now=utcnow()) for notice in result.notices]
     markup = None
     if first + len(result.notices) < result.total:
         await state.update_data(search_query=query)
@@ -651,7 +652,7 @@ async def digest_page(query: CallbackQuery, callback_data: DigestPageCb, session
         await query.answer(error.render(user.locale), show_alert=True)
         return
     await query.answer()
-    text, markup = await tenders.digest_page(session, digest, callback_data.page, user.locale)
+    text, markup = await tenders.digest_page(session, digest, callback_data.page, user.locale, utcnow())
     await tapped_message(query).edit_text(text, reply_markup=InlineKeyboardMarkup.model_validate(markup)
                                        if markup else None)
 

@@ -25,6 +25,7 @@ DECP_1 = "decp-1"
 DECP_2 = "decp-2"
 OCDS_RELEASES = "ocds-release-package"
 OCDS_RECORDS = "ocds-record-package"
+BOAMP = "boamp"
 
 # Procedure keys shown to users (French msgids); DECP labels and OCDS methods map onto them.
 PROCEDURES = {
@@ -122,10 +123,19 @@ def envelope_records(cursor: JsonRecords, formats: list[str] | None = None) -> I
 
     `formats` receives each list's format as soon as it is found (an empty list has no record to say it).
     """
+    formats = formats if formats is not None else []
+    if cursor.next_char() == "[":  # BOAMP's export: a list of records (objects)
+        formats.append(BOAMP)
+        for index, item in enumerate(cursor.array_items()):
+            if index == 0 and not isinstance(item, dict):
+                raise FormatError(N_("Format inconnu : le fichier doit contenir un objet JSON, pas une liste ou "
+                                     "une valeur."))
+            yield BOAMP, item
+        cursor.finish()
+        return
     if cursor.next_char() != "{":
         raise FormatError(N_("Format inconnu : le fichier doit contenir un objet JSON, pas une liste ou une valeur."))
     found = False
-    formats = formats if formats is not None else []
     for key in cursor.object_members():
         shape = cursor.next_char()
         if key == "marches" and shape == "[":
@@ -144,9 +154,9 @@ def envelope_records(cursor: JsonRecords, formats: list[str] | None = None) -> I
                     raise FormatError(N_("Format inconnu : « {key} » doit être une liste de marchés."), key=inner)
                 else:
                     cursor.value()
-        elif key in ("releases", "records") and shape == "[":
+        elif key in ("releases", "records", "results") and shape == "[":
             found = True
-            kind = OCDS_RELEASES if key == "releases" else OCDS_RECORDS
+            kind = {"releases": OCDS_RELEASES, "records": OCDS_RECORDS, "results": BOAMP}[key]
             formats.append(kind)
             for item in cursor.array_items():
                 yield kind, item
@@ -156,7 +166,8 @@ def envelope_records(cursor: JsonRecords, formats: list[str] | None = None) -> I
             cursor.value(MAX_ENVELOPE_VALUE)
     cursor.finish()
     if not found:
-        raise FormatError(N_("Format inconnu : ni DECP (« marches »), ni paquet OCDS (« releases » ou « records »)."))
+        raise FormatError(N_("Format inconnu : ni DECP (« marches »), ni paquet OCDS (« releases » ou « records »), "
+                             "ni BOAMP (« results » ou une liste)."))
 
 
 def parse_document(raw: bytes | str) -> ParsedFile:
@@ -193,6 +204,8 @@ def parse_record(source_format: str, index: int, item: Any,
     """One DECP record or OCDS record (not a release: those are merged per process first)."""
     if source_format in (DECP_1, DECP_2):
         return decp_notice(index, item, skipped)
+    if source_format == BOAMP:
+        return boamp_notice(index, item, skipped)
     return ocds_record_notice(index, item, skipped)
 
 
@@ -547,3 +560,88 @@ def ocds_record_notice(index: int, record: Any, skipped: list[SkippedRecord]) ->
     except ValueError as error:
         _error(skipped, label, str(error))
         return label, None
+
+
+# -- BOAMP (DILA's open data) --------------------------------------------------------------------------
+# Built from the dataset's published field list (no real file was at hand): every field is optional and
+# read leniently; `donnees` (the full notice, a JSON text or object) is searched for CPV codes and a deadline.
+
+_BOAMP_CANCEL = ("annulation",)
+_BOAMP_CHANGE = ("rectificatif", "modificati")
+_BOAMP_AWARD = ("resultat", "attribution")
+_EIGHT_DIGITS = re.compile(r"\b(\d{8})(?:-\d)?\b")
+
+
+def _listed(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [text for text in (_text(v, 200) for v in value) if text]
+    text = _text(value, 500)
+    return [part.strip() for part in re.split(r"[,;|]", text) if part.strip()] if text else []
+
+
+def _cpv_in(value: Any, found: list[str], depth: int = 0) -> None:
+    """CPV codes anywhere under a key that names them, in the full notice (whatever its version's layout)."""
+    if depth > 30:
+        return
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if "cpv" in str(key).lower():
+                for code in _EIGHT_DIGITS.findall(json.dumps(inner)):
+                    if code not in found:
+                        found.append(code)
+            else:
+                _cpv_in(inner, found, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            _cpv_in(inner, found, depth + 1)
+
+
+def boamp_notice(index: int, item: Any, skipped: list[SkippedRecord]) -> tuple[str, ParsedNotice | None]:
+    """One BOAMP record: a call ("Avis de marché"), an award ("Résultat"), or a correction or cancellation
+    of an earlier notice (`annonce_lie`): then a notice that patches that one (`details["patch_of"]`)."""
+    label = str(index)
+    record = _obj(item)
+    record = _obj(record.get("record", {}).get("fields")) or _obj(record.get("fields")) or record  # API shapes
+    if not record:
+        _error(skipped, label, "not an object")
+        return label, None
+    idweb = _text(record.get("idweb"), 100)
+    label = idweb or label
+    title = _text(record.get("objet"))
+    if not idweb:
+        _error(skipped, label, "missing idweb")
+        return label, None
+    nature = strip_accents(" ".join([_text(record.get("nature_libelle"), 100) or "",
+                                     _text(record.get("nature"), 100) or ""])).lower()
+    linked = _listed(record.get("annonce_lie") or record.get("annonces_anterieures"))
+    full = record.get("donnees")
+    if isinstance(full, str):
+        try:
+            full = json.loads(full) if len(full) < 2_000_000 else None
+        except ValueError:
+            full = None
+    cpv_codes: list[str] = []
+    _cpv_in(full, cpv_codes)
+    departments = _listed(record.get("code_departement"))
+    department = departments[0].zfill(2) if len(departments) == 1 and departments[0].isalnum() else None
+    descriptors = _listed(record.get("descripteur_libelle"))
+    details: dict[str, Any] = {"description": ", ".join(descriptors) or None, "boamp_nature": nature or None,
+                               "descriptors": _listed(record.get("descripteur_code"))}
+    cancelled = any(word in nature for word in _BOAMP_CANCEL)
+    if linked and (cancelled or any(word in nature for word in _BOAMP_CHANGE)):
+        details.update(patch_of=linked[0], change_reason="cancel" if cancelled else "update")
+    elif not title:
+        _error(skipped, label, "missing objet")
+        return label, None
+    award = any(word in nature for word in _BOAMP_AWARD)
+    deadline = _moment(record.get("datelimitereponse"))
+    url = _text(record.get("url_avis"), 500)
+    return label, ParsedNotice(
+        source="boamp", source_id=idweb, kind="award" if award else "call", title=title or idweb,
+        buyer=_text(record.get("nomacheteur"), 300), cpv_codes=cpv_codes[:20],
+        country="FR", department=department, region=None,
+        procedure=procedure_key(record.get("procedure_libelle") or record.get("type_procedure")),
+        deadline=None if award else deadline, winner=_text(record.get("titulaire"), 300) if award else None,
+        url=url if url and url.startswith("http") else None, published_at=_moment(record.get("dateparution")),
+        details=details, status="cancelled" if cancelled else "active",
+    )

@@ -31,7 +31,10 @@ from services.procurement.formats import (
     ocds_release,
     parse_record,
 )
+from services.procurement.eforms import parse_eforms
 from services.procurement.streaming import JsonRecords
+
+EFORMS = "eforms"
 
 BATCH_SIZE = 100
 # Keys written in this run, to count a record repeated later in the same file as a duplicate (skipped) and
@@ -68,6 +71,8 @@ class _Run:
     now: datetime
     summary: ImportSummary
     written_keys: set[tuple[str, str]] = field(default_factory=set)
+    # notices whose deadline or status a change notice changed: (id, deadline before, status before)
+    changed: list[tuple[int, datetime | None, str]] = field(default_factory=list)
 
 
 def _values(notice: ParsedNotice, content_hash: str, now: datetime) -> dict[str, Any]:
@@ -91,13 +96,32 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
         latest[key] = notice
     if not latest:
         return []
-    existing = {(row.source, row.source_id): (row.id, row.content_hash) for row in (await session.execute(
-        select(col(Notice.id), col(Notice.source), col(Notice.source_id), col(Notice.content_hash))
-        .where(tuple_(col(Notice.source), col(Notice.source_id)).in_(list(latest)))))}
+    patches = {key: latest.pop(key) for key in [k for k, n in latest.items() if (n.details or {}).get("patch_of")]}
+    wanted = list(latest) + [(n.source, (n.details or {})["patch_of"]) for n in patches.values()]
+    existing = {(row.source, row.source_id): row for row in (await session.execute(
+        select(col(Notice.id), col(Notice.source), col(Notice.source_id), col(Notice.content_hash),
+               col(Notice.deadline), col(Notice.status), col(Notice.details))
+        .where(tuple_(col(Notice.source), col(Notice.source_id)).in_(wanted))))}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    for key, patch in patches.items():  # a correction or a cancellation of a notice published before
+        target = existing.get((patch.source, (patch.details or {})["patch_of"]))
+        if target is None:
+            summary.skipped += 1
+            summary.errors.append({"record": key[1], "reason": "correction of a notice not imported"})
+            continue
+        changes = {"status": patch.status} if patch.status == "cancelled" else {}
+        if patch.deadline is not None:
+            changes["deadline"] = patch.deadline
+        if changes and any(getattr(target, k) != v for k, v in changes.items()):
+            updates.append({"id": target.id, "updated_at": run.now, **changes})
+            run.changed.append((target.id, target.deadline, target.status))
+            summary.updated += 1
+        else:
+            summary.skipped += 1
     for key, notice in latest.items():
-        found = existing.get(key)
+        row = existing.get(key)
+        found = (row.id, row.content_hash) if row is not None else None
         notice.backfill = tenders.is_backfill(notice, run.now)
         content_hash = notice.content_hash()
         if found is None:
@@ -106,6 +130,9 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
             summary.imported += 1
         elif found[1] != content_hash:
             updates.append({"id": found[0], **_values(notice, content_hash, run.now)})
+            assert row is not None
+            if row.deadline != notice.deadline or row.status != notice.status:
+                run.changed.append((found[0], row.deadline, row.status))
             if key in run.written_keys:
                 summary.skipped += 1  # an earlier copy in this same file: the later one wins
             else:
@@ -119,8 +146,9 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
     if inserts:
         ids += list((await session.execute(
             insert(Notice).returning(col(Notice.id)), inserts)).scalars())
-    if updates:
-        await session.execute(update(Notice), updates)
+    for values in updates:  # rows differ in their columns (a patch sets two): one statement each
+        await session.execute(update(Notice).where(col(Notice.id) == values["id"]).values(
+            **{k: v for k, v in values.items() if k != "id"}))
     return ids
 
 
@@ -175,6 +203,19 @@ def _batches(cursor: JsonRecords, summary: ImportSummary) -> Iterator[tuple[list
         yield notices, releases
 
 
+def _read(stream: IO[bytes], summary: ImportSummary, progress: Callable[[int], None] | None
+          ) -> Iterator[tuple[list[ParsedNotice], list[tuple[str, str, Any]]]]:
+    """Batches from a JSON document (DECP, OCDS, BOAMP) or an eForms XML notice, told apart by their first byte."""
+    start = stream.tell()
+    head = stream.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    stream.seek(start)
+    if head.startswith(b"<"):
+        summary.source_format, summary.records = EFORMS, 1
+        yield [parse_eforms(stream)], []
+        return
+    yield from _batches(JsonRecords(stream, progress=progress), summary)
+
+
 def _count_skipped(summary: ImportSummary, skipped: list[SkippedRecord]) -> None:
     summary.skipped += len(skipped)
     summary.errors += [{"record": s.record, "reason": s.reason} for s in skipped]
@@ -200,18 +241,21 @@ async def import_stream(
         step_aside = SQLITE_YIELD if bind is not None and bind.dialect.name == "sqlite" else 0.0
     summary = ImportSummary()
     run = _Run(now, summary)
-    cursor = JsonRecords(stream, progress=progress)
     index = None
     pending: list[tenders.Match] = []
     if notify:
         async with sessions() as session:
             index = await tenders.load_index(session)
-    for notices, releases in _batches(cursor, summary):
+    for notices, releases in _read(stream, summary, progress):
         started = time.perf_counter()
         async with sessions.begin() as session:
             if releases:
                 notices = notices + await _releases_as_notices(session, releases, summary)
             written = await import_batch(session, notices, run)
+            if run.changed:
+                summary.changed += [notice_id for notice_id, _, _ in run.changed]
+                await tenders.tell_changes(session, run.changed, now)
+                run.changed.clear()
             if index is not None and index.size and written:
                 rows = (await session.execute(select(Notice).where(col(Notice.id).in_(written)))).scalars().all()
                 summary.matched += await tenders.deliver_matches(session, index, rows, now, pending)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from locales import N_, t
-from locales.formatting import format_day, format_money
+from locales import N_, t, tn
+from locales.formatting import format_day, format_money, format_when
 from models.base import utcnow
 from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
@@ -37,6 +38,7 @@ BURST_LIMIT = 3
 
 # A record published longer ago than this when it is imported is history (backfill): stored, never sent as new.
 NEWS_WINDOW = timedelta(days=60)
+CLOSING_SOON = timedelta(days=7)
 
 PLACE_LABELS = {
     "75": N_("Paris"), "92": N_("Hauts-de-Seine (92)"), "93": N_("Seine-Saint-Denis (93)"),
@@ -244,7 +246,22 @@ def place_label(notice: Notice, locale: str) -> str:
     return t(locale, "non précisé")
 
 
-def render_notice(notice: Notice, locale: str, matched_as: str | None = None) -> str:
+def deadline_label(notice: Notice, locale: str, now: datetime | None = None) -> str:
+    """"lundi 4 février 2020, 10:00 (heure de Paris) — plus que 5 jours", or "closed"; "non précisée" if none."""
+    if notice.deadline is None:
+        return t(locale, "non précisée")
+    when = t(locale, "{when} (heure de Paris)", when=format_when(notice.deadline, locale))
+    if now is None:
+        return when
+    if notice.deadline <= now:
+        return t(locale, "{when} — clos", when=when)
+    days = (to_paris(notice.deadline).date() - to_paris(now).date()).days
+    if days == 0:
+        return t(locale, "{when} — c'est aujourd'hui", when=when)
+    return when + " — " + tn(locale, "plus que {n} jour", "plus que {n} jours", days, n=days)
+
+
+def render_notice(notice: Notice, locale: str, matched_as: str | None = None, now: datetime | None = None) -> str:
     """A notice with what a bidder needs first; HTML, everything from the data escaped."""
     kind = matched_as or notice.kind
     header = {"call": t(locale, "📢 <b>Appel d'offres</b>"), "award": t(locale, "🏆 <b>Marché attribué</b>"),
@@ -258,9 +275,13 @@ def render_notice(notice: Notice, locale: str, matched_as: str | None = None) ->
     if notice.amount is not None:
         lines.append(t(locale, "Montant : {value}", value=format_money(notice.amount, locale,
                                                                       notice.currency or "EUR")))
+    if notice.status == "cancelled":
+        lines.insert(1, t(locale, "❌ <b>Annulé par l'acheteur</b>"))
     if notice.kind == "call":
-        deadline = format_day(notice.deadline, locale) if notice.deadline else t(locale, "non précisée")
-        lines.append(t(locale, "Date limite : {value}", value=deadline))
+        lines.append(t(locale, "⏳ Date limite : {value}", value=deadline_label(notice, locale, now)))
+        lots = (notice.details or {}).get("lots") or []
+        if len(lots) > 1:
+            lines.append(tn(locale, "{n} lot", "{n} lots", len(lots), n=len(lots)))
     else:
         lines.append(t(locale, "Titulaire : {value}", value=escape(notice.winner or "—")))
         if notice.awarded_at:
@@ -388,17 +409,53 @@ async def send_instant(session: AsyncSession, instant: list[Match], now: datetim
         if person is None or person.telegram_id is None:
             continue
         if len(found) <= BURST_LIMIT:
-            parts = [outbox.Part(render_notice(notices[notice_id], person.locale, kind),
+            parts = [outbox.Part(render_notice(notices[notice_id], person.locale, kind, now),
                                  notice_markup(notices[notice_id], rule.id, person.locale))
                      for rule, notice_id, kind in found]
         else:
             digest = await _new_digest(session, user_id, "burst", now, [n for _, n, _ in found],
                                        [(rule.id, notice_id) for rule, notice_id, _ in found])
-            text, markup = await digest_page(session, digest, 0, person.locale)
+            text, markup = await digest_page(session, digest, 0, person.locale, now)
             parts = [outbox.Part(text, markup)]
         outgoing.append(outbox.Outgoing(person.telegram_id, parts, user_id))
     campaign, _ = await outbox.create_campaign(session, kind="tenders", title="Procurement notices (instant)")
     await outbox.enqueue(session, campaign, outgoing)
+
+
+async def tell_changes(session: AsyncSession, changed: list[tuple[int, datetime | None, str]], now: datetime) -> int:
+    """People who were sent a notice, or follow it, are told what a change notice changed: withdrawn, or a new
+    deadline. Once per change (the campaign's key is the notice and its new state). Returns the messages queued."""
+    from models.procurement import NoticeFollow
+
+    notices = {n.id: n for n in (await session.execute(
+        select(Notice).where(col(Notice.id).in_([notice_id for notice_id, _, _ in changed])))).scalars()}
+    outgoing = []
+    for notice_id, deadline_before, status_before in changed:
+        notice = notices.get(notice_id)
+        if notice is None or (notice.status == status_before and notice.deadline == deadline_before):
+            continue
+        told = set((await session.execute(select(col(NoticeDelivery.user_id)).where(
+            col(NoticeDelivery.notice_id) == notice_id))).scalars())
+        told |= set((await session.execute(select(col(NoticeFollow.user_id)).where(
+            col(NoticeFollow.notice_id) == notice_id))).scalars())
+        people = (await session.execute(select(User).where(
+            col(User.id).in_(told), col(User.blocked_at).is_(None), col(User.telegram_id).is_not(None)))).scalars()
+        for person in people:
+            assert person.telegram_id is not None
+            if notice.status == "cancelled":
+                text = t(person.locale, "❌ <b>Avis annulé</b> par l'acheteur : {title}", title=escape(notice.title[:300]))
+            else:
+                text = t(person.locale, "✏️ <b>Avis modifié</b> : {title}\nNouvelle date limite : {deadline}",
+                         title=escape(notice.title[:300]), deadline=deadline_label(notice, person.locale, now))
+            outgoing.append(outbox.Outgoing(person.telegram_id, [outbox.Part(text, None)], person.id))
+    if outgoing:
+        state = ",".join(f"{n}:{notices[n].status}:{notices[n].deadline}" for n, _, _ in changed if n in notices)
+        key = "tenders:change:" + hashlib.sha256(state.encode()).hexdigest()[:40]
+        campaign, created = await outbox.create_campaign(session, kind="tenders-change", title="Notice changed",
+                                                         source_key=key)
+        if created:
+            await outbox.enqueue(session, campaign, outgoing)
+    return len(outgoing)
 
 
 def is_backfill(notice: Any, now: datetime) -> bool:
@@ -471,14 +528,14 @@ async def send_daily_digests(session: AsyncSession, now: datetime) -> int:
         await session.flush()
         await session.execute(update(NoticeDelivery).where(
             col(NoticeDelivery.id).in_([d.id for d in deliveries])).values(digest_id=digest.id))
-        text, markup = await digest_page(session, digest, 0, person.locale)
+        text, markup = await digest_page(session, digest, 0, person.locale, now)
         outgoing.append(outbox.Outgoing(person.telegram_id, [outbox.Part(text, markup)], user_id))
     await outbox.enqueue(session, campaign, outgoing)
     return len(outgoing)
 
 
-async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
-                      locale: str) -> tuple[str, dict[str, Any] | None]:
+async def digest_page(session: AsyncSession, digest: TenderDigest, page: int, locale: str,
+                      now: datetime | None = None) -> tuple[str, dict[str, Any] | None]:
     """Page `page` of a digest with its ‹ › buttons; every notice appears whole on exactly one page."""
     from services.callbacks import button
     from services.callbacks.procurement import DigestPageCb, UnsubscribeCb
@@ -488,7 +545,17 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
     deliveries = (await session.execute(
         select(NoticeDelivery).where(col(NoticeDelivery.digest_id) == digest.id))).scalars().all()
     kinds = {d.notice_id: d.matched_as for d in deliveries}
-    blocks = [render_notice(notices[i], locale, kinds.get(i)) for i in digest.notice_ids if i in notices]
+    ordered = [notices[i] for i in digest.notice_ids if i in notices]
+    soon: list[Notice] = []
+    if now is not None:  # the digest opens with the calls closing within a week, soonest first
+        soon = sorted((n for n in ordered if n.kind == "call" and n.deadline is not None
+                       and now < n.deadline <= now + CLOSING_SOON and n.status != "cancelled"),
+                      key=lambda n: n.deadline or now)
+        ordered = soon + [n for n in ordered if n not in soon]
+    blocks = [render_notice(n, locale, kinds.get(n.id or 0), now) for n in ordered]
+    if soon:
+        blocks[0] = tn(locale, "⏰ <b>{n} avis se clôture dans les 7 jours</b>",
+                       "⏰ <b>{n} avis se clôturent dans les 7 jours</b>", len(soon), n=len(soon)) + "\n\n" + blocks[0]
     pages = paginate(blocks) or [t(locale, "Ces avis ne sont plus disponibles.")]
     page = max(0, min(page, len(pages) - 1))
     day = datetime.fromisoformat(digest.day)
