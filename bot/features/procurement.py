@@ -16,6 +16,7 @@ FEATURE = Feature(
     jobs=(
         Job("feeds", "bot.jobs.procurement:poll_notice_feeds", every(hours=1)),
         Job("digest", "bot.jobs.procurement:send_notice_digests", daily(hour=8)),
+        Job("reminders", "bot.jobs.procurement:send_deadline_reminders", every(minutes=15)),
     ),
     tables=("models.procurement",),
     migrations=("procurement",),

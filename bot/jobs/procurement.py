@@ -6,6 +6,7 @@ import logging
 
 from bot.scheduler import job_context
 from models.base import utcnow
+from services.procurement import deadlines
 from services.procurement import subscriptions as tenders
 from services.procurement.feeds import import_feeds
 
@@ -33,3 +34,12 @@ async def send_notice_digests() -> None:
     async with app.sessions.begin() as session:
         sent = await tenders.send_daily_digests(session, now)
     log.info("notice digests: %s renewal matches, %s digests enqueued", renewals, sent)
+
+
+async def send_deadline_reminders() -> None:
+    """⭐ Followed calls: the reminders now due (3 days, 1 day before the deadline), each once."""
+    app = job_context()
+    async with app.sessions.begin() as session:
+        sent = await deadlines.send_reminders(session, utcnow())
+    if sent:
+        log.info("notice deadline reminders: %s enqueued", sent)

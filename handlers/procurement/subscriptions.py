@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +24,9 @@ from models.base import utcnow
 from models.procurement import Subscription
 from models.user import User
 from services.callbacks.foundation import CoordCb, MenuCb
-from services.callbacks.procurement import DigestPageCb, DraftCb, SearchCb, SubscriptionCb, UnsubscribeCb
+from services.callbacks.procurement import DigestPageCb, DraftCb, FollowCb, SearchCb, SubscriptionCb, UnsubscribeCb
 from services.errors import DomainError, StaleButton
-from services.procurement import cpv
+from services.procurement import cpv, deadlines
 from services.procurement import subscriptions as tenders
 from services.procurement.matching import KINDS, PLACES
 
@@ -668,3 +668,28 @@ async def coordinator_overview(query: CallbackQuery, session: AsyncSession, user
         "<b>Marchés publics</b>\nAvis en base : {notices}\nAbonnements : {subscriptions}\nDernier import : {last}\n"
         "Importer : <code>volunteer-bot notices import FICHIER_OU_URL</code>").format(
         notices=counts["notices"], subscriptions=counts["subscriptions"], last=last))
+
+
+# -- followed notices ----------------------------------------------------------------------------------
+
+@router.callback_query(FollowCb.filter())
+async def follow_notice(query: CallbackQuery, callback_data: FollowCb, session: AsyncSession, user: User) -> None:
+    """⭐ under a delivered call: follow it (reminders 3 days and 1 day before its deadline), or stop."""
+    if callback_data.action == "on":
+        notice = await deadlines.follow(session, user, callback_data.notice, utcnow())
+        answer = _("⭐ Suivi : un rappel 3 jours puis 1 jour avant la date limite ({deadline}).").format(
+            deadline=tenders.deadline_label(notice, user.locale))
+        swapped = FollowCb(action="off", notice=callback_data.notice)
+        label = _("☆ Ne plus suivre")
+    else:
+        await deadlines.unfollow(session, user, callback_data.notice)
+        answer = _("Vous ne suivez plus cet avis.")
+        swapped = FollowCb(action="on", notice=callback_data.notice)
+        label = _("⭐ Suivre (rappels avant la date limite)")
+    await query.answer(answer[:200])
+    message = tapped_message(query)
+    if message.reply_markup is not None:
+        rows = [[InlineKeyboardButton(text=label, callback_data=swapped.pack())
+                 if button.callback_data == callback_data.pack() else button for button in row]
+                for row in message.reply_markup.inline_keyboard]
+        await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))

@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from models.procurement import Notice
 from services.procurement import subscriptions as tenders
+from services.procurement.eforms import parse_eforms
 from services.procurement.formats import (
     OCDS_RELEASES,
     ParsedNotice,
@@ -31,7 +32,6 @@ from services.procurement.formats import (
     ocds_release,
     parse_record,
 )
-from services.procurement.eforms import parse_eforms
 from services.procurement.streaming import JsonRecords
 
 EFORMS = "eforms"
@@ -110,7 +110,7 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
             summary.skipped += 1
             summary.errors.append({"record": key[1], "reason": "correction of a notice not imported"})
             continue
-        changes = {"status": patch.status} if patch.status == "cancelled" else {}
+        changes: dict[str, Any] = {"status": patch.status} if patch.status == "cancelled" else {}
         if patch.deadline is not None:
             changes["deadline"] = patch.deadline
         if changes and any(getattr(target, k) != v for k, v in changes.items()):

@@ -258,7 +258,7 @@ def deadline_label(notice: Notice, locale: str, now: datetime | None = None) -> 
     days = (to_paris(notice.deadline).date() - to_paris(now).date()).days
     if days == 0:
         return t(locale, "{when} — c'est aujourd'hui", when=when)
-    return when + " — " + tn(locale, "plus que {n} jour", "plus que {n} jours", days, n=days)
+    return when + " — " + tn(locale, "plus que {n} jour", "plus que {n} jours", days)
 
 
 def render_notice(notice: Notice, locale: str, matched_as: str | None = None, now: datetime | None = None) -> str:
@@ -281,7 +281,7 @@ def render_notice(notice: Notice, locale: str, matched_as: str | None = None, no
         lines.append(t(locale, "⏳ Date limite : {value}", value=deadline_label(notice, locale, now)))
         lots = (notice.details or {}).get("lots") or []
         if len(lots) > 1:
-            lines.append(tn(locale, "{n} lot", "{n} lots", len(lots), n=len(lots)))
+            lines.append(tn(locale, "{n} lot", "{n} lots", len(lots)))
     else:
         lines.append(t(locale, "Titulaire : {value}", value=escape(notice.winner or "—")))
         if notice.awarded_at:
@@ -443,7 +443,8 @@ async def tell_changes(session: AsyncSession, changed: list[tuple[int, datetime 
         for person in people:
             assert person.telegram_id is not None
             if notice.status == "cancelled":
-                text = t(person.locale, "❌ <b>Avis annulé</b> par l'acheteur : {title}", title=escape(notice.title[:300]))
+                text = t(person.locale, "❌ <b>Avis annulé</b> par l'acheteur : {title}",
+                         title=escape(notice.title[:300]))
             else:
                 text = t(person.locale, "✏️ <b>Avis modifié</b> : {title}\nNouvelle date limite : {deadline}",
                          title=escape(notice.title[:300]), deadline=deadline_label(notice, person.locale, now))
@@ -555,7 +556,7 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int, lo
     blocks = [render_notice(n, locale, kinds.get(n.id or 0), now) for n in ordered]
     if soon:
         blocks[0] = tn(locale, "⏰ <b>{n} avis se clôture dans les 7 jours</b>",
-                       "⏰ <b>{n} avis se clôturent dans les 7 jours</b>", len(soon), n=len(soon)) + "\n\n" + blocks[0]
+                       "⏰ <b>{n} avis se clôturent dans les 7 jours</b>", len(soon)) + "\n\n" + blocks[0]
     pages = paginate(blocks) or [t(locale, "Ces avis ne sont plus disponibles.")]
     page = max(0, min(page, len(pages) - 1))
     day = datetime.fromisoformat(digest.day)
