@@ -17,6 +17,7 @@ FEATURE = Feature(
         Job("feeds", "bot.jobs.procurement:poll_notice_feeds", every(hours=1)),
         Job("digest", "bot.jobs.procurement:send_notice_digests", daily(hour=8)),
         Job("reminders", "bot.jobs.procurement:send_deadline_reminders", every(minutes=15)),
+        Job("renewals", "bot.jobs.procurement:send_renewal_leads", daily(hour=8, minute=30)),
     ),
     tables=("models.procurement",),
     migrations=("procurement",),

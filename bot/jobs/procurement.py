@@ -6,7 +6,7 @@ import logging
 
 from bot.scheduler import job_context
 from models.base import utcnow
-from services.procurement import deadlines
+from services.procurement import deadlines, renewals
 from services.procurement import subscriptions as tenders
 from services.procurement.feeds import import_feeds
 
@@ -43,3 +43,12 @@ async def send_deadline_reminders() -> None:
         sent = await deadlines.send_reminders(session, utcnow())
     if sent:
         log.info("notice deadline reminders: %s enqueued", sent)
+
+
+async def send_renewal_leads() -> None:
+    """Once a month (the first run of the month sends, later ones find it done): renewal leads."""
+    app = job_context()
+    async with app.sessions.begin() as session:
+        sent = await renewals.send_renewal_leads(session, utcnow())
+    if sent:
+        log.info("renewal leads: %s people", sent)

@@ -546,6 +546,8 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int, lo
     deliveries = (await session.execute(
         select(NoticeDelivery).where(col(NoticeDelivery.digest_id) == digest.id))).scalars().all()
     kinds = {d.notice_id: d.matched_as for d in deliveries}
+    if digest.kind == "renewals":
+        kinds = dict.fromkeys(digest.notice_ids, "renewal")
     ordered = [notices[i] for i in digest.notice_ids if i in notices]
     soon: list[Notice] = []
     if now is not None:  # the digest opens with the calls closing within a week, soonest first
@@ -559,8 +561,12 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int, lo
                        "⏰ <b>{n} avis se clôturent dans les 7 jours</b>", len(soon)) + "\n\n" + blocks[0]
     pages = paginate(blocks) or [t(locale, "Ces avis ne sont plus disponibles.")]
     page = max(0, min(page, len(pages) - 1))
-    day = datetime.fromisoformat(digest.day)
-    if digest.kind == "daily":
+    if digest.kind == "renewals":
+        header = t(locale, "🔁 <b>Pistes de renouvellement</b> : {count} marchés de vos métiers se terminent dans 6 "
+                   "à 18 mois (titulaire et montant) — page {page}/{pages}", count=len(blocks), page=page + 1,
+                   pages=len(pages))
+    elif digest.kind == "daily":
+        day = datetime.fromisoformat(digest.day)
         header = t(locale, "📬 <b>Vos avis de marchés du {day}</b> — {count} avis, page {page}/{pages}",
                    day=format_day(day, locale), count=len(blocks), page=page + 1, pages=len(pages))
     else:
