@@ -25,7 +25,7 @@ from models.procurement import Subscription
 from models.user import User
 from services.callbacks.foundation import CoordCb, MenuCb
 from services.callbacks.procurement import DigestPageCb, DraftCb, FollowCb, SearchCb, SubscriptionCb, UnsubscribeCb
-from services.errors import DomainError, StaleButton
+from services.errors import StaleButton
 from services.procurement import cpv, deadlines
 from services.procurement import subscriptions as tenders
 from services.procurement.matching import KINDS, PLACES
@@ -461,11 +461,7 @@ async def cpv_results_page(query: CallbackQuery, callback_data: DraftCb, state: 
 
 @router.message(Tenders.keywords, F.text, ~F.text.startswith("/"))
 async def typed_keywords(message: Message, state: FSMContext, user: User) -> None:
-    try:
-        keywords = tenders.parse_keywords(message.text or "")
-    except DomainError as error:
-        await message.answer(error.render(user.locale))
-        return
+    keywords = tenders.parse_keywords(message.text or "")  # a DomainError is told by the refusals middleware
     draft = await _draft(state)
     draft.keywords = keywords
     await _keep(state, draft)
@@ -518,11 +514,7 @@ async def chose_amount(query: CallbackQuery, callback_data: DraftCb, state: FSMC
 
 @router.message(Tenders.amount, F.text, ~F.text.startswith("/"))
 async def typed_amount(message: Message, state: FSMContext, user: User) -> None:
-    try:
-        low, high = tenders.parse_amount_range(message.text or "")
-    except DomainError as error:
-        await message.answer(error.render(user.locale))
-        return
+    low, high = tenders.parse_amount_range(message.text or "")
     draft = await _draft(state)
     draft.amount_min, draft.amount_max = low, high
     await _keep(state, draft)
@@ -543,11 +535,7 @@ async def chose_frequency(query: CallbackQuery, callback_data: DraftCb, state: F
 @router.callback_query(Tenders.summary, DraftCb.filter(F.action == "save"))
 async def save(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     data = await state.get_data()
-    try:
-        await tenders.save_subscription(session, user, await _draft(state), data.get("editing_id"))
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
+    await tenders.save_subscription(session, user, await _draft(state), data.get("editing_id"))
     await query.answer()
     await state.clear()
     await tapped_message(query).answer(_("✅ Abonnement enregistré. Vous recevrez les avis qui correspondent."))
@@ -593,16 +581,12 @@ async def unexpected_input(message: Message, session: AsyncSession, state: FSMCo
 @router.callback_query(SubscriptionCb.filter())
 async def manage(query: CallbackQuery, callback_data: SubscriptionCb, session: AsyncSession, user: User,
                  state: FSMContext) -> None:
-    try:
-        subscription = await tenders.get_own_subscription(session, user, callback_data.sub)
-        action = callback_data.action
-        if action in ("pause", "resume"):
-            subscription = await tenders.set_paused(session, user, callback_data.sub, action == "pause")
-        elif action == "confirm":
-            await tenders.delete_subscription(session, user, callback_data.sub)
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
+    subscription = await tenders.get_own_subscription(session, user, callback_data.sub)
+    action = callback_data.action
+    if action in ("pause", "resume"):
+        subscription = await tenders.set_paused(session, user, callback_data.sub, action == "pause")
+    elif action == "confirm":
+        await tenders.delete_subscription(session, user, callback_data.sub)
     message = tapped_message(query)
     if action == "show":
         await query.answer()
@@ -632,11 +616,7 @@ async def manage(query: CallbackQuery, callback_data: SubscriptionCb, session: A
 @router.callback_query(UnsubscribeCb.filter())
 async def unsubscribe(query: CallbackQuery, callback_data: UnsubscribeCb, session: AsyncSession, user: User) -> None:
     """The button under every delivered notice: one tap deletes that subscription."""
-    try:
-        await tenders.delete_subscription(session, user, callback_data.subscription_id)
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
+    await tenders.delete_subscription(session, user, callback_data.subscription_id)
     await query.answer(_("Vous êtes désabonné."))
     message = tapped_message(query)
     await message.edit_reply_markup(reply_markup=None)
@@ -646,11 +626,7 @@ async def unsubscribe(query: CallbackQuery, callback_data: UnsubscribeCb, sessio
 
 @router.callback_query(DigestPageCb.filter())
 async def digest_page(query: CallbackQuery, callback_data: DigestPageCb, session: AsyncSession, user: User) -> None:
-    try:
-        digest = await tenders.get_own_digest(session, user, callback_data.digest_id)
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
+    digest = await tenders.get_own_digest(session, user, callback_data.digest_id)
     await query.answer()
     text, markup = await tenders.digest_page(session, digest, callback_data.page, user.locale, utcnow())
     await tapped_message(query).edit_text(text, reply_markup=InlineKeyboardMarkup.model_validate(markup)
