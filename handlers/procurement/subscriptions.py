@@ -642,7 +642,7 @@ async def coordinator_overview(query: CallbackQuery, session: AsyncSession, user
     last = _("jamais") if counts["last"] is None else counts["last"].strftime("%Y-%m-%d %H:%M UTC")
     await tapped_message(query).answer(_(
         "<b>Marchés publics</b>\nAvis en base : {notices}\nAbonnements : {subscriptions}\nDernier import : {last}\n"
-        "Importer : <code>volunteer-bot notices import FICHIER_OU_URL</code>").format(
+        "Importer : <code>volunteer-bot procurement import FICHIER_OU_URL</code>").format(
         notices=counts["notices"], subscriptions=counts["subscriptions"], last=last))
 
 
