@@ -266,7 +266,8 @@ def render_notice(notice: Notice, locale: str, matched_as: str | None = None, no
     kind = matched_as or notice.kind
     header = {"call": t(locale, "📢 <b>Appel d'offres</b>"), "award": t(locale, "🏆 <b>Marché attribué</b>"),
               "renewal": t(locale, "🔁 <b>Marché bientôt à renouveler</b>")}[kind]
-    lines = [header, f"<b>{escape(notice.title[:600])}</b>"]
+    title = ((notice.details or {}).get("titles") or {}).get(locale) or notice.title  # multilingual notices
+    lines = [header, f"<b>{escape(title[:600])}</b>"]
     if notice.cpv_codes:
         lines.append(t(locale, "Achat : {value}", value=escape(
             "; ".join(f"{code} {cpv.label(code, locale)}" for code in notice.cpv_codes[:3]))))

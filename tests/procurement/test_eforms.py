@@ -14,6 +14,7 @@ from models.procurement import Notice, NoticeFollow
 from services.procurement import deadlines
 from services.procurement.importing import import_document
 from services.procurement.streaming import FormatError
+from services.procurement.subscriptions import render_notice
 from tests.factories import sme_subscription
 from tests.harness import BotHarness
 
@@ -73,6 +74,9 @@ async def test_the_award_notice_names_the_winner_and_the_multilingual_keeps_ever
         multilingual = notices["46c9ce89-5986-40d9-992f-e1a2469a48f8"]
         titles = (multilingual.details or {})["titles"]
         assert titles["en"].startswith("Provision of IT Services") and titles["fr"].startswith("Fourniture")
+        # shown in the reader's language when the notice has it
+        assert "<b>Provision of IT Services" in render_notice(multilingual, "en")
+        assert "<b>Fourniture de services" in render_notice(multilingual, "fr")
         rouen = notices["e3cdabf1-e057-47a5-9210-b1f6fc757228"]
         assert rouen.country == "FR" and rouen.url == "https://www.marches-publics.info/accueil.htm"
     finally:

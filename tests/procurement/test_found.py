@@ -177,3 +177,14 @@ async def test_an_ocds_release_with_only_a_contract_is_imported(sqlite_url: str)
         assert notice.term_end == datetime(2028, 10, 31, tzinfo=UTC)
     finally:
         await engine.dispose()
+
+
+def test_the_import_command_never_loads_aiogram() -> None:
+    """A CLI import is its own process: without aiogram (~130 MB) it stays small whatever the file."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.cli, bot.db, services.procurement.feeds, bot.cli.procurement; "
+            "print('aiogram' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
