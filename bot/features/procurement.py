@@ -5,7 +5,8 @@ from locales import N_
 
 FEATURE = Feature(
     name="procurement",
-    routers=("handlers.procurement.subscriptions:router",),
+    routers=("handlers.procurement.search:router", "handlers.procurement.notices:router",
+             "handlers.procurement.subscriptions:router", "handlers.procurement.coordinator:router"),
     menu=(MenuEntry("tenders", N_("📑 Marchés publics"), order=50),),
     coordinator_menu=(MenuEntry("tenders", N_("📑 Marchés publics"), Audience.COORDINATORS, order=20),),
     commands=(

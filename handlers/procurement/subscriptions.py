@@ -10,46 +10,28 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.middlewares.roles import CoordinatorOnly
-from handlers.ui import Row, answer_stale, drop_keyboard, inline_keyboard, page_of, pager_row, tapped_message
-from models.base import utcnow
+from handlers.procurement.states import Tenders
+from handlers.ui import Row, answer_stale, inline_keyboard, page_of, pager_row, tapped_message
 from models.procurement import Subscription
 from models.user import User
-from services.callbacks.foundation import CoordCb, MenuCb
-from services.callbacks.procurement import DigestPageCb, DraftCb, FollowCb, SearchCb, SubscriptionCb, UnsubscribeCb
+from services.callbacks.foundation import MenuCb
+from services.callbacks.procurement import DraftCb, SubscriptionCb
 from services.errors import StaleButton
-from services.procurement import cpv, deadlines
+from services.procurement import cpv
 from services.procurement import subscriptions as tenders
 from services.procurement.matching import KINDS, PLACES
 
-router = Router(name="tenders")
-coordinator_router = Router(name="tenders-coordinator")
-coordinator_router.message.middleware(CoordinatorOnly())
-coordinator_router.callback_query.middleware(CoordinatorOnly())
-router.include_router(coordinator_router)
+router = Router(name="procurement-subscriptions")
 
 BROWSE_PAGE = 8
 LABEL_WIDTH = 48
-
-
-class Tenders(StatesGroup):
-    consent = State()
-    summary = State()
-    cpv = State()
-    keywords = State()
-    places = State()
-    amount = State()
-    kinds = State()
-    frequency = State()
-    search = State()
 
 
 AMOUNT_PRESETS = {"any": (None, None), "small": (None, 40_000.0), "medium": (40_000.0, 200_000.0),
@@ -271,40 +253,6 @@ async def show_subscription(message: Message, subscription: Subscription, locale
                          reply_markup=builder.as_markup())
 
 
-async def _reply_search(message: Message, session: AsyncSession, user: User, state: FSMContext, query: str,
-                        page: int = 0) -> None:
-    """A page of /search results, newest first, with "More" while there are more (a refusal is a DomainError)."""
-    result = await tenders.search_notices(session, query, page * tenders.SEARCH_PAGE)
-    if not result.total:
-        await message.answer(_("Aucun avis ne correspond à « {query} ». Les avis sont rédigés en français : "
-                               "essayez un mot français ou un métier.").format(query=escape(query)))
-        return
-    first = page * tenders.SEARCH_PAGE
-    header = _("{total} avis trouvés pour « {query} » ; du plus récent : {first}–{last}").format(
-        total=result.total, query=escape(query), first=first + 1, last=first + len(result.notices))
-    if result.as_category is not None:
-        header += "\n" + _("ℹ️ Les avis sont rédigés en français : « {query} » a été cherché comme la catégorie "
-                           "« {label} » (CPV {code}).").format(query=escape(query), code=result.as_category.prefix,
-                                                              label=escape(result.as_category.label(user.locale)))
-    blocks = [tenders.render_notice(notice, user.locale, now=utcnow()) for notice in result.notices]
-    markup = None
-    if first + len(result.notices) < result.total:
-        await state.update_data(search_query=query)
-        markup = inline_keyboard([[(_("Plus de résultats ›"), SearchCb(page=page + 1))]])
-    await message.answer(header + "\n\n" + tenders.paginate(blocks)[0], reply_markup=markup)
-
-
-@router.callback_query(SearchCb.filter())
-async def more_results(query: CallbackQuery, callback_data: SearchCb, session: AsyncSession, user: User,
-                       state: FSMContext) -> None:
-    searched = (await state.get_data()).get("search_query")
-    if not searched:
-        raise StaleButton
-    await query.answer()
-    await drop_keyboard(tapped_message(query))
-    await _reply_search(tapped_message(query), session, user, state, searched, callback_data.page)
-
-
 # -- entry points --------------------------------------------------------------------------------------
 
 @router.message(Command("tenders"))
@@ -316,16 +264,6 @@ async def tenders_command(message: Message, session: AsyncSession, user: User, s
 async def tenders_from_menu(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     await query.answer()
     await show_home(tapped_message(query), session, user, state)
-
-
-@router.message(Command("search"))
-async def search_command(message: Message, command: CommandObject, session: AsyncSession, user: User,
-                         state: FSMContext) -> None:
-    if command.args and command.args.strip():
-        await _reply_search(message, session, user, state, command.args.strip())
-        return
-    await state.set_state(Tenders.search)
-    await message.answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un code CPV."))
 
 
 @router.callback_query(DraftCb.filter(F.action == "consent"))
@@ -345,14 +283,6 @@ async def chose_consent(query: CallbackQuery, callback_data: DraftCb, session: A
 async def home_button(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     await query.answer()
     await show_home(tapped_message(query), session, user, state)
-
-
-@router.callback_query(DraftCb.filter(F.action == "search"))
-async def search_button(query: CallbackQuery, state: FSMContext) -> None:
-    await query.answer()
-    await state.set_state(Tenders.search)
-    await tapped_message(query).answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un "
-                                      "code CPV."))
 
 
 @router.callback_query(DraftCb.filter(F.action == "new"))
@@ -557,12 +487,6 @@ async def stale_draft_button(query: CallbackQuery, state: FSMContext, user: User
         await show_summary(tapped_message(query), state, user)
 
 
-@router.message(Tenders.search, F.text, ~F.text.startswith("/"))
-async def typed_search(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
-    await state.clear()
-    await _reply_search(message, session, user, state, message.text or "")
-
-
 @router.message(StateFilter(Tenders), ~F.text.startswith("/"))
 async def unexpected_input(message: Message, session: AsyncSession, state: FSMContext, user: User) -> None:
     """Free text where buttons were expected, a sticker, a photo: explain and show the screen again."""
@@ -611,61 +535,3 @@ async def manage(query: CallbackQuery, callback_data: SubscriptionCb, session: A
         await show_home(message, session, user, state)
     else:
         await answer_stale(query)
-
-
-@router.callback_query(UnsubscribeCb.filter())
-async def unsubscribe(query: CallbackQuery, callback_data: UnsubscribeCb, session: AsyncSession, user: User) -> None:
-    """The button under every delivered notice: one tap deletes that subscription."""
-    await tenders.delete_subscription(session, user, callback_data.subscription_id)
-    await query.answer(_("Vous êtes désabonné."))
-    message = tapped_message(query)
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(_("🔕 Abonnement supprimé : vous ne recevrez plus ces avis. /tenders pour gérer vos "
-                           "abonnements."))
-
-
-@router.callback_query(DigestPageCb.filter())
-async def digest_page(query: CallbackQuery, callback_data: DigestPageCb, session: AsyncSession, user: User) -> None:
-    digest = await tenders.get_own_digest(session, user, callback_data.digest_id)
-    await query.answer()
-    text, markup = await tenders.digest_page(session, digest, callback_data.page, user.locale, utcnow())
-    await tapped_message(query).edit_text(text, reply_markup=InlineKeyboardMarkup.model_validate(markup)
-                                       if markup else None)
-
-
-# -- coordinators --------------------------------------------------------------------------------------
-
-@coordinator_router.callback_query(CoordCb.filter(F.item == "tenders"))
-async def coordinator_overview(query: CallbackQuery, session: AsyncSession, user: User) -> None:
-    await query.answer()
-    counts = await tenders.overview(session)
-    last = _("jamais") if counts["last"] is None else counts["last"].strftime("%Y-%m-%d %H:%M UTC")
-    await tapped_message(query).answer(_(
-        "<b>Marchés publics</b>\nAvis en base : {notices}\nAbonnements : {subscriptions}\nDernier import : {last}\n"
-        "Importer : <code>volunteer-bot procurement import FICHIER_OU_URL</code>").format(
-        notices=counts["notices"], subscriptions=counts["subscriptions"], last=last))
-
-
-# -- followed notices ----------------------------------------------------------------------------------
-
-@router.callback_query(FollowCb.filter())
-async def follow_notice(query: CallbackQuery, callback_data: FollowCb, session: AsyncSession, user: User) -> None:
-    """⭐ under a delivered call: follow it (reminders 3 days and 1 day before its deadline), or stop."""
-    if callback_data.action == "on":
-        notice = await deadlines.follow(session, user, callback_data.notice, utcnow())
-        answer = _("⭐ Suivi : un rappel 3 jours puis 1 jour avant la date limite ({deadline}).").format(
-            deadline=tenders.deadline_label(notice, user.locale))
-        swapped = FollowCb(action="off", notice=callback_data.notice)
-        label = _("☆ Ne plus suivre")
-    else:
-        await deadlines.unfollow(session, user, callback_data.notice)
-        answer = _("Vous ne suivez plus cet avis.")
-        swapped = FollowCb(action="on", notice=callback_data.notice)
-        label = _("⭐ Suivre (rappels avant la date limite)")
-    await query.answer(answer[:200])
-    message = tapped_message(query)
-    if message.reply_markup is not None:
-        rows = [[InlineKeyboardButton(text=label, callback_data=swapped.pack())
-                 if button.callback_data == callback_data.pack() else button for button in row]
-                for row in message.reply_markup.inline_keyboard]
-        await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
