@@ -7,6 +7,7 @@ sense (CPV label search, keywords, amounts, search words); anything else asks th
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from aiogram import F, Router
@@ -350,14 +351,18 @@ async def add_or_remove_cpv(query: CallbackQuery, callback_data: DraftCb, state:
     await show_cpv(tapped_message(query), state, user)
 
 
-def _found_screen(query: str, page: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
-    """One page of the categories found for a typed word (a trade, a stem, a code), or None if there are none."""
-    found = cpv.search(query)
+async def _found(query: str) -> list[cpv.CpvCode]:
+    """Categories for a typed word (a trade, a stem, a code); off the event loop: the first search builds the
+    stemmed vocabulary (about a second), which must not hold every other conversation."""
+    found = await asyncio.to_thread(cpv.search, query)
     code = cpv.get(query.strip())
     if code is not None and code not in found:
         found.insert(0, code)
-    if not found:
-        return None
+    return found
+
+
+def _found_screen(query: str, found: list[cpv.CpvCode], page: int, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the categories found for a typed word."""
     shown, page, pages = page_of(found, page, BROWSE_PAGE)
     rows: list[Row] = [[(_short(f"➕ {entry.prefix} · {entry.label(locale)}"),
                          DraftCb(action="add", value=entry.prefix))] for entry in shown]
@@ -371,22 +376,25 @@ def _found_screen(query: str, page: int, locale: str) -> tuple[str, InlineKeyboa
 @router.message(Tenders.cpv, F.text, ~F.text.startswith("/"))
 async def typed_cpv_search(message: Message, state: FSMContext, user: User) -> None:
     query = (message.text or "")[:100]
-    screen = _found_screen(query, 0, user.locale)
-    if screen is None:
+    found = await _found(query)
+    if not found:
         await message.answer(_("Aucune catégorie ne contient « {query} ». Essayez un autre mot, un métier "
                                "(« plombier ») ou parcourez les catégories.").format(query=escape(query)))
         return
     await state.update_data(cpv_query=query)
-    await message.answer(screen[0], reply_markup=screen[1])
+    text, markup = _found_screen(query, found, 0, user.locale)
+    await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(Tenders.cpv, DraftCb.filter(F.action == "found"))
 async def cpv_results_page(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, user: User) -> None:
-    screen = _found_screen((await state.get_data()).get("cpv_query") or "", callback_data.page, user.locale)
-    if screen is None:
+    searched = (await state.get_data()).get("cpv_query") or ""
+    found = await _found(searched) if searched else []
+    if not found:
         raise StaleButton
     await query.answer()
-    await tapped_message(query).edit_text(screen[0], reply_markup=screen[1])
+    text, markup = _found_screen(searched, found, callback_data.page, user.locale)
+    await tapped_message(query).edit_text(text, reply_markup=markup)
 
 
 @router.message(Tenders.keywords, F.text, ~F.text.startswith("/"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -638,7 +639,8 @@ async def search_notices(session: AsyncSession, query: str, offset: int = 0,
     total = (await session.execute(select(func.count()).select_from(where.subquery()))).scalar_one()
     category = None
     if total == 0:
-        category = next(iter(cpv.search(query, limit=1)), None)
+        # off the event loop: the first search builds the stemmed vocabulary (about a second)
+        category = next(iter(await asyncio.to_thread(cpv.search, query, 1)), None)
         if category is None:
             return SearchResult(0, [])
         where = select(Notice).where(col(Notice.search_text).contains(f" {category.prefix}"))
