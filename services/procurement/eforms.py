@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element, ParseError, iterparse
 from locales import N_
 from services.procurement.formats import (
     ParsedNotice,
+    _add_months,
     _amount,
     department_from,
     normalize_cpv,
@@ -196,8 +197,26 @@ def _collect_lot(lot: dict[str, Any], notice: _Notice, path: list[str], element:
         lot.setdefault("request_date" if name == "EndDate" else "request_time", _text(element))
     elif name == "EstimatedOverallContractAmount":
         lot["value"] = _amount(_text(element))
+    elif name == "DurationMeasure" and parent == "PlannedPeriod":  # BT-36: how long the contract runs
+        lot["duration"] = (_amount(_text(element)), element.get("unitCode") or "MONTH")
+    elif name == "EndDate" and parent == "PlannedPeriod":
+        lot["term_end"] = _text(element)
     elif name == "URI" and "CallForTendersDocumentReference" in path and notice.url is None:
         notice.url = _text(element)
+
+
+def _term_end(lots: list[dict[str, Any]], signed: datetime | None) -> datetime | None:
+    """When the awarded contract ends (for renewal leads): its planned end, or its signature plus its duration."""
+    for lot in lots:
+        end, _ = _moment(lot.get("term_end"), None)
+        if end is not None:
+            return end
+        amount, unit = lot.get("duration") or (None, "")
+        if signed is not None and amount:
+            if unit == "DAY":
+                return signed + timedelta(days=amount)
+            return _add_months(signed, int(amount) * (12 if unit == "YEAR" else 1))
+    return None
 
 
 def _pick(texts: dict[str, str]) -> str | None:
@@ -252,12 +271,13 @@ def _notice(notice: _Notice) -> ParsedNotice:
         details["changes"] = fields["changes"]
         details["change_reason"] = fields.get("change_reason")
     signed, _ = _moment(fields.get("signed"), None)
+    term_end = _term_end(notice.lots, signed) if award else None
     return ParsedNotice(
         source="eforms", source_id=folder[:200], kind="award" if award else "call", title=title,
         buyer=buyer_name, cpv_codes=notice.cpv, country=country, department=department, region=region,
         amount=value, currency=(fields.get("currency") or "EUR")[:3] if value is not None else None,
         procedure=PROCEDURES.get(fields.get("procedure", ""), procedure_key(fields.get("procedure"))),
         deadline=None if award else deadline, awarded_at=signed if award else None,
-        winner=", ".join(winners)[:300] or None, url=notice.url, published_at=published, details=details,
+        winner=", ".join(winners)[:300] or None, term_end=term_end, url=notice.url, published_at=published, details=details,
         status="cancelled" if cancelled else "active",
     )

@@ -168,3 +168,16 @@ async def test_calls_past_their_deadline_are_never_sent_as_new(harness: BotHarne
     assert (summary.imported, summary.matched) == (1, 0)
     await harness.drain_outbox()
     await harness.user(612, "Noé", "fr").expect_no_message()
+
+
+def test_an_award_with_a_duration_ends_when_it_says_for_renewal_leads() -> None:
+    import io
+
+    from services.procurement.eforms import parse_eforms
+
+    raw = (EFORMS / "can_24_minimal.xml").read_text(encoding="utf-8")
+    cut = raw.rindex("</cac:ProcurementProject>")
+    raw = raw[:cut] + ('<cac:PlannedPeriod><cbc:DurationMeasure unitCode="MONTH">36</cbc:DurationMeasure>'
+                       "</cac:PlannedPeriod>") + raw[cut:]
+    notice = parse_eforms(io.BytesIO(raw.encode()))
+    assert notice.kind == "award" and notice.term_end == datetime(2022, 9, 3, 21, 59, 59, tzinfo=UTC)
