@@ -278,6 +278,6 @@ def _notice(notice: _Notice) -> ParsedNotice:
         amount=value, currency=(fields.get("currency") or "EUR")[:3] if value is not None else None,
         procedure=PROCEDURES.get(fields.get("procedure", ""), procedure_key(fields.get("procedure"))),
         deadline=None if award else deadline, awarded_at=signed if award else None,
-        winner=", ".join(winners)[:300] or None, term_end=term_end, url=notice.url, published_at=published, details=details,
-        status="cancelled" if cancelled else "active",
+        winner=", ".join(winners)[:300] or None, term_end=term_end, url=notice.url, published_at=published,
+        details=details, status="cancelled" if cancelled else "active",
     )
