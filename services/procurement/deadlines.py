@@ -55,7 +55,8 @@ async def send_reminders(session: AsyncSession, now: datetime) -> int:
         .join(User, col(User.id) == col(NoticeFollow.user_id))
         .where(col(Notice.deadline) > now, col(Notice.deadline) <= now + STAGES[0][1],
                col(Notice.status) != "cancelled", col(NoticeFollow.reminded) != 1,
-               col(User.telegram_id).is_not(None), col(User.blocked_at).is_(None)))).all()
+               col(User.telegram_id).is_not(None), col(User.blocked_at).is_(None))
+        .order_by(col(NoticeFollow.id)))).all()  # one order for every run: racing runs never deadlock
     outgoing = []
     for follow_row, notice, person in due:
         assert notice.deadline is not None and person.telegram_id is not None
