@@ -40,7 +40,7 @@ async def test_two_racing_runs_send_each_reminder_once(any_db_url: str) -> None:
 
         for moment in (DEADLINE - timedelta(days=3), DEADLINE - timedelta(hours=20)):
             if engine.dialect.name == "postgresql":
-                sent = await asyncio.gather(run(moment), run(moment))
+                sent = list(await asyncio.gather(run(moment), run(moment)))
             else:  # one connection: the runs queue for it
                 sent = [await run(moment), await run(moment)]
             assert sorted(sent) == [0, 5]
