@@ -1,8 +1,9 @@
-"""Read procurement files (OCDS release/record packages, DECP 1.x and 2.0.x JSON) into normalised notices.
+"""Read procurement JSON (OCDS release/record packages, DECP 1.x and 2.0.x, BOAMP records) into notices.
 
+Records come one at a time from the streaming reader (`envelope_records`), whatever the file's size.
 Real files break their own schemas in places, so parsing is lenient: a field that cannot be read is left
 empty, and only a record with no identity or no object is skipped, with its reason. A file is refused as
-a whole only when it is not JSON, or not one of the shapes we know.
+a whole only when it is not JSON, or not one of the shapes we know (eForms XML: services/procurement/eforms.py).
 """
 
 from __future__ import annotations
