@@ -39,7 +39,7 @@ EFORMS = "eforms"
 BATCH_SIZE = 100
 # Keys written in this run, to count a record repeated later in the same file as a duplicate (skipped) and
 # not as an update; past this many (a national file), a later copy counts as an update: same data either way.
-RUN_MEMORY = 200_000
+RUN_MEMORY = 100_000  # hashes of keys, ~7 MB
 # SQLite has one writer (and, in the bot's process, one connection): after each batch the import steps aside
 # for this share of the batch's own time, so that the bot (another process waiting on the lock, or updates
 # queued for the connection, each needing it several times) gets in between. PostgreSQL needs no pause.
@@ -70,7 +70,7 @@ class ImportSummary:
 class _Run:
     now: datetime
     summary: ImportSummary
-    written_keys: set[tuple[str, str]] = field(default_factory=set)
+    written_keys: set[int] = field(default_factory=set)  # hash((source, source_id)) of rows written in this run
     # notices whose deadline or status a change notice changed: (id, deadline before, status before)
     changed: list[tuple[int, datetime | None, str]] = field(default_factory=list)
 
@@ -133,7 +133,7 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
             assert row is not None
             if row.deadline != notice.deadline or row.status != notice.status:
                 run.changed.append((found[0], row.deadline, row.status))
-            if key in run.written_keys:
+            if hash(key) in run.written_keys:
                 summary.skipped += 1  # an earlier copy in this same file: the later one wins
             else:
                 summary.updated += 1
@@ -141,7 +141,7 @@ async def import_batch(session: AsyncSession, notices: list[ParsedNotice], run: 
             summary.skipped += 1
             continue
         if len(run.written_keys) < RUN_MEMORY:
-            run.written_keys.add(key)
+            run.written_keys.add(hash(key))
     ids = [values["id"] for values in updates]
     if inserts:
         ids += list((await session.execute(
