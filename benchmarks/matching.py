@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.db import create_engine, create_sessionmaker, upgrade_database
-from services import cpv
-from services.notice_formats import parse_document
-from services.notice_import import import_document
-from services.notice_matching import KINDS, PLACES, NoticeFacts, SubscriptionIndex, SubscriptionRule, match_naively
+from services.procurement import cpv
+from services.procurement.formats import parse_document
+from services.procurement.importing import import_document
+from services.procurement.matching import KINDS, PLACES, NoticeFacts, SubscriptionIndex, SubscriptionRule, match_naively
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "procurement" / \
     "decp-v1-e-marchespublics-2019-04-03.json"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
-from aiogram import Router
-from aiogram.dispatcher.event.handler import FilterObject
+
+if TYPE_CHECKING:  # a CLI import process opens the database without loading aiogram (~130 MB)
+    from aiogram import Router
+    from aiogram.dispatcher.event.handler import FilterObject
 
 log = logging.getLogger(__name__)
 

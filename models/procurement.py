@@ -1,4 +1,4 @@
-"""Procurement notices (DECP and OCDS), SME subscriptions to them, and what was delivered from which."""
+"""Procurement notices (DECP, OCDS, eForms, BOAMP), SME subscriptions, deliveries, followed notices."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ class Notice(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=16)  # "decp" or "ocds": source_id is unique within it
-    source_id: str = Field(max_length=200)  # DECP: buyer SIRET + contract id (the national uid); OCDS: ocid
+    source: str = Field(max_length=16)  # "decp", "ocds", "eforms" or "boamp": source_id is unique within it
+    # DECP: buyer SIRET + contract id (the national uid); OCDS: ocid; eForms: the notice's procedure id;
+    # BOAMP: idweb
+    source_id: str = Field(max_length=200)
     kind: str = Field(max_length=8, index=True)  # "call" (open call for tender) or "award"
     title: str = Field(max_length=1000)
     buyer: str | None = Field(default=None, max_length=300)
@@ -32,7 +34,7 @@ class Notice(SQLModel, table=True):
     region: str | None = Field(default=None, max_length=3)
     amount: float | None = None
     currency: str | None = Field(default=None, max_length=3)
-    procedure: str | None = Field(default=None, max_length=32)  # a key of services.notice_formats.PROCEDURES
+    procedure: str | None = Field(default=None, max_length=32)  # a key of services.procurement.formats.PROCEDURES
     deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
     awarded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     winner: str | None = Field(default=None, max_length=300)
@@ -45,6 +47,11 @@ class Notice(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     # OCDS only: the compiled release, so that a later amendment merges over it
     compiled: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # description, lots, additional CPV codes, titles in other languages, the deadline's own UTC offset…
+    details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    status: str = Field(default="active", max_length=12)  # "active" or "cancelled" (by a change notice)
+    # an old record (published long before its import, or a call already closed): stored, never sent as new
+    backfill: bool = Field(default=False)
     imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -116,4 +123,21 @@ class TenderDigest(SQLModel, table=True):
     kind: str = Field(default="daily", max_length=8)  # "daily" or "burst"
     day: str = Field(max_length=10)  # Paris date, ISO
     notice_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class NoticeFollow(SQLModel, table=True):
+    """⭐ An SME follows a call for tender: reminded 3 days and 1 day before its deadline, once each."""
+
+    __tablename__ = "notice_follows"
+    __table_args__ = (
+        UniqueConstraint("user_id", "notice_id", name="uq_notice_follow"),
+        {"info": {"erase": "delete"}},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    notice_id: int = Field(foreign_key="notices.id", index=True, ondelete="CASCADE")
+    # the last reminder sent: 0 none, 3 the three-day one, 1 the one-day one (set by a conditional UPDATE)
+    reminded: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,27 +6,23 @@ import logging
 
 from bot.scheduler import job_context
 from models.base import utcnow
-from services import tenders
-from services.errors import DomainError
-from services.notice_import import import_document
+from services.procurement import deadlines, renewals
+from services.procurement import subscriptions as tenders
+from services.procurement.feeds import import_feeds
 
 log = logging.getLogger(__name__)
 
 
 async def poll_notice_feeds() -> None:
-    """Import every configured feed; instant matches go to the outbox batch by batch (idempotent re-runs)."""
-    from bot.cli.notices import fetch
-
+    """Import every configured feed, each on its own: a failing one is logged and tried again next hour."""
     app = job_context()
-    for url in app.settings.notice_feeds:
-        try:
-            summary = await import_document(app.sessions, await fetch(url), utcnow())
-        except (DomainError, OSError, ValueError) as error:
-            # one broken feed must not stop the others; the reason is about the file, not a person
-            log.warning("notice feed %s failed: %s", url, type(error).__name__)
-            continue
-        log.info("notice feed %s: %s imported, %s updated, %s errors, %s matches", url, summary.imported,
-                 summary.updated, len(summary.errors), summary.matched)
+    for result in await import_feeds(app.sessions, app.settings.notice_feeds, utcnow()):
+        if result.summary is None:
+            log.warning("notice feed %s failed: %s", result.source, result.error)
+        else:
+            log.info("notice feed %s: %s imported, %s updated, %s errors, %s matches", result.source,
+                     result.summary.imported, result.summary.updated, len(result.summary.errors),
+                     result.summary.matched)
 
 
 async def send_notice_digests() -> None:
@@ -38,3 +34,21 @@ async def send_notice_digests() -> None:
     async with app.sessions.begin() as session:
         sent = await tenders.send_daily_digests(session, now)
     log.info("notice digests: %s renewal matches, %s digests enqueued", renewals, sent)
+
+
+async def send_deadline_reminders() -> None:
+    """⭐ Followed calls: the reminders now due (3 days, 1 day before the deadline), each once."""
+    app = job_context()
+    async with app.sessions.begin() as session:
+        sent = await deadlines.send_reminders(session, utcnow())
+    if sent:
+        log.info("notice deadline reminders: %s enqueued", sent)
+
+
+async def send_renewal_leads() -> None:
+    """Once a month (the first run of the month sends, later ones find it done): renewal leads."""
+    app = job_context()
+    async with app.sessions.begin() as session:
+        sent = await renewals.send_renewal_leads(session, utcnow())
+    if sent:
+        log.info("renewal leads: %s people", sent)

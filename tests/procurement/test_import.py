@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.db import create_engine, create_sessionmaker
 from models.procurement import Notice
-from services.notice_formats import FormatError, parse_document
-from services.notice_import import import_document
+from services.procurement.formats import FormatError, parse_document
+from services.procurement.importing import import_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "procurement"
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
@@ -139,17 +139,17 @@ def test_cli_prints_one_json_summary_and_clear_errors(sqlite_url: str, tmp_path:
     try:
         runner = CliRunner()
         path = FIXTURES / "decp-v2-megalis-59920013600241-2024-07-09.json"
-        result = runner.invoke(cli, ["notices", "import", str(path), "--json"])
+        result = runner.invoke(cli, ["procurement", "import", str(path), "--json"])
         assert result.exit_code == 0, result.output
         assert json.loads(result.output) == {"source_format": "decp-2", "records": 5, "imported": 5, "updated": 0,
                                              "skipped": 0, "errors": []}
-        plain = runner.invoke(cli, ["notices", "import", str(path)])
+        plain = runner.invoke(cli, ["procurement", "import", str(path)])
         assert plain.exit_code == 0 and "5 records, 0 imported, 0 updated, 5 skipped" in plain.output
         truncated = tmp_path / "truncated.json"
         truncated.write_bytes(path.read_bytes()[:500])
-        failed = runner.invoke(cli, ["notices", "import", str(truncated), "--json"])
+        failed = runner.invoke(cli, ["procurement", "import", str(truncated), "--json"])
         assert failed.exit_code == 1 and "truncated JSON" in json.loads(failed.output)["error"]
-        missing = runner.invoke(cli, ["notices", "import", str(tmp_path / "nope.json")])
+        missing = runner.invoke(cli, ["procurement", "import", str(tmp_path / "nope.json")])
         assert missing.exit_code == 1
     finally:
         get_settings.cache_clear()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.matching import build
-from services.cpv import search
-from services.notice_formats import department_from, procedure_key, strip_accents
-from services.notice_matching import NoticeFacts, SubscriptionIndex, SubscriptionRule, match_naively, stems
+from services.procurement.cpv import search
+from services.procurement.formats import department_from, procedure_key, strip_accents
+from services.procurement.matching import NoticeFacts, SubscriptionIndex, SubscriptionRule, match_naively, stems
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

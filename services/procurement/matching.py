@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from services.notice_formats import IDF_DEPARTMENTS, IDF_REGION, strip_accents
+from services.procurement.formats import IDF_DEPARTMENTS, IDF_REGION, strip_accents
 
 KINDS = ("call", "award", "renewal")
 # An awarded contract is "due for renewal" when its term ends within this window: the next tender is near.
@@ -156,11 +156,12 @@ class SubscriptionIndex:
                     index.everything.setdefault(kind, []).append(rule)
         return index
 
-    def match(self, notice: NoticeFacts, now: datetime) -> list[tuple[SubscriptionRule, str]]:
-        """(subscription, matched as) for every subscription that wants this notice."""
+    def match(self, notice: NoticeFacts, now: datetime,
+              as_kinds: set[str] | None = None) -> list[tuple[SubscriptionRule, str]]:
+        """(subscription, matched as) for every subscription that wants this notice (as these kinds, if given)."""
         notice_stems = set(stems(notice.text))
         notice_places = notice.places()
-        notice_kinds = notice.kinds(now)
+        notice_kinds = as_kinds if as_kinds is not None else notice.kinds(now)
         candidates: dict[int, SubscriptionRule] = {}
         for kind in notice_kinds:
             for code in notice.cpv_codes:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -14,15 +16,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from locales import N_, t
-from locales.formatting import format_day, format_money
+from locales import N_, t, tn
+from locales.formatting import format_day, format_money, format_when
 from models.base import utcnow
 from models.procurement import Notice, NoticeDelivery, Subscription, TenderConsent, TenderDigest
 from models.user import User
-from services import cpv, outbox
+from services import outbox
 from services.errors import DomainError
-from services.notice_formats import PROCEDURES
-from services.notice_matching import KINDS, PLACES, NoticeFacts, SubscriptionIndex, SubscriptionRule, stems
+from services.procurement import cpv
+from services.procurement.formats import PROCEDURES
+from services.procurement.matching import KINDS, PLACES, NoticeFacts, SubscriptionIndex, SubscriptionRule, stems
 from services.timing import to_paris
 
 MAX_SUBSCRIPTIONS = 20
@@ -33,10 +36,10 @@ PAGE_LIMIT = 3500  # room under Telegram's 4096 for the page header
 # More instant matches than this for one person in one import become one paginated message: Telegram
 # lets a bot send about one message per second to a chat, and nobody wants fifty in a row.
 BURST_LIMIT = 3
-# Callback data the delivered messages carry (plain strings: services do not import aiogram);
-# handlers/tenders.py parses them with CallbackData factories of the same prefixes.
-UNSUBSCRIBE_DATA = "tu:{subscription_id}"
-DIGEST_PAGE_DATA = "tp:{digest_id}:{page}"
+
+# A record published longer ago than this when it is imported is history (backfill): stored, never sent as new.
+NEWS_WINDOW = timedelta(days=60)
+CLOSING_SOON = timedelta(days=7)
 
 PLACE_LABELS = {
     "75": N_("Paris"), "92": N_("Hauts-de-Seine (92)"), "93": N_("Seine-Saint-Denis (93)"),
@@ -46,6 +49,9 @@ KIND_LABELS = {
     "call": N_("Appels d'offres ouverts"), "award": N_("Marchés attribués"),
     "renewal": N_("Marchés à renouveler"),
 }
+# What a subscriber gets by default: all three, because today's data is mostly award data (DECP) and calls
+# for tender come from eForms and BOAMP: a default that only wanted calls would receive nothing from DECP.
+DEFAULT_KINDS = ["call", "award", "renewal"]
 FREQUENCY_LABELS = {"instant": N_("Aussitôt"), "daily": N_("Un résumé par jour à 8 h")}
 
 
@@ -73,7 +79,7 @@ class Draft:
     places: list[str] = field(default_factory=list)
     amount_min: float | None = None
     amount_max: float | None = None
-    kinds: list[str] = field(default_factory=lambda: ["call", "renewal"])
+    kinds: list[str] = field(default_factory=lambda: list(DEFAULT_KINDS))
     frequency: str = "instant"
 
     @classmethod
@@ -241,12 +247,28 @@ def place_label(notice: Notice, locale: str) -> str:
     return t(locale, "non précisé")
 
 
-def render_notice(notice: Notice, locale: str, matched_as: str | None = None) -> str:
+def deadline_label(notice: Notice, locale: str, now: datetime | None = None) -> str:
+    """"lundi 4 février 2020, 10:00 (heure de Paris) — plus que 5 jours", or "closed"; "non précisée" if none."""
+    if notice.deadline is None:
+        return t(locale, "non précisée")
+    when = t(locale, "{when} (heure de Paris)", when=format_when(notice.deadline, locale))
+    if now is None:
+        return when
+    if notice.deadline <= now:
+        return t(locale, "{when} — clos", when=when)
+    days = (to_paris(notice.deadline).date() - to_paris(now).date()).days
+    if days == 0:
+        return t(locale, "{when} — c'est aujourd'hui", when=when)
+    return when + " — " + tn(locale, "plus que {n} jour", "plus que {n} jours", days)
+
+
+def render_notice(notice: Notice, locale: str, matched_as: str | None = None, now: datetime | None = None) -> str:
     """A notice with what a bidder needs first; HTML, everything from the data escaped."""
     kind = matched_as or notice.kind
     header = {"call": t(locale, "📢 <b>Appel d'offres</b>"), "award": t(locale, "🏆 <b>Marché attribué</b>"),
               "renewal": t(locale, "🔁 <b>Marché bientôt à renouveler</b>")}[kind]
-    lines = [header, f"<b>{escape(notice.title[:600])}</b>"]
+    title = ((notice.details or {}).get("titles") or {}).get(locale) or notice.title  # multilingual notices
+    lines = [header, f"<b>{escape(title[:600])}</b>"]
     if notice.cpv_codes:
         lines.append(t(locale, "Achat : {value}", value=escape(
             "; ".join(f"{code} {cpv.label(code, locale)}" for code in notice.cpv_codes[:3]))))
@@ -255,9 +277,13 @@ def render_notice(notice: Notice, locale: str, matched_as: str | None = None) ->
     if notice.amount is not None:
         lines.append(t(locale, "Montant : {value}", value=format_money(notice.amount, locale,
                                                                       notice.currency or "EUR")))
+    if notice.status == "cancelled":
+        lines.insert(1, t(locale, "❌ <b>Annulé par l'acheteur</b>"))
     if notice.kind == "call":
-        deadline = format_day(notice.deadline, locale) if notice.deadline else t(locale, "non précisée")
-        lines.append(t(locale, "Date limite : {value}", value=deadline))
+        lines.append(t(locale, "⏳ Date limite : {value}", value=deadline_label(notice, locale, now)))
+        lots = (notice.details or {}).get("lots") or []
+        if len(lots) > 1:
+            lines.append(tn(locale, "{n} lot", "{n} lots", len(lots)))
     else:
         lines.append(t(locale, "Titulaire : {value}", value=escape(notice.winner or "—")))
         if notice.awarded_at:
@@ -275,9 +301,17 @@ def render_notice(notice: Notice, locale: str, matched_as: str | None = None) ->
     return "\n".join(lines)
 
 
-def unsubscribe_markup(subscription_id: int, locale: str) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": t(locale, "🔕 Se désabonner"),
-                                  "callback_data": UNSUBSCRIBE_DATA.format(subscription_id=subscription_id)}]]}
+def notice_markup(notice: Notice, subscription_id: int, locale: str) -> dict[str, Any]:
+    """Under a delivered notice: ⭐ follow it (an open call with a deadline), and unsubscribe in one tap."""
+    from services.callbacks import button, keyboard  # aiogram's CallbackData: loaded only when sending
+    from services.callbacks.procurement import FollowCb, UnsubscribeCb
+
+    rows = []
+    if notice.kind == "call" and notice.deadline is not None:
+        rows.append([button(t(locale, "⭐ Suivre (rappels avant la date limite)"),
+                            FollowCb(action="on", notice=notice.id or 0))])
+    rows.append([button(t(locale, "🔕 Se désabonner"), UnsubscribeCb(subscription_id=subscription_id))])
+    return keyboard(*rows)
 
 
 def paginate(blocks: Sequence[str], limit: int = PAGE_LIMIT) -> list[str]:
@@ -324,15 +358,20 @@ def _insert_ignore(session: AsyncSession) -> Any:
     return sqlite.insert(NoticeDelivery).on_conflict_do_nothing(index_elements=["subscription_id", "notice_id"])
 
 
+Match = tuple[SubscriptionRule, int, str]  # (subscription, notice id, matched as)
+
+
 async def deliver_matches(session: AsyncSession, index: SubscriptionIndex, notices: Iterable[Notice],
-                          now: datetime) -> int:
-    """Record each new (subscription, notice) match once; send instant ones through the outbox now.
+                          now: datetime, pending: list[Match] | None = None) -> int:
+    """Record each new (subscription, notice) match once; send instant ones through the outbox now, or
+    add them to `pending` (an import sends all of its instant matches at its end, one message per person).
 
     Daily ones wait for the 08:00 digest. Returns how many matches were new.
     """
-    by_id = {notice.id or 0: notice for notice in notices}
+    by_id = {notice.id or 0: notice for notice in notices if notice.status != "cancelled"}
+    # history is never sent as new; an old award whose contract ends soon is still a renewal lead
     matches = [(rule, notice_id, kind) for notice_id, notice in by_id.items()
-               for rule, kind in index.match(facts(notice), now)]
+               for rule, kind in index.match(facts(notice), now) if kind == "renewal" or is_news(notice, now)]
     if not matches:
         return 0
     existing = {(row[0], row[1]) for row in (await session.execute(
@@ -345,32 +384,96 @@ async def deliver_matches(session: AsyncSession, index: SubscriptionIndex, notic
         {"subscription_id": rule.id, "notice_id": notice_id, "user_id": rule.user_id, "frequency": rule.frequency,
          "matched_as": kind, "created_at": now} for rule, notice_id, kind in new])
     instant = [(rule, notice_id, kind) for rule, notice_id, kind in new if rule.frequency == "instant"]
-    if instant:
-        people = {user.id: user for user in (await session.execute(
-            select(User).where(col(User.id).in_({rule.user_id for rule, _, _ in instant})))).scalars()}
-        per_user: dict[int, list[tuple[SubscriptionRule, int, str]]] = {}
-        seen: set[tuple[int, int]] = set()
-        for rule, notice_id, kind in instant:
-            if (rule.user_id, notice_id) not in seen:  # two subscriptions of one person, one notice: one message
-                seen.add((rule.user_id, notice_id))
-                per_user.setdefault(rule.user_id, []).append((rule, notice_id, kind))
-        outgoing = []
-        for user_id, found in per_user.items():
-            person = people.get(user_id)
-            if person is None or person.telegram_id is None:
-                continue
-            if len(found) <= BURST_LIMIT:
-                parts = [outbox.Part(render_notice(by_id[notice_id], person.locale, kind),
-                                     unsubscribe_markup(rule.id, person.locale)) for rule, notice_id, kind in found]
-            else:
-                digest = await _new_digest(session, user_id, "burst", now, [n for _, n, _ in found],
-                                           [(rule.id, notice_id) for rule, notice_id, _ in found])
-                text, markup = await digest_page(session, digest, 0, person.locale)
-                parts = [outbox.Part(text, markup)]
-            outgoing.append(outbox.Outgoing(person.telegram_id, parts, user_id))
-        campaign, _ = await outbox.create_campaign(session, kind="tenders", title="Procurement notices (instant)")
-        await outbox.enqueue(session, campaign, outgoing)
+    if pending is not None:
+        pending += instant
+    elif instant:
+        await send_instant(session, instant, now)
     return len(new)
+
+
+async def send_instant(session: AsyncSession, instant: list[Match], now: datetime) -> None:
+    """Instant matches to their people: up to BURST_LIMIT notices as messages, more as one paginated one."""
+    if not instant:
+        return
+    notices = {n.id: n for n in (await session.execute(
+        select(Notice).where(col(Notice.id).in_({notice_id for _, notice_id, _ in instant})))).scalars()}
+    people = {user.id: user for user in (await session.execute(
+        select(User).where(col(User.id).in_({rule.user_id for rule, _, _ in instant})))).scalars()}
+    per_user: dict[int, list[Match]] = {}
+    seen: set[tuple[int, int]] = set()
+    for rule, notice_id, kind in instant:
+        if (rule.user_id, notice_id) not in seen and notice_id in notices:  # two subscriptions, one notice: once
+            seen.add((rule.user_id, notice_id))
+            per_user.setdefault(rule.user_id, []).append((rule, notice_id, kind))
+    outgoing = []
+    for user_id, found in per_user.items():
+        person = people.get(user_id)
+        if person is None or person.telegram_id is None:
+            continue
+        if len(found) <= BURST_LIMIT:
+            parts = [outbox.Part(render_notice(notices[notice_id], person.locale, kind, now),
+                                 notice_markup(notices[notice_id], rule.id, person.locale))
+                     for rule, notice_id, kind in found]
+        else:
+            digest = await _new_digest(session, user_id, "burst", now, [n for _, n, _ in found],
+                                       [(rule.id, notice_id) for rule, notice_id, _ in found])
+            text, markup = await digest_page(session, digest, 0, person.locale, now)
+            parts = [outbox.Part(text, markup)]
+        outgoing.append(outbox.Outgoing(person.telegram_id, parts, user_id))
+    campaign, _ = await outbox.create_campaign(session, kind="tenders", title="Procurement notices (instant)")
+    await outbox.enqueue(session, campaign, outgoing)
+
+
+async def tell_changes(session: AsyncSession, changed: list[tuple[int, datetime | None, str]], now: datetime) -> int:
+    """People who were sent a notice, or follow it, are told what a change notice changed: withdrawn, or a new
+    deadline. Once per change (the campaign's key is the notice and its new state). Returns the messages queued."""
+    from models.procurement import NoticeFollow
+
+    notices = {n.id: n for n in (await session.execute(
+        select(Notice).where(col(Notice.id).in_([notice_id for notice_id, _, _ in changed])))).scalars()}
+    outgoing = []
+    for notice_id, deadline_before, status_before in changed:
+        notice = notices.get(notice_id)
+        if notice is None or (notice.status == status_before and notice.deadline == deadline_before):
+            continue
+        told = set((await session.execute(select(col(NoticeDelivery.user_id)).where(
+            col(NoticeDelivery.notice_id) == notice_id))).scalars())
+        told |= set((await session.execute(select(col(NoticeFollow.user_id)).where(
+            col(NoticeFollow.notice_id) == notice_id))).scalars())
+        people = (await session.execute(select(User).where(
+            col(User.id).in_(told), col(User.blocked_at).is_(None), col(User.telegram_id).is_not(None)))).scalars()
+        for person in people:
+            assert person.telegram_id is not None
+            if notice.status == "cancelled":
+                text = t(person.locale, "❌ <b>Avis annulé</b> par l'acheteur : {title}",
+                         title=escape(notice.title[:300]))
+            else:
+                text = t(person.locale, "✏️ <b>Avis modifié</b> : {title}\nNouvelle date limite : {deadline}",
+                         title=escape(notice.title[:300]), deadline=deadline_label(notice, person.locale, now))
+            outgoing.append(outbox.Outgoing(person.telegram_id, [outbox.Part(text, None)], person.id))
+    if outgoing:
+        state = ",".join(f"{n}:{notices[n].status}:{notices[n].deadline}" for n, _, _ in changed if n in notices)
+        key = "tenders:change:" + hashlib.sha256(state.encode()).hexdigest()[:40]
+        campaign, created = await outbox.create_campaign(session, kind="tenders-change", title="Notice changed",
+                                                         source_key=key)
+        if created:
+            await outbox.enqueue(session, campaign, outgoing)
+    return len(outgoing)
+
+
+def is_backfill(notice: Any, now: datetime) -> bool:
+    """History, not news: published long before `now`, or a call whose deadline has passed."""
+    if notice.kind == "call" and notice.deadline is not None and notice.deadline <= now:
+        return True
+    published = notice.published_at or notice.awarded_at
+    return published is not None and published < now - NEWS_WINDOW
+
+
+def is_news(notice: Notice, now: datetime) -> bool:
+    """May be sent as new: not backfill, not cancelled, and not a call already closed."""
+    if notice.backfill or notice.status == "cancelled":
+        return False
+    return not (notice.kind == "call" and notice.deadline is not None and notice.deadline <= now)
 
 
 async def _new_digest(session: AsyncSession, user_id: int, kind: str, now: datetime, notice_ids: list[int],
@@ -389,7 +492,7 @@ async def _new_digest(session: AsyncSession, user_id: int, kind: str, now: datet
 
 async def match_due_renewals(session: AsyncSession, now: datetime) -> int:
     """Awards whose term has entered the renewal window since they were imported: match them again."""
-    from services.notice_matching import RENEWAL_WINDOW
+    from services.procurement.matching import RENEWAL_WINDOW
 
     notices = list((await session.execute(select(Notice).where(
         col(Notice.kind) == "award", col(Notice.term_end) >= now, col(Notice.term_end) <= now + RENEWAL_WINDOW,
@@ -428,25 +531,44 @@ async def send_daily_digests(session: AsyncSession, now: datetime) -> int:
         await session.flush()
         await session.execute(update(NoticeDelivery).where(
             col(NoticeDelivery.id).in_([d.id for d in deliveries])).values(digest_id=digest.id))
-        text, markup = await digest_page(session, digest, 0, person.locale)
+        text, markup = await digest_page(session, digest, 0, person.locale, now)
         outgoing.append(outbox.Outgoing(person.telegram_id, [outbox.Part(text, markup)], user_id))
     await outbox.enqueue(session, campaign, outgoing)
     return len(outgoing)
 
 
-async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
-                      locale: str) -> tuple[str, dict[str, Any] | None]:
+async def digest_page(session: AsyncSession, digest: TenderDigest, page: int, locale: str,
+                      now: datetime | None = None) -> tuple[str, dict[str, Any] | None]:
     """Page `page` of a digest with its ‹ › buttons; every notice appears whole on exactly one page."""
+    from services.callbacks import button
+    from services.callbacks.procurement import DigestPageCb, UnsubscribeCb
+
     notices = {n.id: n for n in (await session.execute(
         select(Notice).where(col(Notice.id).in_(digest.notice_ids)))).scalars()}
     deliveries = (await session.execute(
         select(NoticeDelivery).where(col(NoticeDelivery.digest_id) == digest.id))).scalars().all()
     kinds = {d.notice_id: d.matched_as for d in deliveries}
-    blocks = [render_notice(notices[i], locale, kinds.get(i)) for i in digest.notice_ids if i in notices]
+    if digest.kind == "renewals":
+        kinds = dict.fromkeys(digest.notice_ids, "renewal")
+    ordered = [notices[i] for i in digest.notice_ids if i in notices]
+    soon: list[Notice] = []
+    if now is not None:  # the digest opens with the calls closing within a week, soonest first
+        soon = sorted((n for n in ordered if n.kind == "call" and n.deadline is not None
+                       and now < n.deadline <= now + CLOSING_SOON and n.status != "cancelled"),
+                      key=lambda n: n.deadline or now)
+        ordered = soon + [n for n in ordered if n not in soon]
+    blocks = [render_notice(n, locale, kinds.get(n.id or 0), now) for n in ordered]
+    if soon:
+        blocks[0] = tn(locale, "⏰ <b>{n} avis se clôture dans les 7 jours</b>",
+                       "⏰ <b>{n} avis se clôturent dans les 7 jours</b>", len(soon)) + "\n\n" + blocks[0]
     pages = paginate(blocks) or [t(locale, "Ces avis ne sont plus disponibles.")]
     page = max(0, min(page, len(pages) - 1))
-    day = datetime.fromisoformat(digest.day)
-    if digest.kind == "daily":
+    if digest.kind == "renewals":
+        header = t(locale, "🔁 <b>Pistes de renouvellement</b> : {count} marchés de vos métiers se terminent dans 6 "
+                   "à 18 mois (titulaire et montant) — page {page}/{pages}", count=len(blocks), page=page + 1,
+                   pages=len(pages))
+    elif digest.kind == "daily":
+        day = datetime.fromisoformat(digest.day)
         header = t(locale, "📬 <b>Vos avis de marchés du {day}</b> — {count} avis, page {page}/{pages}",
                    day=format_day(day, locale), count=len(blocks), page=page + 1, pages=len(pages))
     else:
@@ -454,11 +576,9 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
                    count=len(blocks), page=page + 1, pages=len(pages))
     buttons = []
     if page > 0:
-        buttons.append({"text": t(locale, "‹ Page précédente"),
-                        "callback_data": DIGEST_PAGE_DATA.format(digest_id=digest.id, page=page - 1)})
+        buttons.append(button(t(locale, "‹ Page précédente"), DigestPageCb(digest_id=digest.id or 0, page=page - 1)))
     if page < len(pages) - 1:
-        buttons.append({"text": t(locale, "Page suivante ›"),
-                        "callback_data": DIGEST_PAGE_DATA.format(digest_id=digest.id, page=page + 1)})
+        buttons.append(button(t(locale, "Page suivante ›"), DigestPageCb(digest_id=digest.id or 0, page=page + 1)))
     rows = [buttons] if buttons else []
     # one-tap unsubscribe under every delivered notice, here under the page for each subscription in it
     subscription_ids = sorted({d.subscription_id for d in deliveries})
@@ -466,7 +586,7 @@ async def digest_page(session: AsyncSession, digest: TenderDigest, page: int,
         label = t(locale, "🔕 Se désabonner")
         if len(subscription_ids) > 1:
             label += f" (n° {subscription_id})"
-        rows.append([{"text": label, "callback_data": UNSUBSCRIBE_DATA.format(subscription_id=subscription_id)}])
+        rows.append([button(label, UnsubscribeCb(subscription_id=subscription_id))])
     return f"{header}\n\n{pages[page]}", {"inline_keyboard": rows} if rows else None
 
 
@@ -479,21 +599,54 @@ async def get_own_digest(session: AsyncSession, user: User, digest_id: int) -> T
 
 # -- search --------------------------------------------------------------------------------------------
 
-def search_text(title: str, buyer: str | None, cpv_codes: Iterable[str]) -> str:
-    return " " + " ".join([*dict.fromkeys(stems(f"{title} {buyer or ''}")), *cpv_codes]) + " "
+def search_text(title: str, buyer: str | None, cpv_codes: Iterable[str], details: dict[str, Any] | None = None) -> str:
+    """" stem stem … cpv cpv ": what /search looks in (title, buyer, description and lots, CPV codes)."""
+    extra = ""
+    if details:
+        extra = " ".join([str(details.get("description") or "")[:2000],
+                          *(str(lot.get("title") or "") for lot in details.get("lots") or [])])
+    return " " + " ".join([*dict.fromkeys(stems(f"{title} {buyer or ''} {extra}")), *cpv_codes]) + " "
 
 
-async def search_notices(session: AsyncSession, query: str, limit: int = 5) -> tuple[int, list[Notice]]:
-    """Past notices with every word of the query (stemmed, accent-free) or a CPV code prefix; newest first."""
+SEARCH_PAGE = 5
+
+
+@dataclass
+class SearchResult:
+    total: int
+    notices: list[Notice]
+    # the query did not match the (French) texts: it was searched as this CPV category instead
+    as_category: cpv.CpvCode | None = None
+
+
+def _newest_first(where: Any, offset: int, limit: int) -> Any:
+    newest = (col(Notice.published_at).desc().nulls_last(), col(Notice.id).desc())
+    return where.order_by(*newest).offset(offset).limit(limit)
+
+
+async def search_notices(session: AsyncSession, query: str, offset: int = 0,
+                         limit: int = SEARCH_PAGE) -> SearchResult:
+    """Past notices with every word of the query (stemmed, accent-free) or a CPV code prefix; newest first.
+
+    Notices are written in French: a query that finds nothing as words (often English, "cleaning") is
+    tried as the CPV category it names ("Cleaning services", 9091…), and the result says so.
+    """
     terms = stems(query)
     if not terms:
         raise DomainError(N_("Écrivez ce que vous cherchez, par exemple : /search nettoyage Paris"))
     # a term matches the start of a stored stem or CPV code ("4526" finds 45261100)
     where = select(Notice).where(*(col(Notice.search_text).contains(f" {term}") for term in terms))
     total = (await session.execute(select(func.count()).select_from(where.subquery()))).scalar_one()
-    found = (await session.execute(where.order_by(col(Notice.published_at).desc().nulls_last(),
-                                                  col(Notice.id).desc()).limit(limit))).scalars().all()
-    return total, list(found)
+    category = None
+    if total == 0:
+        # off the event loop: the first search builds the stemmed vocabulary (about a second)
+        category = next(iter(await asyncio.to_thread(cpv.search, query, 1)), None)
+        if category is None:
+            return SearchResult(0, [])
+        where = select(Notice).where(col(Notice.search_text).contains(f" {category.prefix}"))
+        total = (await session.execute(select(func.count()).select_from(where.subquery()))).scalar_one()
+    found = (await session.execute(_newest_first(where, offset, limit))).scalars().all()
+    return SearchResult(total, list(found), category)
 
 
 async def overview(session: AsyncSession) -> dict[str, Any]:

@@ -7,80 +7,36 @@ sense (CPV label search, keywords, amounts, search words); anything else asks th
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.filters.callback_data import CallbackData
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.middlewares.roles import CoordinatorOnly
-from handlers.ui import answer_stale, tapped_message
+from handlers.procurement.states import Tenders
+from handlers.ui import Row, answer_stale, inline_keyboard, page_of, pager_row, tapped_message
 from models.procurement import Subscription
 from models.user import User
-from services import cpv, tenders
-from services.callbacks.foundation import CoordCb, MenuCb
-from services.errors import DomainError, StaleButton
-from services.notice_matching import KINDS, PLACES
+from services.callbacks.foundation import MenuCb
+from services.callbacks.procurement import DraftCb, SubscriptionCb
+from services.errors import StaleButton
+from services.procurement import cpv
+from services.procurement import subscriptions as tenders
+from services.procurement.matching import KINDS, PLACES
 
-router = Router(name="tenders")
-coordinator_router = Router(name="tenders-coordinator")
-coordinator_router.message.middleware(CoordinatorOnly())
-coordinator_router.callback_query.middleware(CoordinatorOnly())
-router.include_router(coordinator_router)
+router = Router(name="procurement-subscriptions")
 
 BROWSE_PAGE = 8
 LABEL_WIDTH = 48
 
 
-class Tenders(StatesGroup):
-    consent = State()
-    summary = State()
-    cpv = State()
-    keywords = State()
-    places = State()
-    amount = State()
-    kinds = State()
-    frequency = State()
-    search = State()
-
-
-class TdCb(CallbackData, prefix="td"):
-    """A step of the subscription flow; `value` is a code, a place, a kind… depending on the action."""
-
-    action: str
-    value: str = ""
-    page: int = 0
-
-
-class TsCb(CallbackData, prefix="ts"):
-    """Managing one stored subscription (checked to be the tapper's own on every tap)."""
-
-    action: str
-    sub: int
-
-
-class TuCb(CallbackData, prefix="tu"):
-    """One-tap unsubscribe under a delivered notice (services.tenders.UNSUBSCRIBE_DATA)."""
-
-    subscription_id: int
-
-
-class TpCb(CallbackData, prefix="tp"):
-    """A page of a daily digest (services.tenders.DIGEST_PAGE_DATA)."""
-
-    digest_id: int
-    page: int
-
-
 AMOUNT_PRESETS = {"any": (None, None), "small": (None, 40_000.0), "medium": (40_000.0, 200_000.0),
                   "large": (200_000.0, None)}
-
 
 
 def _short(text: str) -> str:
@@ -102,8 +58,8 @@ async def show_home(message: Message, session: AsyncSession, user: User, state: 
     if not await tenders.has_consent(session, user):
         await state.set_state(Tenders.consent)
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("✅ J'accepte"), callback_data=TdCb(action="consent", value="yes"))
-        builder.button(text=_("Non merci"), callback_data=TdCb(action="consent", value="no"))
+        builder.button(text=_("✅ J'accepte"), callback_data=DraftCb(action="consent", value="yes"))
+        builder.button(text=_("Non merci"), callback_data=DraftCb(action="consent", value="no"))
         await message.answer(_(
             "<b>Avis de marchés publics</b>\nRecevez les marchés de la Ville qui concernent votre métier.\n\n"
             "Pour cela nous gardons vos critères d'abonnement et votre identifiant Telegram, rien d'autre, "
@@ -115,9 +71,9 @@ async def show_home(message: Message, session: AsyncSession, user: User, state: 
     builder = InlineKeyboardBuilder()
     for subscription in subscriptions:
         builder.button(text=_subscription_label(subscription, user.locale),
-                       callback_data=TsCb(action="show", sub=subscription.id or 0))
-    builder.button(text=_("➕ Nouvel abonnement"), callback_data=TdCb(action="new"))
-    builder.button(text=_("🔎 Chercher un avis"), callback_data=TdCb(action="search"))
+                       callback_data=SubscriptionCb(action="show", sub=subscription.id or 0))
+    builder.button(text=_("➕ Nouvel abonnement"), callback_data=DraftCb(action="new"))
+    builder.button(text=_("🔎 Chercher un avis"), callback_data=DraftCb(action="search"))
     builder.adjust(1)
     text = _("<b>Vos abonnements aux marchés publics</b>") + "\n"
     text += _("Vous en avez {n}.").format(n=len(subscriptions)) if subscriptions else \
@@ -139,9 +95,9 @@ async def show_summary(message: Message, state: FSMContext, user: User, *, edit:
     builder = InlineKeyboardBuilder()
     for field, label in (("cpv", _("🧰 Métiers (CPV)")), ("keywords", _("🔤 Mots-clés")), ("places", _("📍 Lieux")),
                          ("amount", _("💶 Montant")), ("kinds", _("📄 Types d'avis")), ("frequency", _("⏰ Envoi"))):
-        builder.button(text=label, callback_data=TdCb(action="field", value=field))
-    builder.button(text=_("✅ Enregistrer"), callback_data=TdCb(action="save"))
-    builder.button(text=_("Annuler"), callback_data=TdCb(action="cancel"))
+        builder.button(text=label, callback_data=DraftCb(action="field", value=field))
+    builder.button(text=_("✅ Enregistrer"), callback_data=DraftCb(action="save"))
+    builder.button(text=_("Annuler"), callback_data=DraftCb(action="cancel"))
     builder.adjust(2, 2, 2, 1, 1)
     text = f"{title}\n{tenders.describe(draft, user.locale)}\n\n" + _("Touchez un critère pour le changer.")
     if edit:
@@ -151,7 +107,7 @@ async def show_summary(message: Message, state: FSMContext, user: User, *, edit:
 
 
 def _back_button(builder: InlineKeyboardBuilder, label: str | None = None) -> None:
-    builder.button(text=label or _("« Retour"), callback_data=TdCb(action="back"))
+    builder.button(text=label or _("« Retour"), callback_data=DraftCb(action="back"))
 
 
 async def show_cpv(message: Message, state: FSMContext, user: User) -> None:
@@ -160,8 +116,8 @@ async def show_cpv(message: Message, state: FSMContext, user: User) -> None:
     builder = InlineKeyboardBuilder()
     for prefix in draft.cpv_prefixes:
         builder.button(text=_short(f"❌ {prefix} {cpv.label_for_prefix(prefix, user.locale)}"),
-                       callback_data=TdCb(action="remove", value=prefix))
-    builder.button(text=_("📂 Parcourir les catégories"), callback_data=TdCb(action="browse"))
+                       callback_data=DraftCb(action="remove", value=prefix))
+    builder.button(text=_("📂 Parcourir les catégories"), callback_data=DraftCb(action="browse"))
     _back_button(builder, _("« Terminé"))
     builder.adjust(1)
     await message.answer(_("<b>Métiers (codes CPV)</b>\nÉcrivez un mot pour chercher (en français ou en anglais, "
@@ -177,24 +133,24 @@ def _browse_markup(code8: str | None, page: int, locale: str) -> tuple[str, Inli
     sizes: list[int] = []
     for child in children[page * BROWSE_PAGE:(page + 1) * BROWSE_PAGE]:
         builder.button(text=_short(f"{child.prefix} · {child.label(locale)}"),
-                       callback_data=TdCb(action="browse", value=child.code8))
+                       callback_data=DraftCb(action="browse", value=child.code8))
         sizes.append(1)
     nav = 0
     if page > 0:
-        builder.button(text="‹", callback_data=TdCb(action="browse", value=code8 or "", page=page - 1))
+        builder.button(text="‹", callback_data=DraftCb(action="browse", value=code8 or "", page=page - 1))
         nav += 1
     if page < pages - 1:
-        builder.button(text="›", callback_data=TdCb(action="browse", value=code8 or "", page=page + 1))
+        builder.button(text="›", callback_data=DraftCb(action="browse", value=code8 or "", page=page + 1))
         nav += 1
     if nav:
         sizes.append(nav)
     node = cpv.get(code8) if code8 else None
     if node is not None:
         builder.button(text=_short(_("➕ Choisir « {label} »").format(label=node.label(locale))),
-                       callback_data=TdCb(action="add", value=node.prefix))
-        builder.button(text=_("⬆️ Remonter"), callback_data=TdCb(action="browse", value=node.parent or ""))
+                       callback_data=DraftCb(action="add", value=node.prefix))
+        builder.button(text=_("⬆️ Remonter"), callback_data=DraftCb(action="browse", value=node.parent or ""))
         sizes += [1, 1]
-    builder.button(text=_("« Retour"), callback_data=TdCb(action="field", value="cpv"))
+    builder.button(text=_("« Retour"), callback_data=DraftCb(action="field", value="cpv"))
     sizes.append(1)
     builder.adjust(*sizes)
     if node is None:
@@ -216,7 +172,7 @@ async def show_places(message: Message, state: FSMContext, *, edit: bool = False
     builder = InlineKeyboardBuilder()
     for place in PLACES:
         mark = "✅ " if place in draft.places else ""
-        builder.button(text=mark + _(tenders.PLACE_LABELS[place]), callback_data=TdCb(action="place", value=place))
+        builder.button(text=mark + _(tenders.PLACE_LABELS[place]), callback_data=DraftCb(action="place", value=place))
     _back_button(builder, _("« Terminé"))
     builder.adjust(2, 2, 2, 1)
     text = _("<b>Lieux</b>\nCochez où les marchés doivent s'exécuter (rien de coché : partout).")
@@ -232,7 +188,7 @@ async def show_kinds(message: Message, state: FSMContext, *, edit: bool = False)
     builder = InlineKeyboardBuilder()
     for kind in KINDS:
         mark = "✅ " if kind in draft.kinds else ""
-        builder.button(text=mark + _(tenders.KIND_LABELS[kind]), callback_data=TdCb(action="kind", value=kind))
+        builder.button(text=mark + _(tenders.KIND_LABELS[kind]), callback_data=DraftCb(action="kind", value=kind))
     _back_button(builder, _("« Terminé"))
     builder.adjust(1)
     text = _("<b>Types d'avis</b>\n• Appels d'offres ouverts : vous pouvez répondre maintenant.\n"
@@ -250,7 +206,7 @@ async def show_field(message: Message, state: FSMContext, user: User, field: str
     elif field == "keywords":
         await state.set_state(Tenders.keywords)
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("Aucun mot-clé"), callback_data=TdCb(action="nokw"))
+        builder.button(text=_("Aucun mot-clé"), callback_data=DraftCb(action="nokw"))
         _back_button(builder)
         builder.adjust(1)
         await message.answer(_("<b>Mots-clés</b>\nÉcrivez-les séparés par des virgules, par exemple : "
@@ -263,7 +219,7 @@ async def show_field(message: Message, state: FSMContext, user: User, field: str
         builder = InlineKeyboardBuilder()
         for key, label in (("any", _("Tous montants")), ("small", _("Jusqu'à 40 000 €")),
                            ("medium", _("De 40 000 à 200 000 €")), ("large", _("Plus de 200 000 €"))):
-            builder.button(text=label, callback_data=TdCb(action="amount", value=key))
+            builder.button(text=label, callback_data=DraftCb(action="amount", value=key))
         _back_button(builder)
         builder.adjust(2, 2, 1)
         await message.answer(_("<b>Montant</b>\nChoisissez une fourchette, ou écrivez-la en euros "
@@ -275,7 +231,7 @@ async def show_field(message: Message, state: FSMContext, user: User, field: str
         await state.set_state(Tenders.frequency)
         builder = InlineKeyboardBuilder()
         for key in ("instant", "daily"):
-            builder.button(text=_(tenders.FREQUENCY_LABELS[key]), callback_data=TdCb(action="freq", value=key))
+            builder.button(text=_(tenders.FREQUENCY_LABELS[key]), callback_data=DraftCb(action="freq", value=key))
         _back_button(builder)
         builder.adjust(1)
         await message.answer(_("<b>Envoi</b>\nRecevoir chaque avis aussitôt, ou un seul résumé chaque matin ?"),
@@ -285,32 +241,17 @@ async def show_field(message: Message, state: FSMContext, user: User, field: str
 async def show_subscription(message: Message, subscription: Subscription, locale: str) -> None:
     builder = InlineKeyboardBuilder()
     sub = subscription.id or 0
-    builder.button(text=_("✏️ Modifier"), callback_data=TsCb(action="edit", sub=sub))
+    builder.button(text=_("✏️ Modifier"), callback_data=SubscriptionCb(action="edit", sub=sub))
     if subscription.paused:
-        builder.button(text=_("▶️ Reprendre"), callback_data=TsCb(action="resume", sub=sub))
+        builder.button(text=_("▶️ Reprendre"), callback_data=SubscriptionCb(action="resume", sub=sub))
     else:
-        builder.button(text=_("⏸ Mettre en pause"), callback_data=TsCb(action="pause", sub=sub))
-    builder.button(text=_("🗑 Supprimer"), callback_data=TsCb(action="delete", sub=sub))
-    builder.button(text=_("« Mes abonnements"), callback_data=TdCb(action="home"))
+        builder.button(text=_("⏸ Mettre en pause"), callback_data=SubscriptionCb(action="pause", sub=sub))
+    builder.button(text=_("🗑 Supprimer"), callback_data=SubscriptionCb(action="delete", sub=sub))
+    builder.button(text=_("« Mes abonnements"), callback_data=DraftCb(action="home"))
     builder.adjust(2, 1, 1)
     status = _("⏸ En pause : vous ne recevez rien.") if subscription.paused else _("🔔 Actif")
     await message.answer(f"{tenders.describe(tenders.Draft.of(subscription), locale)}\n{status}",
                          reply_markup=builder.as_markup())
-
-
-async def _reply_search(message: Message, session: AsyncSession, user: User, query: str) -> None:
-    try:
-        total, found = await tenders.search_notices(session, query)
-    except DomainError as error:
-        await message.answer(error.render(user.locale))
-        return
-    if not found:
-        await message.answer(_("Aucun avis ne correspond à « {query} ».").format(query=escape(query)))
-        return
-    header = _("{total} avis trouvés pour « {query} » ; les {n} plus récents :").format(
-        total=total, query=escape(query), n=len(found))
-    blocks = [tenders.render_notice(notice, user.locale) for notice in found]
-    await message.answer(header + "\n\n" + tenders.paginate(blocks)[0])
 
 
 # -- entry points --------------------------------------------------------------------------------------
@@ -326,18 +267,8 @@ async def tenders_from_menu(query: CallbackQuery, session: AsyncSession, user: U
     await show_home(tapped_message(query), session, user, state)
 
 
-@router.message(Command("search"))
-async def search_command(message: Message, command: CommandObject, session: AsyncSession, user: User,
-                         state: FSMContext) -> None:
-    if command.args and command.args.strip():
-        await _reply_search(message, session, user, command.args.strip())
-        return
-    await state.set_state(Tenders.search)
-    await message.answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un code CPV."))
-
-
-@router.callback_query(TdCb.filter(F.action == "consent"))
-async def chose_consent(query: CallbackQuery, callback_data: TdCb, session: AsyncSession, user: User,
+@router.callback_query(DraftCb.filter(F.action == "consent"))
+async def chose_consent(query: CallbackQuery, callback_data: DraftCb, session: AsyncSession, user: User,
                         state: FSMContext) -> None:
     await query.answer()
     if callback_data.value != "yes":
@@ -349,21 +280,13 @@ async def chose_consent(query: CallbackQuery, callback_data: TdCb, session: Asyn
     await show_home(tapped_message(query), session, user, state)
 
 
-@router.callback_query(TdCb.filter(F.action == "home"))
+@router.callback_query(DraftCb.filter(F.action == "home"))
 async def home_button(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     await query.answer()
     await show_home(tapped_message(query), session, user, state)
 
 
-@router.callback_query(TdCb.filter(F.action == "search"))
-async def search_button(query: CallbackQuery, state: FSMContext) -> None:
-    await query.answer()
-    await state.set_state(Tenders.search)
-    await tapped_message(query).answer(_("Que cherchez-vous ? Écrivez des mots (par exemple : nettoyage Paris) ou un "
-                                      "code CPV."))
-
-
-@router.callback_query(TdCb.filter(F.action == "new"))
+@router.callback_query(DraftCb.filter(F.action == "new"))
 async def new_subscription(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     if not await tenders.has_consent(session, user):
         await answer_stale(query)
@@ -381,22 +304,22 @@ _DRAFT_STATES = StateFilter(Tenders.summary, Tenders.cpv, Tenders.keywords, Tend
 _FIELDS = ("cpv", "keywords", "places", "amount", "kinds", "frequency")
 
 
-@router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "field"))
-async def open_field(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+@router.callback_query(_DRAFT_STATES, DraftCb.filter(F.action == "field"))
+async def open_field(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in _FIELDS:
         raise StaleButton
     await query.answer()
     await show_field(tapped_message(query), state, user, callback_data.value)
 
 
-@router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "back"))
+@router.callback_query(_DRAFT_STATES, DraftCb.filter(F.action == "back"))
 async def back_to_summary(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await query.answer()
     await show_summary(tapped_message(query), state, user)
 
 
-@router.callback_query(Tenders.cpv, TdCb.filter(F.action == "browse"))
-async def browse(query: CallbackQuery, callback_data: TdCb, user: User) -> None:
+@router.callback_query(Tenders.cpv, DraftCb.filter(F.action == "browse"))
+async def browse(query: CallbackQuery, callback_data: DraftCb, user: User) -> None:
     code8 = callback_data.value or None
     if code8 is not None and cpv.get(code8) is None:
         raise StaleButton
@@ -405,8 +328,8 @@ async def browse(query: CallbackQuery, callback_data: TdCb, user: User) -> None:
     await tapped_message(query).edit_text(text, reply_markup=markup)
 
 
-@router.callback_query(Tenders.cpv, TdCb.filter(F.action.in_({"add", "remove"})))
-async def add_or_remove_cpv(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+@router.callback_query(Tenders.cpv, DraftCb.filter(F.action.in_({"add", "remove"})))
+async def add_or_remove_cpv(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, user: User) -> None:
     draft = await _draft(state)
     prefix = callback_data.value
     if callback_data.action == "add":
@@ -428,41 +351,62 @@ async def add_or_remove_cpv(query: CallbackQuery, callback_data: TdCb, state: FS
     await show_cpv(tapped_message(query), state, user)
 
 
-@router.message(Tenders.cpv, F.text, ~F.text.startswith("/"))
-async def typed_cpv_search(message: Message, user: User) -> None:
-    text = message.text or ""
-    found = cpv.search(text)
-    code = cpv.get(text.strip())
+async def _found(query: str) -> list[cpv.CpvCode]:
+    """Categories for a typed word (a trade, a stem, a code); off the event loop: the first search builds the
+    stemmed vocabulary (about a second), which must not hold every other conversation."""
+    found = await asyncio.to_thread(cpv.search, query)
+    code = cpv.get(query.strip())
     if code is not None and code not in found:
         found.insert(0, code)
+    return found
+
+
+def _found_screen(query: str, found: list[cpv.CpvCode], page: int, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the categories found for a typed word."""
+    shown, page, pages = page_of(found, page, BROWSE_PAGE)
+    rows: list[Row] = [[(_short(f"➕ {entry.prefix} · {entry.label(locale)}"),
+                         DraftCb(action="add", value=entry.prefix))] for entry in shown]
+    rows.append(pager_row(page, pages, lambda p: DraftCb(action="found", page=p)))
+    rows.append([(_("« Retour"), DraftCb(action="field", value="cpv"))])
+    text = _("{count} catégories pour « {query} » : touchez pour ajouter.").format(
+        count=len(found), query=escape(query[:100]))
+    return text, inline_keyboard(rows)
+
+
+@router.message(Tenders.cpv, F.text, ~F.text.startswith("/"))
+async def typed_cpv_search(message: Message, state: FSMContext, user: User) -> None:
+    query = (message.text or "")[:100]
+    found = await _found(query)
     if not found:
-        await message.answer(_("Aucune catégorie ne contient « {query} ». Essayez un autre mot, ou parcourez "
-                               "les catégories.").format(query=escape(text[:100])))
+        await message.answer(_("Aucune catégorie ne contient « {query} ». Essayez un autre mot, un métier "
+                               "(« plombier ») ou parcourez les catégories.").format(query=escape(query)))
         return
-    builder = InlineKeyboardBuilder()
-    for entry in found:
-        builder.button(text=_short(f"➕ {entry.prefix} · {entry.label(user.locale)}"),
-                       callback_data=TdCb(action="add", value=entry.prefix))
-    builder.button(text=_("« Retour"), callback_data=TdCb(action="field", value="cpv"))
-    builder.adjust(1)
-    await message.answer(_("Catégories pour « {query} » : touchez pour ajouter.").format(query=escape(text[:100])),
-                         reply_markup=builder.as_markup())
+    await state.update_data(cpv_query=query)
+    text, markup = _found_screen(query, found, 0, user.locale)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(Tenders.cpv, DraftCb.filter(F.action == "found"))
+async def cpv_results_page(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, user: User) -> None:
+    searched = (await state.get_data()).get("cpv_query") or ""
+    found = await _found(searched) if searched else []
+    if not found:
+        raise StaleButton
+    await query.answer()
+    text, markup = _found_screen(searched, found, callback_data.page, user.locale)
+    await tapped_message(query).edit_text(text, reply_markup=markup)
 
 
 @router.message(Tenders.keywords, F.text, ~F.text.startswith("/"))
 async def typed_keywords(message: Message, state: FSMContext, user: User) -> None:
-    try:
-        keywords = tenders.parse_keywords(message.text or "")
-    except DomainError as error:
-        await message.answer(error.render(user.locale))
-        return
+    keywords = tenders.parse_keywords(message.text or "")  # a DomainError is told by the refusals middleware
     draft = await _draft(state)
     draft.keywords = keywords
     await _keep(state, draft)
     await show_summary(message, state, user)
 
 
-@router.callback_query(Tenders.keywords, TdCb.filter(F.action == "nokw"))
+@router.callback_query(Tenders.keywords, DraftCb.filter(F.action == "nokw"))
 async def no_keywords(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await query.answer()
     draft = await _draft(state)
@@ -471,8 +415,8 @@ async def no_keywords(query: CallbackQuery, state: FSMContext, user: User) -> No
     await show_summary(tapped_message(query), state, user)
 
 
-@router.callback_query(Tenders.places, TdCb.filter(F.action == "place"))
-async def toggle_place(query: CallbackQuery, callback_data: TdCb, state: FSMContext) -> None:
+@router.callback_query(Tenders.places, DraftCb.filter(F.action == "place"))
+async def toggle_place(query: CallbackQuery, callback_data: DraftCb, state: FSMContext) -> None:
     if callback_data.value not in PLACES:
         raise StaleButton
     await query.answer()
@@ -483,8 +427,8 @@ async def toggle_place(query: CallbackQuery, callback_data: TdCb, state: FSMCont
     await show_places(tapped_message(query), state, edit=True)
 
 
-@router.callback_query(Tenders.kinds, TdCb.filter(F.action == "kind"))
-async def toggle_kind(query: CallbackQuery, callback_data: TdCb, state: FSMContext) -> None:
+@router.callback_query(Tenders.kinds, DraftCb.filter(F.action == "kind"))
+async def toggle_kind(query: CallbackQuery, callback_data: DraftCb, state: FSMContext) -> None:
     if callback_data.value not in KINDS:
         raise StaleButton
     await query.answer()
@@ -495,8 +439,8 @@ async def toggle_kind(query: CallbackQuery, callback_data: TdCb, state: FSMConte
     await show_kinds(tapped_message(query), state, edit=True)
 
 
-@router.callback_query(Tenders.amount, TdCb.filter(F.action == "amount"))
-async def chose_amount(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+@router.callback_query(Tenders.amount, DraftCb.filter(F.action == "amount"))
+async def chose_amount(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in AMOUNT_PRESETS:
         raise StaleButton
     await query.answer()
@@ -508,19 +452,15 @@ async def chose_amount(query: CallbackQuery, callback_data: TdCb, state: FSMCont
 
 @router.message(Tenders.amount, F.text, ~F.text.startswith("/"))
 async def typed_amount(message: Message, state: FSMContext, user: User) -> None:
-    try:
-        low, high = tenders.parse_amount_range(message.text or "")
-    except DomainError as error:
-        await message.answer(error.render(user.locale))
-        return
+    low, high = tenders.parse_amount_range(message.text or "")
     draft = await _draft(state)
     draft.amount_min, draft.amount_max = low, high
     await _keep(state, draft)
     await show_summary(message, state, user)
 
 
-@router.callback_query(Tenders.frequency, TdCb.filter(F.action == "freq"))
-async def chose_frequency(query: CallbackQuery, callback_data: TdCb, state: FSMContext, user: User) -> None:
+@router.callback_query(Tenders.frequency, DraftCb.filter(F.action == "freq"))
+async def chose_frequency(query: CallbackQuery, callback_data: DraftCb, state: FSMContext, user: User) -> None:
     if callback_data.value not in tenders.FREQUENCY_LABELS:
         raise StaleButton
     await query.answer()
@@ -530,39 +470,29 @@ async def chose_frequency(query: CallbackQuery, callback_data: TdCb, state: FSMC
     await show_summary(tapped_message(query), state, user)
 
 
-@router.callback_query(Tenders.summary, TdCb.filter(F.action == "save"))
+@router.callback_query(Tenders.summary, DraftCb.filter(F.action == "save"))
 async def save(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     data = await state.get_data()
-    try:
-        await tenders.save_subscription(session, user, await _draft(state), data.get("editing_id"))
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
+    await tenders.save_subscription(session, user, await _draft(state), data.get("editing_id"))
     await query.answer()
     await state.clear()
     await tapped_message(query).answer(_("✅ Abonnement enregistré. Vous recevrez les avis qui correspondent."))
     await show_home(tapped_message(query), session, user, state)
 
 
-@router.callback_query(_DRAFT_STATES, TdCb.filter(F.action == "cancel"))
+@router.callback_query(_DRAFT_STATES, DraftCb.filter(F.action == "cancel"))
 async def cancel_draft(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     await query.answer(_("Abandonné : rien n'a changé."))
     await show_home(tapped_message(query), session, user, state)
 
 
-@router.callback_query(TdCb.filter())
+@router.callback_query(DraftCb.filter())
 async def stale_draft_button(query: CallbackQuery, state: FSMContext, user: User) -> None:
     """A button of a screen the conversation has left (or forged): say so and show the current screen."""
     await query.answer(_("Ce bouton n'est plus valable."))
     if await state.get_state() in {s.state for s in (Tenders.summary, Tenders.cpv, Tenders.keywords, Tenders.places,
                                                      Tenders.amount, Tenders.kinds, Tenders.frequency)}:
         await show_summary(tapped_message(query), state, user)
-
-
-@router.message(Tenders.search, F.text, ~F.text.startswith("/"))
-async def typed_search(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
-    await state.clear()
-    await _reply_search(message, session, user, message.text or "")
 
 
 @router.message(StateFilter(Tenders), ~F.text.startswith("/"))
@@ -580,19 +510,15 @@ async def unexpected_input(message: Message, session: AsyncSession, state: FSMCo
 
 # -- stored subscriptions ------------------------------------------------------------------------------
 
-@router.callback_query(TsCb.filter())
-async def manage(query: CallbackQuery, callback_data: TsCb, session: AsyncSession, user: User,
+@router.callback_query(SubscriptionCb.filter())
+async def manage(query: CallbackQuery, callback_data: SubscriptionCb, session: AsyncSession, user: User,
                  state: FSMContext) -> None:
-    try:
-        subscription = await tenders.get_own_subscription(session, user, callback_data.sub)
-        action = callback_data.action
-        if action in ("pause", "resume"):
-            subscription = await tenders.set_paused(session, user, callback_data.sub, action == "pause")
-        elif action == "confirm":
-            await tenders.delete_subscription(session, user, callback_data.sub)
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
+    subscription = await tenders.get_own_subscription(session, user, callback_data.sub)
+    action = callback_data.action
+    if action in ("pause", "resume"):
+        subscription = await tenders.set_paused(session, user, callback_data.sub, action == "pause")
+    elif action == "confirm":
+        await tenders.delete_subscription(session, user, callback_data.sub)
     message = tapped_message(query)
     if action == "show":
         await query.answer()
@@ -607,8 +533,8 @@ async def manage(query: CallbackQuery, callback_data: TsCb, session: AsyncSessio
     elif action == "delete":
         await query.answer()
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("Oui, supprimer"), callback_data=TsCb(action="confirm", sub=callback_data.sub))
-        builder.button(text=_("Non, garder"), callback_data=TsCb(action="show", sub=callback_data.sub))
+        builder.button(text=_("Oui, supprimer"), callback_data=SubscriptionCb(action="confirm", sub=callback_data.sub))
+        builder.button(text=_("Non, garder"), callback_data=SubscriptionCb(action="show", sub=callback_data.sub))
         builder.adjust(2)
         await message.answer(_("Supprimer cet abonnement ? Vous ne recevrez plus ces avis."),
                              reply_markup=builder.as_markup())
@@ -617,44 +543,3 @@ async def manage(query: CallbackQuery, callback_data: TsCb, session: AsyncSessio
         await show_home(message, session, user, state)
     else:
         await answer_stale(query)
-
-
-@router.callback_query(TuCb.filter())
-async def unsubscribe(query: CallbackQuery, callback_data: TuCb, session: AsyncSession, user: User) -> None:
-    """The button under every delivered notice: one tap deletes that subscription."""
-    try:
-        await tenders.delete_subscription(session, user, callback_data.subscription_id)
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
-    await query.answer(_("Vous êtes désabonné."))
-    message = tapped_message(query)
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(_("🔕 Abonnement supprimé : vous ne recevrez plus ces avis. /tenders pour gérer vos "
-                           "abonnements."))
-
-
-@router.callback_query(TpCb.filter())
-async def digest_page(query: CallbackQuery, callback_data: TpCb, session: AsyncSession, user: User) -> None:
-    try:
-        digest = await tenders.get_own_digest(session, user, callback_data.digest_id)
-    except DomainError as error:
-        await query.answer(error.render(user.locale), show_alert=True)
-        return
-    await query.answer()
-    text, markup = await tenders.digest_page(session, digest, callback_data.page, user.locale)
-    await tapped_message(query).edit_text(text, reply_markup=InlineKeyboardMarkup.model_validate(markup)
-                                       if markup else None)
-
-
-# -- coordinators --------------------------------------------------------------------------------------
-
-@coordinator_router.callback_query(CoordCb.filter(F.item == "tenders"))
-async def coordinator_overview(query: CallbackQuery, session: AsyncSession, user: User) -> None:
-    await query.answer()
-    counts = await tenders.overview(session)
-    last = _("jamais") if counts["last"] is None else counts["last"].strftime("%Y-%m-%d %H:%M UTC")
-    await tapped_message(query).answer(_(
-        "<b>Marchés publics</b>\nAvis en base : {notices}\nAbonnements : {subscriptions}\nDernier import : {last}\n"
-        "Importer : <code>volunteer-bot notices import FICHIER_OU_URL</code>").format(
-        notices=counts["notices"], subscriptions=counts["subscriptions"], last=last))

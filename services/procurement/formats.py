@@ -1,28 +1,32 @@
-"""Read procurement files (OCDS release/record packages, DECP 1.x and 2.0.x JSON) into normalised notices.
+"""Read procurement JSON (OCDS release/record packages, DECP 1.x and 2.0.x, BOAMP records) into notices.
 
+Records come one at a time from the streaming reader (`envelope_records`), whatever the file's size.
 Real files break their own schemas in places, so parsing is lenient: a field that cannot be read is left
 empty, and only a record with no identity or no object is skipped, with its reason. A file is refused as
-a whole only when it is not JSON, or not one of the shapes we know.
+a whole only when it is not JSON, or not one of the shapes we know (eForms XML: services/procurement/eforms.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from locales import N_
-from services.errors import DomainError
+from services.procurement.streaming import MAX_ENVELOPE_VALUE, FormatError, JsonRecords
 
 DECP_1 = "decp-1"
 DECP_2 = "decp-2"
 OCDS_RELEASES = "ocds-release-package"
 OCDS_RECORDS = "ocds-record-package"
+BOAMP = "boamp"
 
 # Procedure keys shown to users (French msgids); DECP labels and OCDS methods map onto them.
 PROCEDURES = {
@@ -42,20 +46,21 @@ _UNSPLIT_LETTERS = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"
                                   "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "’": "'", "‘": "'"})
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def strip_accents(text: str) -> str:
     """"Main-d’œuvre Élagage" → "Main-d'oeuvre Elagage": compatibility decomposition without combining marks."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_UNSPLIT_LETTERS))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _COMBINING.sub("", decomposed)
 
 
 # NUTS 3 codes of Île-de-France (2016 and 2021 versions agree): FR101 Paris … FR108 Val-d'Oise.
 _NUTS_IDF = {"FR101": "75", "FR102": "77", "FR103": "78", "FR104": "91", "FR105": "92", "FR106": "93",
              "FR107": "94", "FR108": "95"}
 _CPV_RE = re.compile(r"^\s*(\d{8})(?:-\d)?\s*$")
-
-
-class FormatError(DomainError):
-    """The whole file is unreadable: not JSON, truncated, or a shape we do not know."""
 
 
 @dataclass
@@ -81,12 +86,18 @@ class ParsedNotice:
     url: str | None = None
     published_at: datetime | None = None
     compiled: dict[str, Any] | None = None
+    details: dict[str, Any] | None = None  # description, lots, other languages, the deadline's UTC offset…
+    status: str = "active"  # or "cancelled"
+    backfill: bool = False  # set by the import: an old record, never sent as new
 
     def content_hash(self) -> str:
         """Digest of the normalised content: same data, same hash, whatever the file's formatting."""
-        fields = {key: value for key, value in asdict(self).items() if key != "compiled"}
+        fields = {key: getattr(self, key) for key in _HASHED}
         blob = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_HASHED = [f.name for f in dataclass_fields(ParsedNotice) if f.name not in ("compiled", "backfill")]
 
 
 @dataclass(frozen=True)
@@ -108,40 +119,95 @@ class ParsedFile:
 
 # -- entry point ---------------------------------------------------------------------------------------
 
-def parse_document(raw: bytes | str) -> ParsedFile:
-    """Detect the format of a JSON document and parse every record in it."""
-    try:
-        document = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise FormatError(N_("Fichier illisible : JSON invalide ou tronqué (ligne {line}, colonne {column})."),
-                          line=error.lineno, column=error.colno) from None
-    except UnicodeDecodeError:
-        raise FormatError(N_("Fichier illisible : ce n'est pas du texte UTF-8.")) from None
-    source_format = detect_format(document)
-    if source_format == DECP_1:
-        return _parse_decp(source_format, list(document["marches"]))
-    if source_format == DECP_2:
-        marches = document["marches"]
-        items = [*(marches.get("marche") or []), *(marches.get("contrat-concession") or [])]
-        return _parse_decp(source_format, items)
-    if source_format == OCDS_RELEASES:
-        return _parse_ocds_releases(document)
-    return _parse_ocds_records(document)
+def envelope_records(cursor: JsonRecords, formats: list[str] | None = None) -> Iterator[tuple[str, Any]]:
+    """(format, raw record) for each record of the document, read as it streams; FormatError if unknown.
 
-
-def detect_format(document: Any) -> str:
-    if not isinstance(document, dict):
+    `formats` receives each list's format as soon as it is found (an empty list has no record to say it).
+    """
+    formats = formats if formats is not None else []
+    if cursor.next_char() == "[":  # BOAMP's export: a list of records (objects)
+        formats.append(BOAMP)
+        for index, item in enumerate(cursor.array_items()):
+            if index == 0 and not isinstance(item, dict):
+                raise FormatError(N_("Format inconnu : le fichier doit contenir un objet JSON, pas une liste ou "
+                                     "une valeur."))
+            yield BOAMP, item
+        cursor.finish()
+        return
+    if cursor.next_char() != "{":
         raise FormatError(N_("Format inconnu : le fichier doit contenir un objet JSON, pas une liste ou une valeur."))
-    marches = document.get("marches")
-    if isinstance(marches, list):
-        return DECP_1
-    if isinstance(marches, dict) and ("marche" in marches or "contrat-concession" in marches):
-        return DECP_2
-    if isinstance(document.get("releases"), list):
-        return OCDS_RELEASES
-    if isinstance(document.get("records"), list):
-        return OCDS_RECORDS
-    raise FormatError(N_("Format inconnu : ni DECP (« marches »), ni paquet OCDS (« releases » ou « records »)."))
+    found = False
+    for key in cursor.object_members():
+        shape = cursor.next_char()
+        if key == "marches" and shape == "[":
+            found = True
+            formats.append(DECP_1)
+            for item in cursor.array_items():
+                yield DECP_1, item
+        elif key == "marches" and shape == "{":
+            found = True
+            for inner in cursor.object_members():
+                if inner in ("marche", "contrat-concession") and cursor.next_char() == "[":
+                    formats.append(DECP_2)
+                    for item in cursor.array_items():
+                        yield DECP_2, item
+                elif inner in ("marche", "contrat-concession"):
+                    raise FormatError(N_("Format inconnu : « {key} » doit être une liste de marchés."), key=inner)
+                else:
+                    cursor.value()
+        elif key in ("releases", "records", "results") and shape == "[":
+            found = True
+            kind = {"releases": OCDS_RELEASES, "records": OCDS_RECORDS, "results": BOAMP}[key]
+            formats.append(kind)
+            for item in cursor.array_items():
+                yield kind, item
+        elif key in ("marches", "releases", "records"):
+            raise FormatError(N_("Format inconnu : « {key} » doit être une liste d'enregistrements."), key=key)
+        else:
+            cursor.value(MAX_ENVELOPE_VALUE)
+    cursor.finish()
+    if not found:
+        raise FormatError(N_("Format inconnu : ni DECP (« marches »), ni paquet OCDS (« releases » ou « records »), "
+                             "ni BOAMP (« results » ou une liste)."))
+
+
+def parse_document(raw: bytes | str) -> ParsedFile:
+    """Parse a whole document held in memory (tests, small files): the same readers as the streaming import."""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    parsed = ParsedFile("", 0, [], [])
+    releases: dict[str, list[dict[str, Any]]] = {}
+    labels: dict[str, str] = {}
+    for source_format, item in envelope_records(JsonRecords(io.BytesIO(data))):
+        parsed.source_format = source_format
+        index = parsed.records
+        parsed.records += 1
+        if source_format == OCDS_RELEASES:
+            release = ocds_release(index, item, parsed.skipped)
+            if release is not None:
+                releases.setdefault(release[0], []).append(item)
+                labels[release[0]] = release[1]
+            continue
+        label, notice = parse_record(source_format, index, item, parsed.skipped)
+        if notice is not None:
+            parsed.notices.append((label, notice))
+    for ocid, group in releases.items():
+        compiled = merge_releases(None, group)
+        try:
+            parsed.notices.append((labels[ocid], notice_from_compiled(compiled, None)))
+        except ValueError as error:
+            parsed.partial.append((labels[ocid], ocid, compiled, str(error)))
+    parsed.merged = sum(len(group) - 1 for group in releases.values())
+    return parsed
+
+
+def parse_record(source_format: str, index: int, item: Any,
+                 skipped: list[SkippedRecord]) -> tuple[str, ParsedNotice | None]:
+    """One DECP record or OCDS record (not a release: those are merged per process first)."""
+    if source_format in (DECP_1, DECP_2):
+        return decp_notice(index, item, skipped)
+    if source_format == BOAMP:
+        return boamp_notice(index, item, skipped)
+    return ocds_record_notice(index, item, skipped)
 
 
 # -- lenient readers -----------------------------------------------------------------------------------
@@ -280,64 +346,63 @@ def _unwrap(item: Any, key: str) -> Any:
     return item
 
 
-def _parse_decp(source_format: str, items: list[Any]) -> ParsedFile:
-    notices: list[tuple[str, ParsedNotice]] = []
-    skipped: list[SkippedRecord] = []
-    for index, item in enumerate(items):
-        label = str(index)
-        if not isinstance(item, dict):
-            _error(skipped, label, "not an object")
+def decp_notice(index: int, item: Any, skipped: list[SkippedRecord]) -> tuple[str, ParsedNotice | None]:
+    """One DECP 1.x or 2.0 record as a notice (an award), or None with the reason added to `skipped`."""
+    label = str(index)
+    if not isinstance(item, dict):
+        _error(skipped, label, "not an object")
+        return label, None
+    contract_id = _text(item.get("id"), 100)
+    label = contract_id or label
+    buyer = _obj(item.get("acheteur")) or _obj(item.get("autoriteConcedante"))
+    buyer_id = _text(buyer.get("id"), 30)
+    title = _text(item.get("objet"))
+    if not contract_id:
+        _error(skipped, label, "missing id")
+        return label, None
+    if not title:
+        _error(skipped, label, "missing objet")
+        return label, None
+    uid = _text(item.get("uid"), 150) or f"{buyer_id or ''}{contract_id}"
+    place = _obj(item.get("lieuExecution"))
+    department, region = department_from(place.get("code"), place.get("typeCode"))
+    amount = _amount(item.get("montant", item.get("valeurGlobale")))
+    months = item.get("dureeMois")
+    awarded = _moment(item.get("dateNotification") or item.get("dateSignature"))
+    winners: list[str] = []
+    holders_list = item.get("titulaires") or item.get("concessionnaires") or []
+    for holder in holders_list if isinstance(holders_list, list) else []:
+        holder = _unwrap(_unwrap(holder, "titulaire"), "concessionnaire")
+        if isinstance(holder, dict):
+            name = _text(holder.get("denominationSociale"), 200) or _text(holder.get("id"), 30)
+            if name:
+                winners.append(name)
+    # amendments (avenants) change the amount, the duration or the holders; apply them in order
+    changes = item.get("modifications") or []
+    for change in changes if isinstance(changes, list) else []:
+        change = _unwrap(change, "modification")
+        if not isinstance(change, dict):
             continue
-        contract_id = _text(item.get("id"), 100)
-        label = contract_id or label
-        buyer = _obj(item.get("acheteur")) or _obj(item.get("autoriteConcedante"))
-        buyer_id = _text(buyer.get("id"), 30)
-        title = _text(item.get("objet"))
-        if not contract_id:
-            _error(skipped, label, "missing id")
-            continue
-        if not title:
-            _error(skipped, label, "missing objet")
-            continue
-        uid = _text(item.get("uid"), 150) or f"{buyer_id or ''}{contract_id}"
-        place = _obj(item.get("lieuExecution"))
-        department, region = department_from(place.get("code"), place.get("typeCode"))
-        amount = _amount(item.get("montant", item.get("valeurGlobale")))
-        months = item.get("dureeMois")
-        awarded = _moment(item.get("dateNotification") or item.get("dateSignature"))
-        winners: list[str] = []
-        for holder in item.get("titulaires") or item.get("concessionnaires") or []:
-            holder = _unwrap(_unwrap(holder, "titulaire"), "concessionnaire")
-            if isinstance(holder, dict):
-                name = _text(holder.get("denominationSociale"), 200) or _text(holder.get("id"), 30)
-                if name:
-                    winners.append(name)
-        # amendments (avenants) change the amount, the duration or the holders; apply them in order
-        for change in item.get("modifications") or []:
-            change = _unwrap(change, "modification")
-            if not isinstance(change, dict):
-                continue
-            amount = _amount(change.get("montant")) or amount
-            months = change.get("dureeMois") or months
-            holders = change.get("titulaires")
-            if isinstance(holders, list) and holders:
-                names = [_text(h.get("denominationSociale"), 200) or _text(h.get("id"), 30)
-                         for h in (_unwrap(h, "titulaire") for h in holders) if isinstance(h, dict)]
-                winners = [name for name in names if name] or winners
-        term_end = None
-        if awarded is not None and isinstance(months, int | float) and not isinstance(months, bool) and months > 0:
-            term_end = _add_months(awarded, int(months))
-        cpv = normalize_cpv(item.get("codeCPV"))
-        notices.append((label, ParsedNotice(
-            source="decp", source_id=uid[:200], kind="award", title=title,
-            buyer=_text(buyer.get("nom"), 300) or (f"SIRET {buyer_id}" if buyer_id else None),
-            cpv_codes=[cpv] if cpv else [], country="FR", department=department, region=region,
-            amount=amount, currency="EUR" if amount is not None else None,
-            procedure=procedure_key(item.get("procedure")), awarded_at=awarded,
-            winner=", ".join(winners)[:300] or None, term_end=term_end,
-            published_at=_moment(item.get("datePublicationDonnees")) or awarded,
-        )))
-    return ParsedFile(source_format, len(items), notices, skipped)
+        amount = _amount(change.get("montant")) or amount
+        months = change.get("dureeMois") or months
+        holders = change.get("titulaires")
+        if isinstance(holders, list) and holders:
+            names = [_text(h.get("denominationSociale"), 200) or _text(h.get("id"), 30)
+                     for h in (_unwrap(h, "titulaire") for h in holders) if isinstance(h, dict)]
+            winners = [name for name in names if name] or winners
+    term_end = None
+    if awarded is not None and isinstance(months, int | float) and not isinstance(months, bool) and 0 < months < 1200:
+        term_end = _add_months(awarded, int(months))
+    cpv = normalize_cpv(item.get("codeCPV"))
+    return label, ParsedNotice(
+        source="decp", source_id=uid[:200], kind="award", title=title,
+        buyer=_text(buyer.get("nom"), 300) or (f"SIRET {buyer_id}" if buyer_id else None),
+        cpv_codes=[cpv] if cpv else [], country="FR", department=department, region=region,
+        amount=amount, currency="EUR" if amount is not None else None,
+        procedure=procedure_key(item.get("procedure")), awarded_at=awarded,
+        winner=", ".join(winners)[:300] or None, term_end=term_end,
+        published_at=_moment(item.get("datePublicationDonnees")) or awarded,
+    )
 
 
 # -- OCDS ----------------------------------------------------------------------------------------------
@@ -427,13 +492,16 @@ def notice_from_compiled(compiled: dict[str, Any], package_uri: str | None) -> P
     contract: dict[str, Any] = linked[-1] if linked else contracts[-1] if contracts else {}
     title = (_text(tender.get("title")) or _text(award.get("title"))
              or _text(award.get("description")) or _text(tender.get("description"))
-             or _text(contract.get("description")))
+             or _text(contract.get("title")) or _text(contract.get("description")))
     if not title:
         raise ValueError("no title or description")
+    # a release that carries only a contract (no tender, no award) is a signed contract: an award
     value = award.get("value") or contract.get("value") or tender.get("value") or {}
     value = value if isinstance(value, dict) else {}
     buyer = _obj(compiled.get("buyer"))
     awarded_at = _moment(award.get("date")) or _moment(contract.get("dateSigned"))
+    if not awarded_at and contract:
+        awarded_at = _moment(_obj(contract.get("period")).get("startDate"))
     period = _obj(contract.get("period") or award.get("contractPeriod"))
     term_end = _moment(period.get("endDate"))
     days = period.get("durationInDays")
@@ -445,7 +513,7 @@ def notice_from_compiled(compiled: dict[str, Any], package_uri: str | None) -> P
                 if isinstance(d, dict) and str(d.get("url", "")).startswith("http")), None) or package_uri
     currency = _text(value.get("currency"), 3)
     return ParsedNotice(
-        source="ocds", source_id=ocid, kind="award" if award else "call", title=title,
+        source="ocds", source_id=ocid, kind="award" if award or contract else "call", title=title,
         buyer=_text(buyer.get("name"), 300),
         cpv_codes=_cpvs(tender.get("items"), *(a.get("items") for a in awards),
                         *(c.get("items") for c in contracts)),
@@ -454,7 +522,7 @@ def notice_from_compiled(compiled: dict[str, Any], package_uri: str | None) -> P
         procedure=procedure_key(tender.get("procurementMethodDetails")) if tender.get("procurementMethodDetails")
         and procedure_key(tender.get("procurementMethodDetails")) != "other"
         else procedure_key(tender.get("procurementMethod")),
-        deadline=None if award else _moment((tender.get("tenderPeriod") or {}).get("endDate")),
+        deadline=None if award or contract else _moment((tender.get("tenderPeriod") or {}).get("endDate")),
         awarded_at=awarded_at,
         winner=", ".join(filter(None, (_text(s.get("name"), 200) for s in award.get("suppliers") or []
                                        if isinstance(s, dict))))[:300] or None,
@@ -462,54 +530,119 @@ def notice_from_compiled(compiled: dict[str, Any], package_uri: str | None) -> P
     )
 
 
-def _parse_ocds_releases(document: dict[str, Any]) -> ParsedFile:
-    releases = document["releases"]
-    skipped: list[SkippedRecord] = []
-    by_ocid: dict[str, list[dict[str, Any]]] = {}
-    labels: dict[str, str] = {}
-    for index, release in enumerate(releases):
-        if not isinstance(release, dict):
-            _error(skipped, str(index), "not an object")
-            continue
-        ocid = _text(release.get("ocid"), 200)
-        if not ocid:
-            _error(skipped, _text(release.get("id"), 100) or str(index), "missing ocid")
-            continue
-        by_ocid.setdefault(ocid, []).append(release)
-        labels[ocid] = _text(release.get("id"), 100) or str(index)
-    notices = []
-    partial = []
-    for ocid, group in by_ocid.items():
-        compiled = merge_releases(None, group)
-        try:
-            notices.append((labels[ocid], notice_from_compiled(compiled, _text(document.get("uri"), 500))))
-        except ValueError as error:
-            # maybe an amendment of a process we already hold: the import decides
-            partial.append((labels[ocid], ocid, compiled, str(error)))
-    # several releases of one process make one notice; the extra releases are counted as merged
-    merged = sum(len(group) - 1 for group in by_ocid.values())
-    return ParsedFile(OCDS_RELEASES, len(releases), notices, skipped, merged, partial)
+def ocds_release(index: int, release: Any, skipped: list[SkippedRecord]) -> tuple[str, str] | None:
+    """(ocid, label) of an OCDS release, or None with the reason added to `skipped`."""
+    if not isinstance(release, dict):
+        _error(skipped, str(index), "not an object")
+        return None
+    ocid = _text(release.get("ocid"), 200)
+    label = _text(release.get("id"), 100) or str(index)
+    if not ocid:
+        _error(skipped, label, "missing ocid")
+        return None
+    return ocid, label
 
 
-def _parse_ocds_records(document: dict[str, Any]) -> ParsedFile:
-    records = document["records"]
-    notices = []
-    skipped: list[SkippedRecord] = []
-    for index, record in enumerate(records):
-        label = str(index)
-        if not isinstance(record, dict):
-            _error(skipped, label, "not an object")
-            continue
-        label = _text(record.get("ocid"), 200) or label
-        compiled = record.get("compiledRelease")
-        if not isinstance(compiled, dict):
-            releases = [r for r in record.get("releases") or [] if isinstance(r, dict) and "ocid" in r]
-            if not releases:
-                _error(skipped, label, "no compiledRelease and no embedded releases")
-                continue
-            compiled = merge_releases(None, releases)
+def ocds_record_notice(index: int, record: Any, skipped: list[SkippedRecord]) -> tuple[str, ParsedNotice | None]:
+    label = str(index)
+    if not isinstance(record, dict):
+        _error(skipped, label, "not an object")
+        return label, None
+    label = _text(record.get("ocid"), 200) or label
+    compiled = record.get("compiledRelease")
+    if not isinstance(compiled, dict):
+        releases = [r for r in record.get("releases") or [] if isinstance(r, dict) and "ocid" in r]
+        if not releases:
+            _error(skipped, label, "no compiledRelease and no embedded releases")
+            return label, None
+        compiled = merge_releases(None, releases)
+    try:
+        return label, notice_from_compiled(compiled, None)
+    except ValueError as error:
+        _error(skipped, label, str(error))
+        return label, None
+
+
+# -- BOAMP (DILA's open data) --------------------------------------------------------------------------
+# Built from the dataset's published field list (no real file was at hand): every field is optional and
+# read leniently; `donnees` (the full notice, a JSON text or object) is searched for CPV codes and a deadline.
+
+_BOAMP_CANCEL = ("annulation",)
+_BOAMP_CHANGE = ("rectificatif", "modificati")
+_BOAMP_AWARD = ("resultat", "attribution")
+_EIGHT_DIGITS = re.compile(r"\b(\d{8})(?:-\d)?\b")
+
+
+def _listed(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [text for text in (_text(v, 200) for v in value) if text]
+    text = _text(value, 500)
+    return [part.strip() for part in re.split(r"[,;|]", text) if part.strip()] if text else []
+
+
+def _cpv_in(value: Any, found: list[str], depth: int = 0) -> None:
+    """CPV codes anywhere under a key that names them, in the full notice (whatever its version's layout)."""
+    if depth > 30:
+        return
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if "cpv" in str(key).lower():
+                for code in _EIGHT_DIGITS.findall(json.dumps(inner)):
+                    if code not in found:
+                        found.append(code)
+            else:
+                _cpv_in(inner, found, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            _cpv_in(inner, found, depth + 1)
+
+
+def boamp_notice(index: int, item: Any, skipped: list[SkippedRecord]) -> tuple[str, ParsedNotice | None]:
+    """One BOAMP record: a call ("Avis de marché"), an award ("Résultat"), or a correction or cancellation
+    of an earlier notice (`annonce_lie`): then a notice that patches that one (`details["patch_of"]`)."""
+    label = str(index)
+    record = _obj(item)
+    record = _obj(record.get("record", {}).get("fields")) or _obj(record.get("fields")) or record  # API shapes
+    if not record:
+        _error(skipped, label, "not an object")
+        return label, None
+    idweb = _text(record.get("idweb"), 100)
+    label = idweb or label
+    title = _text(record.get("objet"))
+    if not idweb:
+        _error(skipped, label, "missing idweb")
+        return label, None
+    nature = strip_accents(" ".join([_text(record.get("nature_libelle"), 100) or "",
+                                     _text(record.get("nature"), 100) or ""])).lower()
+    linked = _listed(record.get("annonce_lie") or record.get("annonces_anterieures"))
+    full = record.get("donnees")
+    if isinstance(full, str):
         try:
-            notices.append((label, notice_from_compiled(compiled, _text(document.get("uri"), 500))))
-        except ValueError as error:
-            _error(skipped, label, str(error))
-    return ParsedFile(OCDS_RECORDS, len(records), notices, skipped)
+            full = json.loads(full) if len(full) < 2_000_000 else None
+        except ValueError:
+            full = None
+    cpv_codes: list[str] = []
+    _cpv_in(full, cpv_codes)
+    departments = _listed(record.get("code_departement"))
+    department = departments[0].zfill(2) if len(departments) == 1 and departments[0].isalnum() else None
+    descriptors = _listed(record.get("descripteur_libelle"))
+    details: dict[str, Any] = {"description": ", ".join(descriptors) or None, "boamp_nature": nature or None,
+                               "descriptors": _listed(record.get("descripteur_code"))}
+    cancelled = any(word in nature for word in _BOAMP_CANCEL)
+    if linked and (cancelled or any(word in nature for word in _BOAMP_CHANGE)):
+        details.update(patch_of=linked[0], change_reason="cancel" if cancelled else "update")
+    elif not title:
+        _error(skipped, label, "missing objet")
+        return label, None
+    award = any(word in nature for word in _BOAMP_AWARD)
+    deadline = _moment(record.get("datelimitereponse"))
+    url = _text(record.get("url_avis"), 500)
+    return label, ParsedNotice(
+        source="boamp", source_id=idweb, kind="award" if award else "call", title=title or idweb,
+        buyer=_text(record.get("nomacheteur"), 300), cpv_codes=cpv_codes[:20],
+        country="FR", department=department, region=None,
+        procedure=procedure_key(record.get("procedure_libelle") or record.get("type_procedure")),
+        deadline=None if award else deadline, winner=_text(record.get("titulaire"), 300) if award else None,
+        url=url if url and url.startswith("http") else None, published_at=_moment(record.get("dateparution")),
+        details=details, status="cancelled" if cancelled else "active",
+    )

@@ -1,0 +1,1 @@
+"""Procurement notices for SMEs: subscriptions (/tenders), search (/search), followed notices, coordinators."""
