@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
+from io import BytesIO
 from typing import TypeVar
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -19,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 
 from services.callbacks.foundation import MenuCb
 from services.errors import STALE_BUTTON, StaleButton
+from services.markdown_telegram import check_upload, decode_upload
 
 Button = tuple[str, CallbackData | str]
 Row = Sequence[Button]
@@ -115,3 +118,13 @@ async def answer_stale(query: CallbackQuery) -> None:
     """The one stale-button answer, for a handler that goes on to show something after it (otherwise raise
     `StaleButton`)."""
     await query.answer(_(STALE_BUTTON), show_alert=True)
+
+
+async def markdown_upload(message: Message, bot: Bot) -> str:
+    """The text of a Markdown file sent as a document: its name and size checked before it is downloaded."""
+    document = message.document
+    assert document is not None
+    check_upload(document.file_name, document.file_size or 0)
+    buffer = BytesIO()
+    await bot.download(document, destination=buffer)
+    return decode_upload(document.file_name, buffer.getvalue())

@@ -28,8 +28,6 @@ from services.callbacks import button, keyboard
 from services.callbacks.kits import KitReadCb
 from services.errors import DomainError, StaleButton
 from services.markdown_telegram import markdown_to_html, telegram_length
-from services.newsletter import check_upload as check_upload  # an uploaded kit follows the newsletter's rule
-from services.newsletter import decode_upload as decode_upload  # (.md or .txt, UTF-8, 256 KB at most)
 from services.timing import to_paris
 
 HEAT_WAVE = "canicule"  # the first kit's slug: the heat-wave alert's button opens it

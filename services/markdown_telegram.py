@@ -13,6 +13,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from locales import N_
+from services.errors import DomainError
+
 TEXT_LIMIT = 4096  # Bot API: sendMessage text is 1-4096 characters
 _BLOCK_SEPARATOR = "\n\n"
 _SAFE_SCHEMES = ("http://", "https://", "tg://", "mailto:")
@@ -328,3 +331,30 @@ def _drop_empty_tags(part: str) -> str:
         previous = part
         part = re.sub(r"<([a-z-]+)(?: [^>]*)?>(\s*)</\1>", r"\2", part)
     return part.strip()
+
+
+# -- Markdown files sent to the bot (newsletter issues, kits) ------------------------------------------------
+
+UPLOAD_MAX_BYTES = 256 * 1024
+UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def check_upload(file_name: str | None, size: int) -> None:
+    """Refuse, before downloading it, a file that is not Markdown text or is too big."""
+    if not (file_name or "").lower().endswith(UPLOAD_SUFFIXES):
+        raise DomainError(N_("Envoyez un fichier texte Markdown (.md ou .txt)."))
+    if size > UPLOAD_MAX_BYTES:
+        raise DomainError(N_("Ce fichier est trop gros ({max} Ko au plus)."), max=UPLOAD_MAX_BYTES // 1024)
+
+
+def decode_upload(file_name: str | None, data: bytes) -> str:
+    """The text of an uploaded Markdown file; anything that is not a UTF-8 text file is refused."""
+    check_upload(file_name, len(data))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(N_("Ce fichier n'est pas un texte lisible (UTF-8) : enregistrez-le en texte Markdown."))\
+            from None
+    if "\x00" in text:
+        raise DomainError(N_("Ce fichier n'est pas un texte lisible (UTF-8) : enregistrez-le en texte Markdown."))
+    return text

@@ -40,8 +40,6 @@ DEFAULT_CLOCK = time(10, 0)
 # later than that the coordinator decides (send now, or a new date) rather than readers getting a stale issue.
 CATCH_UP = timedelta(hours=12)
 TITLE_MAX = 200
-UPLOAD_MAX_BYTES = 256 * 1024
-UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
@@ -150,27 +148,6 @@ def parse_document(text: str) -> IssueText:
         raise DomainError(N_("Le corps de la lettre est vide : écrivez le titre sur la première ligne, puis le "
                              "texte en dessous."))
     return IssueText(title, body)
-
-
-def check_upload(file_name: str | None, size: int) -> None:
-    """Refuse, before downloading it, a file that is not Markdown text or is too big."""
-    if not (file_name or "").lower().endswith(UPLOAD_SUFFIXES):
-        raise DomainError(N_("Envoyez un fichier texte Markdown (.md ou .txt)."))
-    if size > UPLOAD_MAX_BYTES:
-        raise DomainError(N_("Ce fichier est trop gros ({max} Ko au plus)."), max=UPLOAD_MAX_BYTES // 1024)
-
-
-def decode_upload(file_name: str | None, data: bytes) -> str:
-    """The text of an uploaded Markdown file; anything that is not a UTF-8 text file is refused."""
-    check_upload(file_name, len(data))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(N_("Ce fichier n'est pas un texte lisible (UTF-8) : enregistrez-le en texte Markdown."))\
-            from None
-    if "\x00" in text:
-        raise DomainError(N_("Ce fichier n'est pas un texte lisible (UTF-8) : enregistrez-le en texte Markdown."))
-    return text
 
 
 # -- issues --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ app = typer.Typer(help="The monthly Climate Newsletter (Lettre du Climat).", no_
 
 
 def _read(path: Path) -> str:
-    from services.newsletter import decode_upload
+    from services.markdown_telegram import decode_upload
 
     try:
         data = path.read_bytes()

@@ -4,7 +4,6 @@ publish it, then announce it to a network through the outbox with the exact coun
 from __future__ import annotations
 
 from html import escape
-from io import BytesIO
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -19,7 +18,16 @@ from bot.middlewares.roles import CoordinatorOnly, guard
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.kits.reader import kit_screen
 from handlers.newsletter.reader import LANGUAGE_LABELS, language_name
-from handlers.ui import Button, Row, chunked, confirm_rows, drop_keyboard, inline_keyboard, tapped_message
+from handlers.ui import (
+    Button,
+    Row,
+    chunked,
+    confirm_rows,
+    drop_keyboard,
+    inline_keyboard,
+    markdown_upload,
+    tapped_message,
+)
 from locales import LOCALES
 from locales.formatting import format_when
 from models.base import utcnow
@@ -152,12 +160,7 @@ async def typed_text(message: Message, state: FSMContext, session: AsyncSession,
 
 @router.message(KitDesk.text, F.document)
 async def uploaded_text(message: Message, state: FSMContext, session: AsyncSession, user: User, bot: Bot) -> None:
-    document = message.document
-    assert document is not None
-    kits.check_upload(document.file_name, document.file_size or 0)
-    buffer = BytesIO()
-    await bot.download(document, destination=buffer)
-    await _save(message, state, session, user, kits.decode_upload(document.file_name, buffer.getvalue()))
+    await _save(message, state, session, user, await markdown_upload(message, bot))
 
 
 @router.message(KitDesk.text, NOT_A_COMMAND)

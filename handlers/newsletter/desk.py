@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
-from io import BytesIO
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -20,7 +19,16 @@ from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly, guard
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.newsletter.reader import LANGUAGE_LABELS, language_name
-from handlers.ui import Button, Row, chunked, confirm_rows, drop_keyboard, inline_keyboard, tapped_message
+from handlers.ui import (
+    Button,
+    Row,
+    chunked,
+    confirm_rows,
+    drop_keyboard,
+    inline_keyboard,
+    markdown_upload,
+    tapped_message,
+)
 from locales import LOCALES
 from locales.formatting import format_when
 from models.base import utcnow
@@ -199,12 +207,7 @@ async def typed_text(message: Message, state: FSMContext, session: AsyncSession,
 
 @router.message(IssueDesk.text, F.document)
 async def uploaded_text(message: Message, state: FSMContext, session: AsyncSession, user: User, bot: Bot) -> None:
-    document = message.document
-    assert document is not None
-    newsletter.check_upload(document.file_name, document.file_size or 0)
-    buffer = BytesIO()
-    await bot.download(document, destination=buffer)
-    await _save_text(message, state, session, user, newsletter.decode_upload(document.file_name, buffer.getvalue()))
+    await _save_text(message, state, session, user, await markdown_upload(message, bot))
 
 
 @router.message(IssueDesk.text, NOT_A_COMMAND)

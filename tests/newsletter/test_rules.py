@@ -14,6 +14,7 @@ from bot.db import create_engine, create_sessionmaker
 from models.outbox import OutboxMessage
 from services import newsletter, privacy
 from services.errors import DomainError
+from services.markdown_telegram import decode_upload
 from tests.factories import volunteer
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -101,9 +102,9 @@ async def test_bad_input_changes_nothing(sessions: async_sessionmaker[AsyncSessi
         with pytest.raises(DomainError):
             newsletter.parse_document(bad)
     with pytest.raises(DomainError, match="Markdown"):
-        newsletter.decode_upload("lettre.pdf", b"%PDF-1.4")
+        decode_upload("lettre.pdf", b"%PDF-1.4")
     with pytest.raises(DomainError, match="UTF-8"):
-        newsletter.decode_upload("lettre.md", b"\xff\xfe\x00\x00binary")
+        decode_upload("lettre.md", b"\xff\xfe\x00\x00binary")
     with pytest.raises(DomainError, match="AAAA-MM"):
         newsletter.parse_month("décembre")
     assert newsletter.parse_month("2026-1") == "2026-01"
