@@ -11,9 +11,11 @@ import logging
 import os
 import re
 import socket
+import sys
 import traceback
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import TextIO
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -92,8 +94,22 @@ class NoPersonalData(logging.Filter):
         return True
 
 
+class CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is when a record comes, not as it was when logging was configured: a
+    command run inside another program that swaps stderr (a test runner, an embedding tool) must not leave
+    a handler writing to a stream that has since been closed."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_logging(level: str, log_format: str = "text") -> None:
-    handler = logging.StreamHandler()
+    handler = CurrentStderr()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(NoPersonalData())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
