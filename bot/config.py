@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.errors import DomainError
+from services.timing import check_daily_clock
+
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
@@ -70,8 +73,10 @@ class Settings(BaseSettings):
     @field_validator("newsletter_time")
     @classmethod
     def _check_newsletter_time(cls, value: time) -> time:
-        if time(2, 0) <= value < time(3, 0):
-            raise ValueError("02:00-03:00 is skipped or repeated when clocks change: choose another time")
+        try:
+            check_daily_clock(value)  # the newsletter's default time comes back every month
+        except DomainError:
+            raise ValueError("02:00-03:00 is skipped or repeated when clocks change: choose another time") from None
         return value
 
     @property
