@@ -55,6 +55,7 @@ def erase(
     yes: bool = typer.Option(False, "--yes", help="Confirm: this cannot be undone."),
 ) -> None:
     """Erase a person's data as /delete does (an anonymous row stays for the counts)."""
+    from bot.config import get_settings
     from models.base import utcnow
     from services import audit, privacy
 
@@ -64,7 +65,7 @@ def erase(
 
     async def work(session: AsyncSession) -> None:
         person = await _person(session, telegram_id)
-        await privacy.erase_user(session, person)
+        await privacy.erase_user(session, person, get_settings().coordinator_ids)
         await privacy.forget_conversation(session, telegram_id)
         await audit.record(session, actor=None, action="erase", now=utcnow(), count=1, target=person)
 

@@ -105,10 +105,10 @@ async def keep(query: CallbackQuery) -> None:
 
 @router.callback_query(PrivacyCb.filter(F.action == "confirm_delete"))
 async def confirm_delete(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext,
-                         fsm_storage: BaseStorage) -> None:
+                         fsm_storage: BaseStorage, root_coordinator_ids: frozenset[int]) -> None:
     message = tapped_message(query)
     telegram_id = query.from_user.id
-    await privacy.erase_user(session, user)
+    await privacy.erase_user(session, user, root_coordinator_ids)  # a Night leader's coordinators are told
     await state.clear()
     forget = getattr(fsm_storage, "forget_user", None)
     if forget is not None:

@@ -593,3 +593,24 @@ def test_a_city_wide_roster_comes_in_pages_telegram_accepts() -> None:
         pages = roster_pages(roster, "en")
     assert len(pages) > 1 and all(len(page) + 100 <= 4096 for page in pages)
     assert sum(page.count("Team S-") for page in pages) == 400 and "Without a team: 300" in "".join(pages)
+
+
+@LOCALES
+async def test_a_leader_who_erases_their_data_with_nobody_to_replace_them_alerts_the_root_coordinator(
+        harness: BotHarness, locale: str) -> None:
+    """The coordinator named in COORDINATOR_IDS (not a role stored in the database) hears of it at once."""
+    people = [(2251, "Lou Chef", True), (2252, "Ana Roy", False), (2253, "Bo Lin", False)]
+    await _published_18(harness, locale, [("18-A", 18, 2, 2, None)], people)
+    assert (await _places(harness))[2251] == ("18-A", "leader")
+    coordinator = harness.coordinator(locale)
+    await coordinator.send("/menu")  # has talked to the bot (Telegram lets a bot write only to them)
+    await coordinator.expect_message()
+    coordinator.skip_seen()
+    lou = harness.user(2251)
+    await lou.send("/delete")
+    question = await lou.expect_message()
+    await lou.tap("Oui, tout effacer" if locale == "fr" else ERASE_EN, message=question)
+    await lou.expect_message()
+    await harness.drain_outbox()
+    alert = await coordinator.expect_message()
+    assert "⚠️" in alert.text and "18-A" in alert.text
