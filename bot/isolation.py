@@ -1,6 +1,6 @@
 """One update at a time per user and chat, in one process, with nothing kept for people who are not writing.
 
-aiogram's SimpleEventIsolation keeps one asyncio.Lock per key for the life of the process (its own TODO
+aiogram's SimpleEventIsolation keeps one asyncio.Lock per key for the life of the process (its source
 says a cleaner is needed): with 15,000 volunteers answering an alert, 15,000 locks stay forever. Here a
 lock lives only while an update of that key is being handled or waiting.
 """

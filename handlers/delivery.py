@@ -18,6 +18,7 @@ from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly, guard
 from handlers.forms import Choice, EndForm, Form, FormContext, Step
 from handlers.ui import drop_keyboard, tapped_message
+from models.outbox import Campaign
 from models.user import User
 from services import broadcast, outbox
 from services.callbacks.delivery import CampaignCb
@@ -81,6 +82,17 @@ def _summary(draft: BroadcastDraft) -> str:
     return "\n".join(lines)
 
 
+async def show_live_progress(message: Message, session: AsyncSession, campaign: Campaign, progress: outbox.Progress,
+                             locale: str) -> None:
+    """The campaign's live progress message (Pause, Cancel), which the sender's reporter edits as it goes and
+    turns into the final report: every mass send, from any feature, shows it the same way."""
+    assert campaign.id is not None
+    markup = progress_keyboard(locale, campaign.id, progress)
+    live = await message.answer(render_progress(locale, campaign.title, progress),
+                                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)
+    await broadcast.follow_progress(session, campaign.id, live.message_id)
+
+
 async def _send(context: FormContext, draft: BroadcastDraft) -> None:
     """Enqueue what was previewed, to as many as were counted, then the live progress message."""
     locale = context.user.locale
@@ -91,10 +103,7 @@ async def _send(context: FormContext, draft: BroadcastDraft) -> None:
     assert campaign.id is not None
     progress = await outbox.campaign_progress(context.session, campaign.id)
     await drop_keyboard(context.message)  # committed first (CommitBeforeSend): the sender may already be sending
-    markup = progress_keyboard(locale, campaign.id, progress)
-    live = await context.message.answer(render_progress(locale, campaign.title, progress),
-                                        reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)
-    await broadcast.follow_progress(context.session, campaign.id, live.message_id)
+    await show_live_progress(context.message, context.session, campaign, progress, locale)
 
 
 async def _cancelled(context: FormContext) -> None:

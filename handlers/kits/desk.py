@@ -13,8 +13,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly, guard
+from handlers.delivery import show_live_progress
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.kits.reader import kit_screen
 from handlers.newsletter.reader import LANGUAGE_LABELS, language_name
@@ -33,7 +33,7 @@ from locales.formatting import format_when
 from models.base import utcnow
 from models.kits import Kit
 from models.user import User
-from services import broadcast, kits, outbox
+from services import kits, outbox
 from services.callbacks.foundation import CoordCb, MenuCb
 from services.callbacks.kits import KitDeskCb
 from services.errors import StaleButton
@@ -239,7 +239,4 @@ async def announce(query: CallbackQuery, callback_data: KitDeskCb, session: Asyn
     await message.answer(ngettext("📣 C'est parti : {count} personne dans la file d'envoi.",
                                   "📣 C'est parti : {count} personnes dans la file d'envoi.", enqueued).format(
         count=enqueued))
-    markup = progress_keyboard(user.locale, campaign.id, progress)
-    live = await message.answer(render_progress(user.locale, campaign.title, progress),
-                                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)
-    await broadcast.follow_progress(session, campaign.id, live.message_id)
+    await show_live_progress(message, session, campaign, progress, user.locale)

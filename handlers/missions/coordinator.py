@@ -13,15 +13,15 @@ from aiogram.utils.i18n import ngettext
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly, guard
+from handlers.delivery import show_live_progress
 from handlers.forms import Form, FormContext, Step
 from handlers.ui import Row, confirm_rows, drop_keyboard, inline_keyboard, show, tapped_message
 from locales.formatting import format_arrondissement, format_when
 from models.base import utcnow
 from models.missions import Mission
 from models.user import User
-from services import broadcast, missions, outbox
+from services import missions, outbox
 from services.callbacks.foundation import CoordCb, ExportCb, MenuCb
 from services.callbacks.missions import MissionDeskCb
 from services.parsing import whole_number
@@ -150,10 +150,7 @@ async def announce(query: CallbackQuery, callback_data: MissionDeskCb, session: 
     await message.answer(ngettext("📣 C'est parti : {count} volontaire dans la file d'envoi.",
                                   "📣 C'est parti : {count} volontaires dans la file d'envoi.", enqueued).format(
         count=enqueued))
-    markup = progress_keyboard(user.locale, campaign.id, progress)
-    live = await message.answer(render_progress(user.locale, campaign.title, progress),
-                                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)
-    await broadcast.follow_progress(session, campaign.id, live.message_id)
+    await show_live_progress(message, session, campaign, progress, user.locale)
 
 
 NEW_MISSION: Form[MissionDraft] = Form(

@@ -15,8 +15,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.delivery.progress import progress_keyboard, render_progress
 from bot.middlewares.roles import CoordinatorOnly, guard
+from handlers.delivery import show_live_progress
 from handlers.filters import NOT_A_COMMAND, TYPED_ANSWER
 from handlers.newsletter.reader import LANGUAGE_LABELS, language_name
 from handlers.ui import (
@@ -33,7 +33,7 @@ from locales import LOCALES
 from locales.formatting import format_when
 from models.base import utcnow
 from models.user import User
-from services import broadcast, newsletter, outbox
+from services import newsletter, outbox
 from services import newsletter_contributions as contributions
 from services.callbacks.foundation import CoordCb, MenuCb
 from services.callbacks.newsletter import ContributionCb, DeskCb
@@ -330,10 +330,7 @@ async def send_now(query: CallbackQuery, callback_data: DeskCb, session: AsyncSe
     await message.answer(_("🚀 C'est parti : {count} lecteurs dans la file d'envoi.").format(count=enqueued),
                          reply_markup=inline_keyboard([[(_("📊 Progression"),
                                                          DeskCb(action="progress", month=callback_data.month))]]))
-    markup = progress_keyboard(user.locale, campaign.id, progress)
-    live = await message.answer(render_progress(user.locale, campaign.title, progress),
-                                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None)
-    await broadcast.follow_progress(session, campaign.id, live.message_id)
+    await show_live_progress(message, session, campaign, progress, user.locale)
 
 
 @router.callback_query(DeskCb.filter(F.action == "progress"))
