@@ -8,6 +8,7 @@ developer who upgrades the library re-checks them.
 from __future__ import annotations
 
 import logging
+import sys
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # a CLI import process opens the database without loading aio
 
 log = logging.getLogger(__name__)
 
-WRITTEN_FOR = {"aiosqlite": "0.22.", "aiogram": "3.31."}
+WRITTEN_FOR = {"aiosqlite": "0.22.", "aiogram": "3.31.", "pydantic": "2.13."}
 
 
 def applies(package: str) -> bool:
@@ -87,3 +88,35 @@ def detach(router: Router) -> None:
     test builds a new Dispatcher in the same process. Private: clears `Router._parent_router` (aiogram 3.31).
     """
     router._parent_router = None
+
+
+def build_aiogram_models_on_first_use() -> None:
+    """Build the validator of an aiogram model when it is first used, not all ~1,000 of them at import.
+
+    `aiogram.types` ends by calling `model_rebuild()` on every type, which builds each one's validator; each
+    validator holds the schema of every type it can contain, so the import cost ~155 MB and 2 s (measured),
+    most of it for types a volunteers' bot never sees. Here that loop only records the namespace it passes,
+    and a model still unbuilt is built with it when first used (pydantic's deferred build): a process that
+    handles updates holds ~70 MB of aiogram instead. Must run before anything imports aiogram; `bot` runs it
+    on import. Private: `model_rebuild`'s `_types_namespace` argument (pydantic 2.13, aiogram 3.31).
+    """
+    if "aiogram" in sys.modules or not (applies("aiogram") and applies("pydantic")):
+        return
+    from pydantic import BaseModel
+
+    rebuild = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
+    aiogram_names: dict[str, Any] = {}
+
+    def model_rebuild(cls: type[BaseModel], *, force: bool = False, raise_errors: bool = True,
+                      _parent_namespace_depth: int = 2, _types_namespace: Any = None) -> bool | None:
+        if not cls.__module__.startswith("aiogram."):
+            return rebuild(cls, force=force, raise_errors=raise_errors,  # type: ignore[no-any-return]
+                           _parent_namespace_depth=_parent_namespace_depth + 1, _types_namespace=_types_namespace)
+        if _types_namespace is not None and not force and not cls.__pydantic_complete__:
+            aiogram_names.update(_types_namespace)  # aiogram.types' import loop: remember, build later
+            return None
+        # a first use (or aiogram.methods' own build): every aiogram type resolves from the recorded names
+        return rebuild(cls, force=force, raise_errors=raise_errors,  # type: ignore[no-any-return]
+                       _types_namespace={**aiogram_names, **(_types_namespace or {})})
+
+    BaseModel.model_rebuild = classmethod(model_rebuild)  # type: ignore[assignment, method-assign]
