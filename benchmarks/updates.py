@@ -80,12 +80,18 @@ async def crowd(port_file: Path, users: int, script: str, paced_rate: float | No
         size = wave or len(people)
         for first in range(0, len(people), size):
             await asyncio.gather(*(one(user) for user in people[first:first + size]))
+            progress_file(port_file).write_text(str(first + size))  # between waves
         seconds = time.perf_counter() - started
         calls = sum(count for method, count in emu.stats.by_method.items() if method.lower() != "getupdates")
     cuts = statistics.quantiles(latencies, n=100)
     return {"updates": len(latencies), "updates_per_s": round(len(latencies) / seconds, 1),
             "p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1),
             "bot_api_calls_per_update": round(calls / len(latencies), 2)}
+
+
+def progress_file(port_file: Path) -> Path:
+    """Where the crowd writes how many volunteers are done, after each wave."""
+    return port_file.with_name("progress")
 
 
 # -- the bots ------------------------------------------------------------------------------------------
@@ -128,8 +134,10 @@ async def run_bot(kind: str, api_url: str, database: Path) -> None:
 
 def measure(kind: str, users: int, paced_rate: float | None, script: str | None = None,
             on_bot_idle: Callable[[int], None] | None = None,
-            on_done: Callable[[int], None] | None = None, wave: int | None = None) -> dict[str, float]:
-    """Run one crowd against one bot; the callbacks get the bot's pid before and after the crowd."""
+            on_done: Callable[[int], None] | None = None, wave: int | None = None,
+            on_wave: Callable[[int, int], None] | None = None) -> dict[str, float]:
+    """Run one crowd against one bot; the callbacks get the bot's pid before and after the crowd, and
+    after each wave with the number of volunteers done."""
     script = script or ("echo" if kind == "echo" else "signup")
     with tempfile.TemporaryDirectory() as scratch:
         port_file = Path(scratch) / "port"
@@ -151,6 +159,13 @@ def measure(kind: str, users: int, paced_rate: float | None, script: str | None 
             if on_bot_idle is not None:
                 time.sleep(3)  # started and polling, no user yet
                 on_bot_idle(bot_process.pid)
+            seen = ""
+            while on_wave is not None and crowd_process.poll() is None:
+                done = progress_file(port_file).read_text() if progress_file(port_file).exists() else ""
+                if done and done != seen:
+                    seen = done
+                    on_wave(bot_process.pid, int(done))
+                time.sleep(0.05)
             output, _ = crowd_process.communicate(timeout=900)
             if on_done is not None:
                 on_done(bot_process.pid)
@@ -213,7 +228,8 @@ if __name__ == "__main__":
             import signal
             import tracemalloc
 
-            tracemalloc.start(8)
+            # from SIGUSR1 on (benchmarks/memory.py sends it after the first wave: growth, not warm-up)
+            signal.signal(signal.SIGUSR1, lambda *_: tracemalloc.start(4))
 
             def report(*_: object) -> None:
                 gc.collect()

