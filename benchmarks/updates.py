@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 from aiolimiter import AsyncLimiter
 
 from emulator import Emulator
@@ -62,8 +63,10 @@ async def crowd(port_file: Path, users: int, script: str, paced_rate: float | No
     steps = SCRIPTS[script]
     async with Emulator(TOKEN, default_timeout=60) as emu:
         port_file.write_text(str(emu.port))  # noqa: ASYNC240 (once, before the clock starts)
-        # wait for the bot to start polling before the clock starts
-        await emu.state.changed.wait_for(lambda: emu.stats.total_requests > 0, 60)  # type: ignore[attr-defined]
+        # the clock starts once the bot polls (a request is no emulator state change: poll the counter)
+        async with asyncio.timeout(120):
+            while not any(method.lower() == "getupdates" for method in emu.stats.by_method):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
         people = [emu.user(1_000_000 + index, "Camille", language_code="fr") for index in range(users)]
         # one update every 1/rate seconds: a steady offered load, not bursts of `rate` at once
         limiter = AsyncLimiter(1, 1 / paced_rate) if paced_rate else None
@@ -75,6 +78,7 @@ async def crowd(port_file: Path, users: int, script: str, paced_rate: float | No
                     await limiter.acquire()
                 latencies.append(await _step(user, action, argument, answer))
 
+        progress_file(port_file).write_text("0")  # the clock starts: the bot's CPU time is read from here
         started = time.perf_counter()
         # waves keep the crowd itself fast: every waiting volunteer is woken on each bot message
         size = wave or len(people)
@@ -159,13 +163,17 @@ def measure(kind: str, users: int, paced_rate: float | None, script: str | None 
             if on_bot_idle is not None:
                 time.sleep(3)  # started and polling, no user yet
                 on_bot_idle(bot_process.pid)
-            seen = ""
-            while on_wave is not None and crowd_process.poll() is None:
+            seen, cpu_at_start = "", 0.0
+            while crowd_process.poll() is None:
                 done = progress_file(port_file).read_text() if progress_file(port_file).exists() else ""
                 if done and done != seen:
                     seen = done
-                    on_wave(bot_process.pid, int(done))
-                time.sleep(0.05)
+                    if done == "0":
+                        cpu_at_start = _cpu_seconds(bot_process.pid)
+                    elif on_wave is not None:
+                        on_wave(bot_process.pid, int(done))
+                time.sleep(0.02)
+            cpu_used = _cpu_seconds(bot_process.pid) - cpu_at_start
             output, _ = crowd_process.communicate(timeout=900)
             if on_done is not None:
                 on_done(bot_process.pid)
@@ -176,7 +184,15 @@ def measure(kind: str, users: int, paced_rate: float | None, script: str | None 
             except subprocess.TimeoutExpired:
                 bot_process.kill()
                 bot_process.wait()
-        return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
+        figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+        # CPU time per update: what an update costs the bot whatever the machine's other load
+        figures["bot_cpu_ms_per_update"] = round(cpu_used * 1000 / figures["updates"], 2)
+        return figures
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def main(users: int, paced_rate: float) -> dict[str, object]:
@@ -187,6 +203,7 @@ def main(users: int, paced_rate: float) -> dict[str, object]:
         "benchmark": "updates", "volunteers": users, "updates_per_volunteer": len(SIGNUP),
         "signup": signup, "echo_baseline": echo,
         "ratio_to_echo": round(signup["updates_per_s"] / echo["updates_per_s"], 3),
+        "cpu_ratio_to_echo": round(echo["bot_cpu_ms_per_update"] / signup["bot_cpu_ms_per_update"], 3),
         "paced": {"offered_per_s": paced_rate, **paced},
         "targets": {"ratio_to_echo": ">= 0.5", "paced_p99_ms": "< 100"},
     }
