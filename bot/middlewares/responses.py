@@ -9,13 +9,21 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
+# One per result type, for the life of the process.
+_RESPONSE_MODELS: dict[Any, type[Response[Any]]] = {}
+
+
+def keep_response_model(returning: Any) -> type[Response[Any]]:
+    """The `Response[T]` class aiogram parses a call's answer with, held so that it is built only once."""
+    model = _RESPONSE_MODELS.get(returning)
+    if model is None:
+        model = _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
+    return model
+
 
 class KeepResponseModels(BaseRequestMiddleware):
     """aiogram parses each answer as `Response[T]`; pydantic caches such generic classes only weakly, so
     without a live reference every call rebuilds the class (measured ~9 ms each). Hold one per T."""
-
-    def __init__(self) -> None:
-        self._models: dict[Any, type[Response[Any]]] = {}
 
     async def __call__(
         self,
@@ -23,7 +31,5 @@ class KeepResponseModels(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        returning = method.__returning__
-        if returning not in self._models:
-            self._models[returning] = Response[returning]  # type: ignore[valid-type]
+        keep_response_model(method.__returning__)
         return await make_request(bot, method)
