@@ -22,7 +22,9 @@ from bot.middlewares.session import current_session
 from models.base import utcnow
 from models.fsm import FsmRecord
 
-_CACHED_KEYS = 50_000
+# The conversations of the people writing now, not of everyone seen: ~0.4 KB each, so at most ~4 MB. A key
+# that fell out costs one primary-key read when its person writes again.
+_CACHED_KEYS = 10_000
 _STAGED = "fsm_staged"  # session.info key: writes waiting for their transaction to commit
 
 Snapshot = tuple[str | None, dict[str, Any]]
