@@ -12,12 +12,13 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import JSON, bindparam, delete, event
+from sqlalchemy import JSON, bindparam, delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from bot.db import read_only
 from bot.middlewares.session import current_session
 from models.base import utcnow
 from models.fsm import FsmRecord
@@ -45,6 +46,7 @@ class DatabaseStorage(BaseStorage):
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None):
         self._sessions = sessions
+        self._reader = read_only(sessions.kw["bind"])
         self._keys = key_builder or DefaultKeyBuilder()
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
 
@@ -69,9 +71,12 @@ class DatabaseStorage(BaseStorage):
             self._cache.move_to_end(key)
             state, data = cached
             return state, (json.loads(data) if data is not None else {})
-        async with self._session() as session:
-            record = await session.get(FsmRecord, key)
-            snapshot: Snapshot = (record.state, dict(record.data)) if record else (None, {})
+        if session is not None:
+            row = (await session.execute(_READ, {"key": key})).first()
+        else:  # before the update's session exists (aiogram reads the state first): a lone SELECT
+            async with self._reader.connect() as connection:
+                row = (await connection.execute(_READ, {"key": key})).first()
+        snapshot: Snapshot = (row[0], dict(row[1])) if row else (None, {})
         self._remember(key, snapshot)
         return snapshot
 
@@ -120,6 +125,10 @@ class DatabaseStorage(BaseStorage):
         self._cache.clear()
 
 
+_TABLE = FsmRecord.__table__  # type: ignore[attr-defined]
+_READ = select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == bindparam("key"))
+
+
 @lru_cache(maxsize=4)
 def _upsert(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key) DO UPDATE, built once per dialect (building it cost ~9 % of an update).
@@ -128,8 +137,7 @@ def _upsert(dialect: str) -> Any:
     ~4 % of a handled update (measured with py-spy on benchmarks/updates.py), for nothing it needs here.
     """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = FsmRecord.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(key=bindparam("key"), state=bindparam("state"),
+    statement = insert(_TABLE).values(key=bindparam("key"), state=bindparam("state"),
                                      data=bindparam("data", type_=JSON), updated_at=bindparam("updated_at"))
     changed = {name: statement.excluded[name] for name in ("state", "data", "updated_at")}
     return statement.on_conflict_do_update(index_elements=["key"], set_=changed)

@@ -39,8 +39,8 @@ def route_taps_by_prefix(root: Router) -> None:
     `CallbackData`, so a router whose whole subtree does gets a root filter on the prefixes it can take: a
     tap with another prefix cannot match any of its handlers, and aiogram checks a root filter before the
     router's handlers and sub-routers, so skipping them changes nothing else. A router with a handler that
-    takes other taps (the fallback) keeps seeing them all. Reads `HandlerObject.filters` and
-    `FilterObject.callback` (aiogram 3.31, see bot/patches.py).
+    takes other taps (the fallback) keeps seeing them all. Reads the public `filters` of aiogram's
+    `HandlerObject` (checked for aiogram 3.31, as bot/patches.py is; tests/foundation/test_routing.py).
     """
     if not applies("aiogram"):
         return

@@ -31,3 +31,23 @@ async def test_a_conversation_reads_back_the_same_from_the_cache_and_after_a_res
         assert (await storage.get_state(KEY), await storage.get_data(KEY)) == (None, {})
     finally:
         await engine.dispose()
+
+
+async def test_reading_a_conversation_does_not_wait_for_another_writer(sqlite_url: str) -> None:
+    """aiogram reads each update's state before the update has a session: that read takes no write lock, so
+    a CLI import holding SQLite's write lock does not hold up every tap (it did, for up to 30 s)."""
+    import sqlite3
+
+    from sqlalchemy import make_url
+
+    engine = create_engine(sqlite_url)
+    writer = sqlite3.connect(make_url(sqlite_url).database or "", isolation_level=None, timeout=0.1)
+    try:
+        storage = DatabaseStorage(create_sessionmaker(engine))
+        await storage.set_state(KEY, "form:signup")
+        writer.execute("BEGIN IMMEDIATE")  # another process writing (an import, a migration)
+        assert await DatabaseStorage(create_sessionmaker(engine)).get_state(KEY) == "form:signup"
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+        await engine.dispose()
