@@ -308,16 +308,16 @@ _RECORD_EVENT = insert(_ANSWER_EVENTS).values(
     people_checked=bindparam("people_checked"), at=bindparam("at"))
 
 
-@lru_cache(maxsize=4)
-def _record_answer_statement(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (alert, user) DO UPDATE: the last answer wins."""
+@lru_cache(maxsize=8)
+def _record_answer_statement(dialect: str, *, count: bool = False) -> Any:
+    """INSERT … ON CONFLICT (alert, user) DO UPDATE: the last answer wins; a count keeps the answer."""
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
         AlertAnswer.__table__).values(  # type: ignore[attr-defined]
         alert_id=bindparam("alert_id"), user_id=bindparam("user_id"), kind=bindparam("kind"),
-        answered_at=bindparam("at"))
-    return statement.on_conflict_do_update(
-        index_elements=["alert_id", "user_id"],
-        set_={"kind": statement.excluded.kind, "answered_at": statement.excluded.answered_at})
+        people_checked=bindparam("people_checked"), answered_at=bindparam("at"))
+    changed = ("people_checked", "answered_at") if count else ("kind", "answered_at")
+    return statement.on_conflict_do_update(index_elements=["alert_id", "user_id"],
+                                           set_={name: statement.excluded[name] for name in changed})
 
 
 async def _check_can_answer(session: AsyncSession, alert_id: int, user_id: int) -> None:
@@ -331,19 +331,14 @@ async def _check_can_answer(session: AsyncSession, alert_id: int, user_id: int) 
         raise DomainError(N_("Cette alerte ne vous a pas été envoyée."))
 
 
-def _upsert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(AlertAnswer)
-
-
 async def record_answer(session: AsyncSession, alert_id: int, user_id: int, kind: str, *, now: datetime) -> None:
     """A volunteer's answer; the last one wins and every one is kept in the history."""
     if kind not in set(AnswerKind):
         raise StaleButton
     await _check_can_answer(session, alert_id, user_id)
-    values = {"alert_id": alert_id, "user_id": user_id, "kind": kind, "at": now}
+    values = {"alert_id": alert_id, "user_id": user_id, "kind": kind, "people_checked": None, "at": now}
     await session.execute(_record_answer_statement(session.get_bind().dialect.name), values)
-    await session.execute(_RECORD_EVENT, {**values, "people_checked": None})
+    await session.execute(_RECORD_EVENT, values)
 
 
 # number words, French and English, for "how many people": enough to write any count (and to recognise a
@@ -408,12 +403,10 @@ async def record_people_checked(session: AsyncSession, alert_id: int, user_id: i
     if not 0 <= count <= PEOPLE_CHECKED_MAX:
         raise DomainError(N_("Indiquez un nombre entre 0 et {max}."), max=PEOPLE_CHECKED_MAX)
     await _check_can_answer(session, alert_id, user_id)
-    statement = _upsert(session).values(alert_id=alert_id, user_id=user_id, kind=AnswerKind.CHECKED,
-                                        people_checked=count, answered_at=now)
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["alert_id", "user_id"], set_={"people_checked": count, "answered_at": now}))
-    await session.execute(_RECORD_EVENT, {"alert_id": alert_id, "user_id": user_id, "kind": EVENT_COUNT,
-                                          "people_checked": count, "at": now})
+    values = {"alert_id": alert_id, "user_id": user_id, "people_checked": count, "at": now}
+    await session.execute(_record_answer_statement(session.get_bind().dialect.name, count=True),
+                          {**values, "kind": AnswerKind.CHECKED})
+    await session.execute(_RECORD_EVENT, {**values, "kind": EVENT_COUNT})
 
 
 async def answer_of(session: AsyncSession, alert_id: int, user_id: int) -> AlertAnswer | None:
