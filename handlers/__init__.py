@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from aiogram import Router
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
@@ -30,6 +32,9 @@ def build_router() -> Router:
     return root
 
 
+_GATES: WeakKeyDictionary[Router, TapPrefixes] = WeakKeyDictionary()  # each router gated once per process
+
+
 def route_taps_by_prefix(root: Router) -> None:
     """Let a button tap skip, in one check, every router none of whose handlers can take it.
 
@@ -45,7 +50,7 @@ def route_taps_by_prefix(root: Router) -> None:
     if not applies("aiogram"):
         return
     for router in root.chain_tail:
-        if router is root:
+        if router is root or router in _GATES:  # a restart builds a new root over the same routers
             continue
         handlers = [handler for each in router.chain_tail for handler in each.callback_query.handlers]
         prefixes: dict[str, set[str]] = {}  # separator -> prefixes
@@ -57,7 +62,13 @@ def route_taps_by_prefix(root: Router) -> None:
             prefixes.setdefault(data.__separator__, set()).add(data.__prefix__)
         else:
             if handlers:
-                router.callback_query.filter(TapPrefixes(prefixes))
+                _GATES[router] = TapPrefixes(prefixes)
+                router.callback_query.filter(_GATES[router])
+
+
+def tap_gate(router: Router) -> TapPrefixes | None:
+    """The prefixes a router lets through (None: it sees every tap)."""
+    return _GATES.get(router)
 
 
 class TapPrefixes(Filter):

@@ -302,8 +302,7 @@ _CAN_ANSWER = (select(col(Alert.status), col(AlertRecipient.id))
                .outerjoin(AlertRecipient, and_(col(AlertRecipient.alert_id) == col(Alert.id),
                                                col(AlertRecipient.user_id) == bindparam("user_id")))
                .where(col(Alert.id) == bindparam("alert_id")))
-_ANSWER_EVENTS = AlertAnswerEvent.__table__  # type: ignore[attr-defined]
-_RECORD_EVENT = insert(_ANSWER_EVENTS).values(
+_RECORD_EVENT = insert(AlertAnswerEvent.__table__).values(  # type: ignore[attr-defined]
     alert_id=bindparam("alert_id"), user_id=bindparam("user_id"), kind=bindparam("kind"),
     people_checked=bindparam("people_checked"), at=bindparam("at"))
 
